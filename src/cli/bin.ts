@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * Process wiring of the `recurrent` command: signals, stdout/stderr, exit
+ * code. The first SIGINT/SIGTERM asks the running command to stop cleanly
+ * (it saves what it has); a second one exits at once.
+ */
+
+import type { CommandIO } from './args.js';
+import { main } from './main.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+const onSignal = (sig: NodeJS.Signals): void => {
+  interrupts++;
+  if (interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+  controller.abort(sig);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
+const io: CommandIO = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  isTTY: process.stdout.isTTY === true,
+  signal: controller.signal,
+};
+
+process.exitCode = await main(process.argv.slice(2), io);

@@ -1,0 +1,74 @@
+/**
+ * The `recurrent` command: `recurrent <command> [options]`.
+ * Exit codes: 0 success, 1 failure, 2 bad usage. Results go to stdout,
+ * progress and errors to stderr; no stack trace reaches the user.
+ */
+
+import { readFileSync } from 'node:fs';
+import { RecurrentError } from '../core/errors.js';
+import { commandHelp, parseArgs, UsageError, type CommandIO } from './args.js';
+import { COMMANDS } from './commands/index.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  return [
+    'Usage: recurrent <command> [options]',
+    '',
+    'Recurrent neural networks (RNN, LSTM, GRU) trained by backpropagation through time.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Options:',
+    '  --help, -h      show help (also after a command: recurrent <command> --help)',
+    '  --version       print the version',
+    '',
+    'Every command accepts --json to print its result as JSON.',
+  ].join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    io.out(mainHelp() + '\n');
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-v') {
+    io.out(version() + '\n');
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  try {
+    if (!command) throw new UsageError(`unknown command "${first}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    const args = parseArgs(command, rest);
+    if (args.options.help) {
+      io.out(commandHelp(command) + '\n');
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`recurrent: ${e.message}\n`);
+      io.err(command ? `Usage: recurrent ${command.name} ${command.usage} (see --help)\n` : 'Usage: recurrent <command> [options] (see --help)\n');
+      return 2;
+    }
+    if (e instanceof RecurrentError) {
+      io.err(`recurrent: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && typeof err.message === 'string') {
+      io.err(`recurrent: ${err.message}\n`);
+      return 1;
+    }
+    io.err(`recurrent: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.RECURRENT_DEBUG) io.err(`${err instanceof Error ? err.stack : ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * `recurrent`: recurrent neural networks (RNN, LSTM, GRU) trained by exact
+ * backpropagation through time. This entry point uses no Node-only API, so
+ * it runs unchanged in a browser; file and process concerns live in
+ * `recurrent/node` and the CLI.
+ */
+
+export * from './core/index.js';
+export * from './cells/index.js';
+export * from './model/index.js';
+export * from './train/index.js';
+export * from './lecture/index.js';

@@ -1,0 +1,3 @@
+export { Network, type NetworkOptions, type NetworkConfig, type SequenceBatch, type GradientResult } from './network.js';
+export { LOSSES, type LossKind, type SequenceTarget } from './loss.js';
+export { gradientCheck, type GradientCheckOptions, type GradientCheckResult } from './gradcheck.js';

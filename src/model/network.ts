@@ -1,0 +1,420 @@
+/**
+ * A recurrent network: L stacked recurrent layers (each layer's h is the
+ * next layer's x) and an output layer on top (SPEC §1):
+ *
+ *   neto(t) = h_L(t)·V (+ b_o)      ŷ(t) = g_o(neto(t))
+ *
+ * It unrolls B sequences together (batch-major, B×H per step), computes the
+ * loss over the steps that count for the sequence shape, and runs BPTT:
+ * δo for every step, then ∂J/∂V = Σ_t h(t)ᵀ·δo(t) and δo·Vᵀ into the top
+ * layer, whose cell carries the gradient back through time and down to the
+ * layer below.
+ */
+
+import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, type HiddenActivation, type OutputActivation } from '../core/activations.js';
+import { expectChoice, expectPositiveInt, OptionError, rejectUnknownKeys, ShapeError } from '../core/errors.js';
+import { initParams } from '../core/init.js';
+import { getKernels, type Kernels } from '../core/kernels.js';
+import { ParamSet, type ParamSpec } from '../core/params.js';
+import { Rng } from '../core/rng.js';
+import { allocate, type DType, type Float } from '../core/tensor.js';
+import { CELL_KINDS, type BackwardOptions, type Cell, type CellCache, type CellKind, type CellState, type SequenceInput, type StepMask } from '../cells/cell.js';
+import { cellType, type LayerConfig } from '../cells/registry.js';
+import { applyOutputActivation, checkOutputAndLoss, LOSSES, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
+
+/** Options of {@link Network}; every one but the three sizes has a default. */
+export interface NetworkOptions {
+  /** Cell type of every layer. Default `"rnn"`. */
+  readonly cell?: CellKind;
+  /** Input width D (the vocabulary size for one-hot symbols). */
+  readonly inputSize: number;
+  /** Hidden width H of every layer. */
+  readonly hiddenSize: number;
+  /** Output width K. */
+  readonly outputSize: number;
+  /** Number of stacked recurrent layers. Default 1. */
+  readonly layers?: number;
+  /** g_h of the vanilla RNN. Default `"tanh"`. */
+  readonly hiddenActivation?: HiddenActivation;
+  /** g_o. Default `"linear"` for `"mse"`, `"softmax"` for `"cross-entropy"`. */
+  readonly outputActivation?: OutputActivation;
+  /** J. Default `"mse"` (squared error). */
+  readonly loss?: LossKind;
+  /** Whether layers and output have biases (b_h, b_o, gate biases). Default true. */
+  readonly bias?: boolean;
+  /** Element type. Default `"float32"`; `"float64"` for gradient checks and exact figures. */
+  readonly dtype?: DType;
+  /** Seed of the initialisation. Default 1. */
+  readonly seed?: number;
+  /** Cell variant, e.g. the GRU's `"reset-after"` (default) or `"reset-before"`. */
+  readonly variant?: string;
+  /** Matrix kernels. Default: the active backend ({@link getKernels}). */
+  readonly kernels?: Kernels;
+}
+
+/** A network's configuration with every default filled in (what a model file stores). */
+export interface NetworkConfig {
+  readonly cell: CellKind;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly outputSize: number;
+  readonly layers: number;
+  readonly hiddenActivation: HiddenActivation;
+  readonly outputActivation: OutputActivation;
+  readonly loss: LossKind;
+  readonly bias: boolean;
+  readonly dtype: DType;
+  readonly variant?: string;
+}
+
+const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
+  'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'kernels'] as const;
+
+/**
+ * B sequences of T steps, ready for a forward or backward pass.
+ *
+ * Sequence shapes (SPEC §2):
+ * - many-to-many: `lossAt: "all"` (default) with input at every step;
+ * - many-to-one: `lossAt: "last"` — only each sequence's last valid step
+ *   carries loss, so δo(t) = 0 before it;
+ * - one-to-many: x(1) is the seed and later inputs are zero, or with
+ *   `feedback: "argmax"` each later input is the one-hot of the previous
+ *   step's argmax output (treated as data: no gradient flows through it).
+ */
+export interface SequenceBatch {
+  readonly T: number;
+  readonly B: number;
+  /** Inputs: dense T×B×D, or T×B symbol indices (−1 = zero vector). */
+  readonly x: SequenceInput;
+  /** Targets: dense T×B×K, or T×B class indices (−1 = no loss at that step). */
+  readonly y: SequenceTarget;
+  /** T×B: 1 where the step exists, 0 for padding after a shorter sequence ends. */
+  readonly mask?: StepMask;
+  /** Which steps carry loss. Default `"all"`. */
+  readonly lossAt?: 'all' | 'last';
+  /** One-to-many input rule for steps after the first. Default `"none"` (use x as given). */
+  readonly feedback?: 'none' | 'argmax';
+  /** Initial state of each layer; zeros when absent. */
+  readonly init?: readonly CellState[];
+}
+
+/** What {@link Network.gradient} returns. */
+export interface GradientResult {
+  /** J summed over every step that carries loss, over all B sequences. */
+  readonly loss: number;
+  /** How many (step, sequence) outputs carried loss: RMSE = sqrt(loss / count). */
+  readonly count: number;
+  /** ∂J/∂(initial state) of each layer, when asked for with `initGradient`. */
+  readonly initGradient?: readonly CellState[];
+}
+
+interface Workspace {
+  capacityT: number;
+  B: number;
+  caches: CellCache[];
+  /** neto then ŷ, T×B×K. */
+  yhat: Float;
+  /** δo, T×B×K. */
+  dO: Float;
+  /** ∂J/∂h for the layer being back-propagated, and for the one below it (T×B×H each). */
+  dHa: Float;
+  dHb: Float;
+  /** Each sequence's last valid step (1-based). */
+  lastStep: Int32Array;
+  /** Inputs rewritten by argmax feedback. */
+  feedIndex: Int32Array;
+  feedDense: Float;
+  dInit: { h: Float; c: Float }[];
+}
+
+export class Network {
+  readonly config: NetworkConfig;
+  /** All parameters in one flat buffer, with named views (`layer0.U`, `layer0.W`, …, `V`, `b_o`). */
+  readonly params: ParamSet;
+  /** The recurrent layers, bottom first. */
+  readonly layers: readonly Cell[];
+  /** Hidden → output weights V, H×K (a live view). */
+  readonly V: Float;
+  /** Output bias b_o, 1×K, or null. */
+  readonly b_o: Float | null;
+  readonly dV: Float;
+  readonly db_o: Float | null;
+  readonly kernels: Kernels;
+  private ws: Workspace | null = null;
+
+  constructor(options: NetworkOptions) {
+    rejectUnknownKeys('network', options, OPTION_KEYS);
+    this.config = resolveConfig(options);
+    const c = this.config;
+    this.kernels = options.kernels ?? getKernels();
+    const type = cellType(c.cell);
+    if (!type) throw new OptionError(`cell "${c.cell}" is not available`);
+    const layerConfigs = this.layerConfigs();
+    const specs: ParamSpec[] = layerConfigs.flatMap((lc) => type.paramSpecs(lc));
+    specs.push({ name: 'V', rows: c.hiddenSize, cols: c.outputSize, init: 'glorot' });
+    if (c.bias) specs.push({ name: 'b_o', rows: 1, cols: c.outputSize, init: 'zeros' });
+    this.params = new ParamSet(specs, c.dtype);
+    initParams(this.params, new Rng(options.seed ?? 1));
+    this.layers = layerConfigs.map((lc) => type.create(lc, this.params, this.kernels));
+    this.V = this.params.view('V');
+    this.dV = this.params.gradView('V');
+    this.b_o = c.bias ? this.params.view('b_o') : null;
+    this.db_o = c.bias ? this.params.gradView('b_o') : null;
+  }
+
+  private layerConfigs(): LayerConfig[] {
+    const c = this.config;
+    return Array.from({ length: c.layers }, (_, l) => ({
+      inputSize: l === 0 ? c.inputSize : c.hiddenSize,
+      hiddenSize: c.hiddenSize,
+      bias: c.bias,
+      prefix: `layer${l}.`,
+      activation: c.hiddenActivation,
+      ...(c.variant !== undefined ? { variant: c.variant } : {}),
+    }));
+  }
+
+  /** Forward pass; returns ŷ (T×B×K, a view valid until the next pass). */
+  forward(batch: SequenceBatch): Float {
+    this.checkBatch(batch);
+    const ws = this.workspace(batch.T, batch.B);
+    this.runForward(batch, ws);
+    return ws.yhat.subarray(0, batch.T * batch.B * this.config.outputSize);
+  }
+
+  /** J of a batch without gradients, and the number of outputs that carried loss. */
+  loss(batch: SequenceBatch): { loss: number; count: number } {
+    this.checkBatch(batch);
+    const ws = this.workspace(batch.T, batch.B);
+    this.runForward(batch, ws);
+    return this.outputLoss(batch, ws, false);
+  }
+
+  /**
+   * Forward and backward pass. Gradients are ADDED to `params.grad` (call
+   * `params.zeroGrad()` first), summed over the batch's sequences.
+   */
+  gradient(batch: SequenceBatch, options: BackwardOptions & { readonly initGradient?: boolean } = {}): GradientResult {
+    this.checkBatch(batch);
+    if (options.truncate !== undefined && !(options.truncate >= 1)) {
+      throw new OptionError(`truncate must be at least 1 step, got ${options.truncate}`);
+    }
+    if (options.gradientMode === 'lecture' && (this.config.cell !== 'rnn' || this.config.layers !== 1)) {
+      throw new OptionError('gradientMode "lecture" is defined only for a single-layer RNN');
+    }
+    const { T, B } = batch;
+    const { hiddenSize: H, outputSize: K } = this.config;
+    const ws = this.workspace(T, B);
+    const inputs = this.runForward(batch, ws);
+    const result = this.outputLoss(batch, ws, true);
+    const rows = T * B;
+    const top = ws.caches[this.layers.length - 1]!;
+    const k = this.kernels;
+    // ∂J/∂V = Σ_t h(t)ᵀ·δo(t);  ∂J/∂b_o = Σ_t δo(t)
+    k.gemm(true, false, H, K, rows, top.hs, B * H, H, ws.dO, 0, K, this.dV, 0, K, true);
+    if (this.db_o) k.sumRowsInto(rows, K, ws.dO, 0, K, this.db_o, 0);
+    // ∂J/∂h_L(t) = δo(t)·Vᵀ
+    k.gemm(false, true, rows, H, K, ws.dO, 0, K, this.V, 0, K, ws.dHa, 0, H, false);
+    let dH = ws.dHa;
+    let dBelow = ws.dHb;
+    const initGrads: CellState[] = [];
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      let dInit: CellState | null = null;
+      if (options.initGradient) {
+        const g = ws.dInit[l]!;
+        g.h.fill(0, 0, B * H);
+        g.c.fill(0, 0, B * H);
+        dInit = { h: g.h.subarray(0, B * H), c: g.c.subarray(0, B * H) };
+        initGrads[l] = this.layers[l]!.stateNames.includes('c') ? dInit : { h: dInit.h };
+      }
+      this.layers[l]!.backward(inputs[l]!, T, B, ws.caches[l]!, dH, l > 0 ? dBelow : null, dInit, batch.mask, options);
+      [dH, dBelow] = [dBelow, dH];
+    }
+    return options.initGradient ? { ...result, initGradient: initGrads } : result;
+  }
+
+  /** The state of every layer after step t (views valid until the next pass). */
+  stateAt(t: number, B: number): CellState[] {
+    const ws = this.ws;
+    if (!ws || ws.B !== B || t > ws.capacityT) throw new OptionError('stateAt: no forward pass of that shape has run');
+    return this.layers.map((cell, l) => cell.stateAt(t, B, ws.caches[l]!));
+  }
+
+  /** Runs every layer and the output layer; returns each layer's input. */
+  private runForward(batch: SequenceBatch, ws: Workspace): SequenceInput[] {
+    const { T, B } = batch;
+    const { hiddenSize: H, outputSize: K } = this.config;
+    const L = this.layers.length;
+    let x0 = batch.x;
+    if (batch.feedback === 'argmax') x0 = this.copyForFeedback(batch, ws);
+    const inputs: SequenceInput[] = [x0];
+    for (let l = 1; l < L; l++) inputs.push({ kind: 'dense', data: ws.caches[l - 1]!.hs.subarray(B * H) });
+    if (batch.feedback !== 'argmax') {
+      for (let l = 0; l < L; l++) this.layers[l]!.forward(inputs[l]!, T, B, ws.caches[l]!, batch.init?.[l], batch.mask);
+      this.outputStep(ws, 0, T * B);
+      return inputs;
+    }
+    for (let l = 0; l < L; l++) this.layers[l]!.beginSequence(B, ws.caches[l]!, batch.init?.[l]);
+    for (let t = 1; t <= T; t++) {
+      for (let l = 0; l < L; l++) this.layers[l]!.forwardStep(inputs[l]!, t, B, ws.caches[l]!, batch.mask);
+      this.outputStep(ws, (t - 1) * B, B);
+      if (t < T) this.feedArgmax(x0, ws, t, B, K);
+    }
+    return inputs;
+  }
+
+  /** neto = h_L·V (+ b_o), ŷ = g_o(neto) for `rows` rows from row `row0`. */
+  private outputStep(ws: Workspace, row0: number, rows: number): void {
+    const { hiddenSize: H, outputSize: K } = this.config;
+    const B = ws.B;
+    const top = ws.caches[this.layers.length - 1]!;
+    this.kernels.gemm(false, false, rows, K, H, top.hs, B * H + row0 * H, H, this.V, 0, K, ws.yhat, row0 * K, K, false);
+    if (this.b_o) this.kernels.addRowVector(rows, K, ws.yhat, row0 * K, K, this.b_o, 0);
+    applyOutputActivation(this.config.outputActivation, ws.yhat, row0 * K, rows, K);
+  }
+
+  private copyForFeedback(batch: SequenceBatch, ws: Workspace): SequenceInput {
+    const n = batch.T * batch.B;
+    if (batch.x.kind === 'index') {
+      const d = ws.feedIndex.subarray(0, n);
+      d.set(batch.x.data.subarray(0, n));
+      return { kind: 'index', data: d };
+    }
+    const D = this.config.inputSize;
+    const d = ws.feedDense.subarray(0, n * D);
+    d.set(batch.x.data.subarray(0, n * D));
+    return { kind: 'dense', data: d };
+  }
+
+  /** x(t+1) = one-hot(argmax ŷ(t)) for each sequence. */
+  private feedArgmax(x: SequenceInput, ws: Workspace, t: number, B: number, K: number): void {
+    for (let b = 0; b < B; b++) {
+      const o = ((t - 1) * B + b) * K;
+      let best = 0;
+      for (let j = 1; j < K; j++) if (ws.yhat[o + j]! > ws.yhat[o + best]!) best = j;
+      const row = t * B + b;
+      if (x.kind === 'index') x.data[row] = best;
+      else {
+        x.data.fill(0, row * K, (row + 1) * K);
+        x.data[row * K + best] = 1;
+      }
+    }
+  }
+
+  /** J over the steps that carry loss; δo in ws.dO (zero where no loss) when `withDelta`. */
+  private outputLoss(batch: SequenceBatch, ws: Workspace, withDelta: boolean): { loss: number; count: number } {
+    const { T, B, mask, y } = batch;
+    const K = this.config.outputSize;
+    const { outputActivation: g, loss: kind } = this.config;
+    const last = ws.lastStep;
+    const onlyLast = batch.lossAt === 'last';
+    if (onlyLast) {
+      for (let b = 0; b < B; b++) {
+        last[b] = T;
+        if (mask) while (last[b]! > 0 && !mask[(last[b]! - 1) * B + b]) last[b]!--;
+      }
+    }
+    let J = 0;
+    let count = 0;
+    const dO = withDelta ? ws.dO : null;
+    for (let t = 1; t <= T; t++) {
+      for (let b = 0; b < B; b++) {
+        const row = (t - 1) * B + b;
+        const counts = (!mask || mask[row] === 1) && (!onlyLast || last[b] === t) && !(y.kind === 'index' && y.data[row]! < 0);
+        if (!counts) {
+          if (dO) dO.fill(0, row * K, (row + 1) * K);
+          continue;
+        }
+        J += rowLoss(g, kind, K, ws.yhat, row * K, y, row, dO);
+        count++;
+      }
+    }
+    return { loss: J, count };
+  }
+
+  private workspace(T: number, B: number): Workspace {
+    const old = this.ws;
+    if (old && old.B === B && old.capacityT >= T) return old;
+    const capT = Math.max(T, old && old.B === B ? old.capacityT : 0);
+    const { hiddenSize: H, outputSize: K, inputSize: D, dtype } = this.config;
+    const ws: Workspace = {
+      capacityT: capT,
+      B,
+      caches: this.layers.map((cell) => cell.createCache(capT, B)),
+      yhat: allocate(dtype, capT * B * K),
+      dO: allocate(dtype, capT * B * K),
+      dHa: allocate(dtype, capT * B * H),
+      dHb: allocate(dtype, capT * B * H),
+      lastStep: new Int32Array(B),
+      feedIndex: new Int32Array(capT * B),
+      feedDense: allocate(dtype, capT * B * D),
+      dInit: this.layers.map(() => ({ h: allocate(dtype, B * H), c: allocate(dtype, B * H) })),
+    };
+    this.ws = ws;
+    return ws;
+  }
+
+  /** Validates a batch against this network's sizes, with messages that name the offending array. */
+  checkBatch(batch: SequenceBatch): void {
+    const { T, B } = batch;
+    expectPositiveInt('batch.T', T);
+    expectPositiveInt('batch.B', B);
+    const { inputSize: D, outputSize: K } = this.config;
+    const x = batch.x;
+    if (x.kind === 'dense') {
+      if (x.data.length < T * B * D) throw new ShapeError(`batch.x has ${x.data.length} values, expected T×B×D = ${T}×${B}×${D} = ${T * B * D}`);
+      if (x.data.constructor !== this.params.data.constructor) {
+        throw new ShapeError(`batch.x is a ${x.data.constructor.name}, but the network's dtype is ${this.config.dtype}`);
+      }
+    } else {
+      if (x.data.length < T * B) throw new ShapeError(`batch.x has ${x.data.length} indices, expected T×B = ${T}×${B} = ${T * B}`);
+      for (let i = 0; i < T * B; i++) {
+        const v = x.data[i]!;
+        if (v < -1 || v >= D) throw new ShapeError(`batch.x index ${v} at position ${i} is outside [−1, ${D}) (inputSize D = ${D})`);
+      }
+    }
+    const y = batch.y;
+    if (y.kind === 'dense') {
+      if (y.data.length < T * B * K) throw new ShapeError(`batch.y has ${y.data.length} values, expected T×B×K = ${T}×${B}×${K} = ${T * B * K}`);
+    } else {
+      if (y.data.length < T * B) throw new ShapeError(`batch.y has ${y.data.length} indices, expected T×B = ${T}×${B} = ${T * B}`);
+      for (let i = 0; i < T * B; i++) {
+        const v = y.data[i]!;
+        if (v < -1 || v >= K) throw new ShapeError(`batch.y index ${v} at position ${i} is outside [−1, ${K}) (outputSize K = ${K})`);
+      }
+    }
+    if (batch.mask && batch.mask.length < T * B) throw new ShapeError(`batch.mask has ${batch.mask.length} entries, expected T×B = ${T * B}`);
+    if (batch.feedback === 'argmax' && D !== K) throw new OptionError(`feedback "argmax" needs inputSize = outputSize, got D = ${D}, K = ${K}`);
+    if (batch.init) {
+      if (batch.init.length !== this.layers.length) throw new ShapeError(`batch.init has ${batch.init.length} states, expected one per layer (${this.layers.length})`);
+      const n = B * this.config.hiddenSize;
+      batch.init.forEach((s, l) => {
+        if (s.h.length < n) throw new ShapeError(`batch.init[${l}].h has ${s.h.length} values, expected B×H = ${n}`);
+        if (this.layers[l]!.stateNames.includes('c') && (!s.c || s.c.length < n)) throw new ShapeError(`batch.init[${l}].c must have B×H = ${n} values (LSTM cell state)`);
+      });
+    }
+  }
+}
+
+function resolveConfig(o: NetworkOptions): NetworkConfig {
+  const loss = o.loss === undefined ? 'mse' : expectChoice('loss', o.loss, LOSSES);
+  const outputActivation = o.outputActivation === undefined
+    ? (loss === 'cross-entropy' ? 'softmax' : 'linear')
+    : expectChoice('outputActivation', o.outputActivation, OUTPUT_ACTIVATIONS);
+  checkOutputAndLoss(outputActivation, loss);
+  if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new OptionError(`bias must be true or false, got ${typeof o.bias}`);
+  const config: NetworkConfig = {
+    cell: o.cell === undefined ? 'rnn' : expectChoice('cell', o.cell, CELL_KINDS),
+    inputSize: expectPositiveInt('inputSize', o.inputSize),
+    hiddenSize: expectPositiveInt('hiddenSize', o.hiddenSize),
+    outputSize: expectPositiveInt('outputSize', o.outputSize),
+    layers: o.layers === undefined ? 1 : expectPositiveInt('layers', o.layers),
+    hiddenActivation: o.hiddenActivation === undefined ? 'tanh' : expectChoice('hiddenActivation', o.hiddenActivation, HIDDEN_ACTIVATIONS),
+    outputActivation,
+    loss,
+    bias: o.bias ?? true,
+    dtype: o.dtype === undefined ? 'float32' : expectChoice('dtype', o.dtype, ['float32', 'float64'] as const),
+    ...(o.variant !== undefined ? { variant: o.variant } : {}),
+  };
+  return config;
+}

@@ -1,0 +1,1 @@
+export { gradientDescent, type GradientDescentOptions, type GradientDescentResult } from './gradient-descent.js';
