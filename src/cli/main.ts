@@ -35,9 +35,13 @@ function mainHelp(): string {
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined) {
+    io.err(mainHelp() + '\n');
+    return 2;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
     io.out(mainHelp() + '\n');
-    return first === undefined ? 2 : 0;
+    return 0;
   }
   if (first === '--version' || first === '-v') {
     io.out(version() + '\n');
