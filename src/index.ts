@@ -6,7 +6,13 @@
  */
 
 export * from './core/index.js';
+export * from './kernels/index.js';
 export * from './cells/index.js';
 export * from './model/index.js';
 export * from './train/index.js';
+export * from './data/index.js';
 export * from './lecture/index.js';
+export * from './io/index.js';
+export * from './text/index.js';
+export * from './seq2seq/index.js';
+export * from './tasks/index.js';

@@ -95,7 +95,9 @@ test('bad options and shapes throw typed errors that name the argument', () => {
   assert.throws(() => new Network({ inputSize: 2, hiddenSize: 2, outputSize: 1, cell: 'transformer' as never }), /cell must be one of rnn, lstm, gru/);
   assert.throws(() => new Network({ inputSize: 2, hiddenSize: 2, outputSize: 1, hiddenSize2: 3 } as never), /unknown network option "hiddenSize2"/);
   assert.throws(() => new Network({ inputSize: 2, hiddenSize: 2, outputSize: 2, outputActivation: 'softmax' }), /softmax.*cross-entropy/);
+  assert.throws(() => new Network({ inputSize: 80, hiddenSize: 1e9, outputSize: 80 }), /would need [0-9.e+]+ GiB of memory/);
   const net = new Network({ inputSize: 3, hiddenSize: 2, outputSize: 3, dtype: 'float64' });
+  assert.throws(() => net.forward({ T: 1e9, B: 64, x: { kind: 'index', data: new Int32Array(0) }, y: { kind: 'index', data: new Int32Array(0) } }), /batch\.x has 0 indices/);
   assert.throws(
     () => net.forward({ T: 2, B: 1, x: { kind: 'dense', data: new Float64Array(5) }, y: { kind: 'dense', data: new Float64Array(6) } }),
     (e: unknown) => e instanceof ShapeError && /batch\.x has 5 values, expected T×B×D = 2×1×3 = 6/.test(e.message),

@@ -8,6 +8,9 @@ import type { Kernels } from '../core/kernels.js';
 import type { ParamSet, ParamSpec } from '../core/params.js';
 import type { Cell, CellKind } from './cell.js';
 import { RnnCell, rnnParamSpecs } from './rnn.js';
+import { LstmCell, lstmParamSpecs } from './lstm.js';
+import { GruCell, gruParamSpecs, gruVariant } from './gru.js';
+import { OptionError } from '../core/errors.js';
 
 /** What a layer needs to know to declare and build its cell. */
 export interface LayerConfig {
@@ -30,6 +33,17 @@ const registry = new Map<CellKind, CellType>([
   ['rnn', {
     paramSpecs: (c) => rnnParamSpecs(c),
     create: (c, params, kernels) => new RnnCell({ ...c, kernels }, params),
+  }],
+  ['lstm', {
+    paramSpecs: (c) => {
+      if (c.variant !== undefined) throw new OptionError(`cell "lstm" has no variants, got variant "${c.variant}"; omit the option`);
+      return lstmParamSpecs(c);
+    },
+    create: (c, params, kernels) => new LstmCell({ ...c, kernels }, params),
+  }],
+  ['gru', {
+    paramSpecs: (c) => gruParamSpecs({ ...c, variant: gruVariant(c.variant) }),
+    create: (c, params, kernels) => new GruCell({ ...c, kernels, variant: gruVariant(c.variant) }, params),
   }],
 ]);
 

@@ -15,8 +15,7 @@ const onSignal = (sig: NodeJS.Signals): void => {
   if (interrupts > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
   controller.abort(sig);
 };
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+let listening = false;
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
 });
@@ -25,7 +24,17 @@ const io: CommandIO = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   isTTY: process.stdout.isTTY === true,
-  signal: controller.signal,
+  // The handlers go in when a command first asks for the signal. A command that never does
+  // (a synchronous one, which could not see the signal anyway: handlers run only when the
+  // event loop is free) keeps the default, so Ctrl-C stops it at once instead of being ignored.
+  get signal(): AbortSignal {
+    if (!listening) {
+      listening = true;
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    return controller.signal;
+  },
 };
 
 process.exitCode = await main(process.argv.slice(2), io);

@@ -71,6 +71,11 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       io.err(`recurrent: ${err.message}\n`);
       return 1;
     }
+    if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length|out of memory/i.test(err.message)) {
+      // Sizes under the library's 8 GiB limit that this machine or process cannot hold.
+      io.err(`recurrent: out of memory (${err.message}): the model or its work buffers do not fit in the memory this process can get; choose smaller sizes (--hidden, --layers, --batch, --seq-len)\n`);
+      return 1;
+    }
     io.err(`recurrent: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env.RECURRENT_DEBUG) io.err(`${err instanceof Error ? err.stack : ''}\n`);
     return 1;

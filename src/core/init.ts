@@ -71,6 +71,12 @@ export function initParams(params: ParamSet, rng: Rng): void {
 
 /** Initialises one parameter matrix according to its spec. */
 export function initOne(out: Float, spec: ParamSpec, rng: Rng): void {
+  initBase(out, spec, rng);
+  const f = spec.fill;
+  if (f) for (let r = 0; r < spec.rows; r++) out.fill(f.value, r * spec.cols + f.from, r * spec.cols + f.to);
+}
+
+function initBase(out: Float, spec: ParamSpec, rng: Rng): void {
   switch (spec.init) {
     case 'zeros':
       out.fill(0);

@@ -19,6 +19,11 @@ export interface ParamSpec {
   readonly init: InitKind;
   /** For `uniform`: the half-width of U(−scale, scale). */
   readonly scale?: number;
+  /**
+   * After the initialiser, columns [from, to) of every row are set to
+   * `value` (e.g. the LSTM's forget-gate bias block starts at 1).
+   */
+  readonly fill?: { readonly from: number; readonly to: number; readonly value: number };
 }
 
 /** One parameter's place in the flat buffers. */

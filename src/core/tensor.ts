@@ -12,9 +12,22 @@ export type Float = Float32Array | Float64Array;
 /** Element type of a model: `"float32"` (fast) or `"float64"` (exact). */
 export type DType = 'float32' | 'float64';
 
-/** Allocates a zeroed array of `n` elements of `dtype`. */
+/**
+ * Where float32 arrays come from while a kernel backend wants them in its own
+ * memory (the WebAssembly kernels' heap); null means ordinary arrays. It may
+ * return null for an array it cannot hold.
+ */
+let float32Source: ((n: number) => Float32Array | null) | null = null;
+
+/** Sets (or, with null, clears) the source of float32 arrays used by {@link allocate}. */
+export function setFloat32Source(source: ((n: number) => Float32Array | null) | null): void {
+  float32Source = source;
+}
+
+/** Allocates a zeroed array of `n` elements of `dtype` (float32 from the active backend's memory, if it has one). */
 export function allocate(dtype: DType, n: number): Float {
-  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  if (dtype === 'float64') return new Float64Array(n);
+  return (n > 0 && float32Source ? float32Source(n) : null) ?? new Float32Array(n);
 }
 
 /** The dtype of an existing array. */

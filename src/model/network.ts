@@ -20,6 +20,7 @@ import { Rng } from '../core/rng.js';
 import { allocate, type DType, type Float } from '../core/tensor.js';
 import { CELL_KINDS, type BackwardOptions, type Cell, type CellCache, type CellKind, type CellState, type SequenceInput, type StepMask } from '../cells/cell.js';
 import { cellType, type LayerConfig } from '../cells/registry.js';
+import { traceLayer, type LayerTrace } from '../cells/inspect.js';
 import { applyOutputActivation, checkOutputAndLoss, LOSSES, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
 
 /** Options of {@link Network}; every one but the three sizes has a default. */
@@ -140,19 +141,18 @@ export class Network {
   readonly dV: Float;
   readonly db_o: Float | null;
   readonly kernels: Kernels;
-  private ws: Workspace | null = null;
+  /** Work buffers per batch size B (a training and a validation size coexist), most recently used last. */
+  private readonly workspaces = new Map<number, Workspace>();
 
   constructor(options: NetworkOptions) {
     rejectUnknownKeys('network', options, OPTION_KEYS);
     this.config = resolveConfig(options);
     const c = this.config;
     this.kernels = options.kernels ?? getKernels();
-    const type = cellType(c.cell);
-    if (!type) throw new OptionError(`cell "${c.cell}" is not available`);
-    const layerConfigs = this.layerConfigs();
-    const specs: ParamSpec[] = layerConfigs.flatMap((lc) => type.paramSpecs(lc));
-    specs.push({ name: 'V', rows: c.hiddenSize, cols: c.outputSize, init: 'glorot' });
-    if (c.bias) specs.push({ name: 'b_o', rows: 1, cols: c.outputSize, init: 'zeros' });
+    const type = cellType(c.cell)!;
+    const layerConfigs = layerConfigsOf(c);
+    const specs = networkParamSpecs(c);
+    checkMemory('the parameters and their gradients', 2 * specs.reduce((n, s) => n + s.rows * s.cols, 0), c.dtype);
     this.params = new ParamSet(specs, c.dtype);
     initParams(this.params, new Rng(options.seed ?? 1));
     this.layers = layerConfigs.map((lc) => type.create(lc, this.params, this.kernels));
@@ -160,18 +160,6 @@ export class Network {
     this.dV = this.params.gradView('V');
     this.b_o = c.bias ? this.params.view('b_o') : null;
     this.db_o = c.bias ? this.params.gradView('b_o') : null;
-  }
-
-  private layerConfigs(): LayerConfig[] {
-    const c = this.config;
-    return Array.from({ length: c.layers }, (_, l) => ({
-      inputSize: l === 0 ? c.inputSize : c.hiddenSize,
-      hiddenSize: c.hiddenSize,
-      bias: c.bias,
-      prefix: `layer${l}.`,
-      activation: c.hiddenActivation,
-      ...(c.variant !== undefined ? { variant: c.variant } : {}),
-    }));
   }
 
   /** Forward pass; returns ŷ (T×B×K, a view valid until the next pass). */
@@ -233,11 +221,23 @@ export class Network {
     return options.initGradient ? { ...result, initGradient: initGrads } : result;
   }
 
-  /** The state of every layer after step t (views valid until the next pass). */
+  /** The state of every layer after step t of the last pass with batch size B (views valid until the next such pass). */
   stateAt(t: number, B: number): CellState[] {
-    const ws = this.ws;
-    if (!ws || ws.B !== B || t > ws.capacityT) throw new OptionError('stateAt: no forward pass of that shape has run');
+    const ws = this.workspaces.get(B);
+    if (!ws || t > ws.capacityT) throw new OptionError('stateAt: no forward pass of that shape has run');
     return this.layers.map((cell, l) => cell.stateAt(t, B, ws.caches[l]!));
+  }
+
+  /**
+   * Every layer's step values after the last forward pass of T steps of B
+   * sequences, for teaching and plots: for each layer (bottom first), each
+   * name maps to a T×B×H copy (step t, sequence b at offset ((t−1)·B + b)·H).
+   * LSTM: f, i, o, cTilde (C̃), c (C), h; GRU: z, r, n, h; RNN: h.
+   */
+  inspect(T: number, B: number): LayerTrace[] {
+    const ws = this.workspaces.get(B);
+    if (!ws || T > ws.capacityT) throw new OptionError('inspect: no forward pass of that shape has run; call forward() first');
+    return this.layers.map((cell, l) => traceLayer(cell, ws.caches[l]!, T, B));
   }
 
   /** Runs every layer and the output layer; returns each layer's input. */
@@ -333,10 +333,12 @@ export class Network {
   }
 
   private workspace(T: number, B: number): Workspace {
-    const old = this.ws;
-    if (old && old.B === B && old.capacityT >= T) return old;
-    const capT = Math.max(T, old && old.B === B ? old.capacityT : 0);
+    const old = this.workspaces.get(B);
+    if (old && old.capacityT >= T) return old;
+    const capT = Math.max(T, old ? old.capacityT : 0);
     const { hiddenSize: H, outputSize: K, inputSize: D, dtype } = this.config;
+    // A rough count of the per-shape buffers (states, gates, deltas) before allocating them.
+    checkMemory(`the work buffers for T = ${capT}, B = ${B}`, capT * B * (this.layers.length * 12 * H + 3 * K + 2 * H + D), dtype);
     const ws: Workspace = {
       capacityT: capT,
       B,
@@ -350,7 +352,9 @@ export class Network {
       feedDense: allocate(dtype, capT * B * D),
       dInit: this.layers.map(() => ({ h: allocate(dtype, B * H), c: allocate(dtype, B * H) })),
     };
-    this.ws = ws;
+    this.workspaces.delete(B);
+    this.workspaces.set(B, ws);
+    if (this.workspaces.size > MAX_WORKSPACES) this.workspaces.delete(this.workspaces.keys().next().value!);
     return ws;
   }
 
@@ -393,6 +397,46 @@ export class Network {
         if (this.layers[l]!.stateNames.includes('c') && (!s.c || s.c.length < n)) throw new ShapeError(`batch.init[${l}].c must have B×H = ${n} values (LSTM cell state)`);
       });
     }
+  }
+}
+
+/**
+ * The parameter matrices a network of this config has, in buffer order:
+ * each layer's cell parameters (`layer{l}.…`), then V (H×K) and b_o (1×K).
+ * Computed without allocating, so a file loader can check sizes first.
+ */
+export function networkParamSpecs(c: NetworkConfig): ParamSpec[] {
+  const type = cellType(c.cell);
+  if (!type) throw new OptionError(`cell "${c.cell}" is not available`);
+  const specs: ParamSpec[] = layerConfigsOf(c).flatMap((lc) => type.paramSpecs(lc));
+  specs.push({ name: 'V', rows: c.hiddenSize, cols: c.outputSize, init: 'glorot' });
+  if (c.bias) specs.push({ name: 'b_o', rows: 1, cols: c.outputSize, init: 'zeros' });
+  return specs;
+}
+
+function layerConfigsOf(c: NetworkConfig): LayerConfig[] {
+  return Array.from({ length: c.layers }, (_, l) => ({
+    inputSize: l === 0 ? c.inputSize : c.hiddenSize,
+    hiddenSize: c.hiddenSize,
+    bias: c.bias,
+    prefix: `layer${l}.`,
+    activation: c.hiddenActivation,
+    ...(c.variant !== undefined ? { variant: c.variant } : {}),
+  }));
+}
+
+/** How many batch sizes keep their work buffers at once. */
+const MAX_WORKSPACES = 4;
+
+/** The most memory one network may ask for (parameters, or one shape's work buffers): 8 GiB. */
+export const MAX_NETWORK_BYTES = 8 * 1024 ** 3;
+
+/** Refuses, before allocating, a request for more than {@link MAX_NETWORK_BYTES}, naming how much it would need. */
+function checkMemory(what: string, elements: number, dtype: DType): void {
+  const bytes = elements * (dtype === 'float64' ? 8 : 4);
+  if (!(bytes <= MAX_NETWORK_BYTES)) {
+    const gib = (bytes / 1024 ** 3).toPrecision(3);
+    throw new OptionError(`${what} would need ${gib} GiB of memory (limit ${MAX_NETWORK_BYTES / 1024 ** 3} GiB); choose smaller sizes`);
   }
 }
 

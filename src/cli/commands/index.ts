@@ -5,7 +5,19 @@
 
 import type { Command } from '../args.js';
 import { lectureCommand } from './lecture.js';
+import { gradcheckCommand } from './gradcheck.js';
+import { trainCommand } from './train.js';
+import { sampleCommand } from './sample.js';
+import { forecastCommand } from './forecast.js';
+import { classifyCommand } from './classify.js';
+import { pronounceCommand } from './pronounce.js';
 
 export const COMMANDS: readonly Command[] = [
   lectureCommand,
+  gradcheckCommand,
+  trainCommand,
+  sampleCommand,
+  forecastCommand,
+  classifyCommand,
+  pronounceCommand,
 ];

@@ -1,0 +1,56 @@
+/**
+ * Introspection for teaching and plots: after a forward pass, every step's
+ * gate activations and states of every layer, as plain copies.
+ *
+ * A cell that has gates implements {@link GatedCell.gates}; for any other
+ * cell (the vanilla RNN) the trace holds h alone.
+ */
+
+import { allocate, dtypeOf, type Float } from '../core/tensor.js';
+import type { Cell, CellCache, CellKind } from './cell.js';
+
+/** One step's named B×H values (each a fresh copy, row b = sequence b). */
+export type StepValues = Readonly<Record<string, Float>>;
+
+/** A cell that can report its gates at a step of the last forward pass. */
+export interface GatedCell {
+  /** Names of the values {@link gates} returns, in display order (e.g. f, i, o, cTilde, c, h). */
+  readonly gateNames: readonly string[];
+  /** The values at step t (1-based) of the last forward pass, B×H each, copied out of the cache. */
+  gates(cache: CellCache, t: number, B: number): StepValues;
+}
+
+/** Every step of one layer: for each name, a T×B×H array (step t at offset (t−1)·B·H). */
+export interface LayerTrace {
+  readonly kind: CellKind;
+  readonly T: number;
+  readonly B: number;
+  readonly H: number;
+  /** Value names in display order. */
+  readonly names: readonly string[];
+  readonly values: Readonly<Record<string, Float>>;
+}
+
+/** Whether a cell reports gates. */
+export function isGatedCell(cell: Cell): cell is Cell & GatedCell {
+  return typeof (cell as Partial<GatedCell>).gates === 'function' && Array.isArray((cell as Partial<GatedCell>).gateNames);
+}
+
+/** Collects steps 1..T of one layer's last forward pass into T×B×H arrays. */
+export function traceLayer(cell: Cell, cache: CellCache, T: number, B: number): LayerTrace {
+  const H = cell.hiddenSize;
+  const n = B * H;
+  const dtype = dtypeOf(cache.hs);
+  const names = isGatedCell(cell) ? cell.gateNames : ['h'];
+  const values: Record<string, Float> = {};
+  for (const name of names) values[name] = allocate(dtype, T * n);
+  for (let t = 1; t <= T; t++) {
+    if (isGatedCell(cell)) {
+      const step = cell.gates(cache, t, B);
+      for (const name of names) values[name]!.set(step[name]!, (t - 1) * n);
+    } else {
+      values.h!.set(cache.hs.subarray(t * n, (t + 1) * n), (t - 1) * n);
+    }
+  }
+  return { kind: cell.kind, T, B, H, names, values };
+}

@@ -1,0 +1,476 @@
+/**
+ * `recurrent train <text-file>` / `recurrent train --dataset moby-dick`:
+ * trains a character- (or word-) level model on a text, showing progress
+ * and samples as it learns, saving checkpoints, and writing next to the
+ * model file a loss curve (SVG) and a report of the run (JSON).
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { OptionError } from '../../core/errors.js';
+import { getKernels } from '../../core/kernels.js';
+import { CELL_KINDS, type CellKind } from '../../cells/cell.js';
+import { Network } from '../../model/network.js';
+import { encodeCheckpoint } from '../../io/checkpoint.js';
+import { loadCheckpointFile, writeFileAtomic } from '../../node/checkpoint-file.js';
+import { datasetText, readTextFile, TEXT_DATASETS } from '../../node/datasets.js';
+import { prepareCorpus, type Corpus } from '../../text/corpus.js';
+import { readTextModel, textModelMeta } from '../../text/model-file.js';
+import { generate, SymbolStream } from '../../text/sample.js';
+import { TOKEN_KINDS, type TokenKind, type Tokenizer } from '../../text/tokenizer.js';
+import { evaluateText, textBatches } from '../../text/batches.js';
+import { fit } from '../../train/fit.js';
+import type { FitState, StepRecord, ValidationRecord } from '../../train/fit-types.js';
+import { fitStateFromCheckpoint, fitStateToCheckpoint } from '../../train/fit-state.js';
+import { createOptimizer, OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
+import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../args.js';
+import { createProgress, formatDuration, type ProgressReporter, type ProgressStats } from '../progress.js';
+import { chooseKernels } from '../kernels.js';
+import { lossCurveSvg } from '../svg.js';
+
+/** Model and data settings; stored in the model file and fixed when resuming. */
+export interface TextRunSettings {
+  readonly tokens: TokenKind;
+  readonly vocabSize: number;
+  readonly cell: CellKind;
+  readonly layers: number;
+  readonly hidden: number;
+  readonly seqLen: number;
+  readonly batch: number;
+  readonly optimizer: OptimizerKind;
+  readonly lr: number;
+  readonly clip: number;
+  readonly seed: number;
+  readonly valFraction: number;
+}
+
+/** Defaults of the settings a resumed model fixes (absent from the option specs so a conflict can be seen). */
+export const TRAIN_DEFAULTS = {
+  tokens: 'char' as TokenKind,
+  cell: 'lstm' as CellKind,
+  layers: 1,
+  hidden: 128,
+  seqLen: 64,
+  batch: 32,
+  optimizer: 'adam' as OptimizerKind,
+  lr: 0.003,
+  clip: 5,
+  seed: 1,
+  valFraction: 0.05,
+};
+
+/** Steps when neither --steps nor --time is given. */
+const DEFAULT_STEPS = 1000;
+/** Periodic validation reads at most this many symbols of the held-out tail (the final one reads it all). */
+const EVAL_SYMBOLS = 16384;
+/** Training-loss points of the curve average this many steps. */
+const CURVE_EVERY = 10;
+
+/** Where the text came from, kept in the model file for --resume. */
+type TextSource = { readonly dataset: string } | { readonly file: string };
+
+/** What the model file's `extra` holds for a text run. */
+interface TextRunExtra {
+  readonly settings: TextRunSettings;
+  readonly source: TextSource;
+  readonly elapsedSec: number;
+  readonly history: { readonly train: [number, number][]; readonly val: [number, number][] };
+}
+
+/**
+ * Parses a time budget: `90s`, `5m`, `1h`, `1m30s`, `250ms`, or a plain
+ * number of seconds. Returns milliseconds.
+ */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    const v = Number(m[1]);
+    total += v * { ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    matched = re.lastIndex;
+  }
+  if (matched !== s.length || s.length === 0 || !(total > 0)) {
+    throw new UsageError(`--time must be a duration such as 90s, 5m, 1m30s or 1h, got "${text}"`);
+  }
+  return total;
+}
+
+/** `model.rnn` → `model`: the stem of the files written next to the model. */
+function stemOf(file: string): string {
+  return file.replace(/\.rnn$/i, '');
+}
+
+const bits = (nats: number): number => nats / Math.LN2;
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a character- or word-level model on a text file or the bundled novel',
+  usage: '[options] [<text-file>]',
+  description: [
+    'Trains on <text-file> (UTF-8) or on --dataset moby-dick (bundled, no network).',
+    'The last --val-fraction of the text is held out for validation. Shows progress,',
+    'and samples from --prime at step 10, step 100 and every --sample-every steps.',
+    'Saves the model atomically every --checkpoint-every steps and at the end, with',
+    '<out>.loss.svg (loss curve) and <out>.report.json (<out> without ".rnn") next to',
+    'it. Ctrl-C stops cleanly and saves (exit code 130); --resume <model> continues,',
+    'and --steps counts from the start of the first run. RECURRENT_KERNELS=auto|js|wasm',
+    'picks the matrix kernels (auto: WebAssembly SIMD where available).',
+  ].join('\n'),
+  options: [
+    { name: 'dataset', type: 'choice', choices: TEXT_DATASETS, help: 'train on a bundled text instead of a file' },
+    { name: 'tokens', type: 'choice', choices: TOKEN_KINDS, help: 'characters, or words and punctuation (default char)' },
+    { name: 'vocab-size', type: 'int', min: 2, arg: 'N', help: 'keep the N most frequent symbols (default all chars; 5000 words)' },
+    { name: 'cell', type: 'choice', choices: CELL_KINDS, help: `recurrent cell (default ${TRAIN_DEFAULTS.cell})` },
+    { name: 'layers', type: 'int', min: 1, max: 16, arg: 'L', help: `stacked layers (default ${TRAIN_DEFAULTS.layers})` },
+    { name: 'hidden', type: 'int', min: 1, max: 8192, arg: 'H', help: `hidden units per layer (default ${TRAIN_DEFAULTS.hidden})` },
+    { name: 'seq-len', type: 'int', min: 1, arg: 'T', help: `BPTT window length (default ${TRAIN_DEFAULTS.seqLen})` },
+    { name: 'batch', type: 'int', min: 1, arg: 'B', help: `parallel streams per update (default ${TRAIN_DEFAULTS.batch})` },
+    { name: 'optimizer', type: 'choice', choices: OPTIMIZER_KINDS, help: `update rule (default ${TRAIN_DEFAULTS.optimizer})` },
+    { name: 'lr', type: 'number', min: 0, exclusiveMin: true, arg: 'η', help: `learning rate (default ${TRAIN_DEFAULTS.lr})` },
+    { name: 'clip', type: 'number', min: 0, arg: 'NORM', help: `gradient norm clip, 0 = off (default ${TRAIN_DEFAULTS.clip})` },
+    { name: 'seed', type: 'int', min: 0, max: 4294967295, arg: 'S', help: `random seed (default ${TRAIN_DEFAULTS.seed})` },
+    { name: 'steps', type: 'int', min: 1, arg: 'N', help: `total updates, resumed runs included (default ${DEFAULT_STEPS})` },
+    { name: 'time', type: 'string', arg: 'DURATION', help: 'time budget of this run, e.g. 90s, 5m' },
+    { name: 'val-fraction', type: 'number', min: 0, max: 0.5, arg: 'F', help: `held-out share of the text (default ${TRAIN_DEFAULTS.valFraction})` },
+    { name: 'out', type: 'string', short: 'o', arg: 'FILE', help: 'model file (default model.rnn or the --resume file)' },
+    { name: 'resume', type: 'string', arg: 'FILE', help: 'continue training the model in FILE' },
+    { name: 'eval-every', type: 'int', min: 1, default: 100, arg: 'N', help: `validate every N steps (≤ ${EVAL_SYMBOLS} symbols)` },
+    { name: 'sample-every', type: 'int', min: 0, default: 500, arg: 'N', help: 'sample every N steps (and at 10, 100); 0 = never' },
+    { name: 'sample-length', type: 'int', min: 1, default: 200, arg: 'N', help: 'symbols per sample' },
+    { name: 'prime', type: 'string', default: 'The ', arg: 'TEXT', help: 'text the samples start from' },
+    { name: 'checkpoint-every', type: 'int', min: 0, default: 1000, arg: 'N', help: 'save every N steps; 0 = only at the end' },
+    { name: 'json-log', type: 'boolean', help: 'log JSON objects, one per line, on stdout' },
+  ],
+  positionals: [0, 1],
+  run: (args, io) => runTrain(args, io),
+};
+
+interface Setup {
+  readonly net: Network;
+  readonly corpus: Corpus;
+  readonly settings: TextRunSettings;
+  readonly source: TextSource;
+  readonly resumed: TextRunExtra | null;
+  readonly resumedState: FitState | null;
+}
+
+async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const o = args.options;
+  const file = args.positionals[0];
+  if (file !== undefined && o.dataset !== undefined) throw new UsageError('give either a text file or --dataset, not both');
+  if (file === undefined && o.dataset === undefined && o.resume === undefined) {
+    throw new UsageError('give a text file to train on, or --dataset moby-dick');
+  }
+  const budgetMs = o.time !== undefined ? parseDuration(String(o.time)) : Infinity;
+  const maxSteps = o.steps !== undefined ? Number(o.steps) : (budgetMs === Infinity ? DEFAULT_STEPS : Infinity);
+  const out = String(o.out ?? o.resume ?? 'model.rnn');
+  chooseKernels();
+  const setup = await prepare(args, file);
+  const { net, corpus, settings } = setup;
+  const tokenizer = corpus.tokenizer;
+  const unit = tokenizer.kind === 'char' ? 'char' : 'word';
+  const windows = { seqLen: settings.seqLen, batchSize: settings.batch };
+  const trainData = textBatches(corpus.train, tokenizer.vocabSize, windows);
+  const evalSet = corpus.val.length >= 2 ? corpus.val.subarray(0, Math.min(corpus.val.length, EVAL_SYMBOLS + 1)) : null;
+  const evalData = evalSet ? textBatches(evalSet, tokenizer.vocabSize, windows) : undefined;
+  const optimizer = createOptimizer({ kind: settings.optimizer }, net.params.size, net.config.dtype);
+  let state: FitState | undefined = setup.resumedState ?? undefined;
+  const history = {
+    train: setup.resumed ? [...setup.resumed.history.train] : [] as [number, number][],
+    val: setup.resumed ? [...setup.resumed.history.val] : [] as [number, number][],
+  };
+  const priorSec = setup.resumed?.elapsedSec ?? 0;
+  const mode = o['json-log'] ? 'json' : io.isTTY ? 'bar' : 'lines';
+  const progress = createProgress(io, { mode, unit });
+  const prime = String(o.prime);
+  const sampleEvery = Number(o['sample-every']);
+  const checkpointEvery = Number(o['checkpoint-every']);
+  const evalEvery = Number(o['eval-every']);
+  const sampleLength = Number(o['sample-length']);
+  const stream = new SymbolStream(net);
+
+  if (mode !== 'json') io.err(describeRun(net, corpus, settings, setup, out, maxSteps, budgetMs) + '\n');
+
+  const runStart = performance.now();
+  const startStep = state?.step ?? 0;
+  let step = startStep;
+  let epoch = step / trainData.batchesPerEpoch;
+  let trainSec = 0;
+  let symbolsThisRun = 0;
+  let windowLoss = 0;
+  let windowSteps = 0;
+  let curveLoss = 0;
+  let curveSteps = 0;
+  let lastLoss = NaN;
+  let lastVal: number | undefined = history.val.length ? history.val[history.val.length - 1]![1] : undefined;
+  let stopReason: 'steps' | 'time' | 'interrupted' = 'steps';
+
+  const stats = (valBpc?: number): ProgressStats => {
+    const elapsedSec = (performance.now() - runStart) / 1000;
+    const done = step - startStep;
+    const perStep = done > 0 ? elapsedSec / done : NaN;
+    const etaSteps = maxSteps === Infinity ? Infinity : (maxSteps - step) * perStep;
+    const etaTime = budgetMs === Infinity ? Infinity : budgetMs / 1000 - elapsedSec;
+    const eta = Math.max(0, Math.min(etaSteps, etaTime));
+    const fraction = Math.max(
+      maxSteps === Infinity ? 0 : step / maxSteps,
+      budgetMs === Infinity ? 0 : elapsedSec * 1000 / budgetMs,
+    );
+    return {
+      step, epoch, trainLoss: lastLoss,
+      ...(valBpc !== undefined ? { valBpc } : {}),
+      charsPerSec: trainSec > 0 ? symbolsThisRun / trainSec : 0,
+      elapsedSec,
+      ...(Number.isFinite(eta) ? { etaSec: eta } : {}),
+      fraction,
+    };
+  };
+  const showSample = (length: number): void => {
+    stream.syncWeights();
+    const text = generate(stream, tokenizer, { prime, length, temperature: 0.8, seed: settings.seed });
+    progress.sample(stats(), prime, text);
+  };
+  const save = async (): Promise<void> => {
+    const extra: TextRunExtra = {
+      settings, source: setup.source, elapsedSec: priorSec + (performance.now() - runStart) / 1000, history,
+    };
+    const fields = state ? fitStateToCheckpoint(state) : null;
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+    await writeFileAtomic(out, encodeCheckpoint({
+      networks: { model: net }, meta: textModelMeta(tokenizer),
+      ...(fields ? { step: fields.step, rngState: fields.rngState, optimizer: fields.optimizer } : {}),
+      extra: { ...(fields ? fields.extra : {}), text: extra },
+    }));
+  };
+  const onStep = (rec: StepRecord): void => {
+    step = rec.step;
+    epoch = rec.epoch + (rec.batch + 1) / trainData.batchesPerEpoch;
+    const seconds = trainData.B / rec.samplesPerSec; // this step's time: B sequences at samplesPerSec
+    trainSec += seconds;
+    symbolsThisRun += rec.tokensPerSec * seconds;
+    windowLoss += rec.loss;
+    windowSteps++;
+    lastLoss = windowLoss / windowSteps;
+    curveLoss += rec.loss;
+    curveSteps++;
+    if (step % CURVE_EVERY === 0) {
+      history.train.push([step, round(bits(curveLoss / curveSteps))]);
+      curveLoss = 0;
+      curveSteps = 0;
+    }
+    progress.update(stats());
+    if (step === 10 || step === 100 || (sampleEvery > 0 && step % sampleEvery === 0)) showSample(sampleLength);
+  };
+  const onValidation = (rec: ValidationRecord): void => {
+    lastVal = bits(rec.loss);
+    history.val.push([rec.step, round(lastVal)]);
+    progress.update(stats(lastVal), true);
+    windowLoss = 0;
+    windowSteps = 0;
+  };
+
+  // fit runs from one checkpoint to the next; its state (optimizer, carried h and C) goes into each save
+  for (;;) {
+    const nextSave = checkpointEvery > 0 ? (Math.floor(step / checkpointEvery) + 1) * checkpointEvery : Infinity;
+    const target = Math.min(maxSteps, nextSave);
+    const leftMs = budgetMs - (performance.now() - runStart);
+    if (step >= maxSteps) break;
+    if (leftMs <= 0) {
+      stopReason = 'time';
+      break;
+    }
+    if (io.signal.aborted) {
+      stopReason = 'interrupted';
+      break;
+    }
+    const r = await fit(net, trainData, {
+      optimizer, learningRate: settings.lr, seed: settings.seed,
+      // fit averages over the B streams and sums over the T steps: clip at T·clip is clipping the per-symbol mean at clip
+      ...(settings.clip > 0 ? { clipNorm: settings.clip * settings.seqLen } : {}),
+      ...(Number.isFinite(target) ? { maxSteps: target } : {}),
+      ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
+      signal: io.signal,
+      ...(evalData ? { validation: evalData, validateEvery: evalEvery } : {}),
+      onStep, onValidation,
+      ...(state ? { resume: state } : {}),
+    });
+    state = r.state;
+    step = r.step;
+    if (r.stopReason === 'aborted') stopReason = 'interrupted';
+    else if (r.stopReason === 'time') stopReason = 'time';
+    else if (r.stopReason === 'maxSteps' && step < maxSteps) {
+      await save();
+      progress.message(`saved ${out} at step ${step}`);
+      continue;
+    }
+    break;
+  }
+  const loopSec = (performance.now() - runStart) / 1000;
+  if (curveSteps > 0) history.train.push([step, round(bits(curveLoss / curveSteps))]);
+
+  // the final figure: validation on the whole held-out tail
+  let finalVal: number | undefined;
+  if (corpus.val.length >= 2 && stopReason !== 'interrupted') {
+    if (mode !== 'json') progress.message(`evaluating on the whole validation tail (${corpus.val.length} ${unit}s)…`);
+    finalVal = bits(evaluateText(net, corpus.val, windows));
+    if (history.val[history.val.length - 1]?.[0] !== step) history.val.push([step, round(finalVal)]);
+    progress.update(stats(finalVal), true);
+  }
+  if (step > startStep) showSample(Math.max(sampleLength, 300));
+  progress.stop();
+
+  await save();
+  const stem = stemOf(out);
+  const svgFile = `${stem}.loss.svg`;
+  const reportFile = `${stem}.report.json`;
+  writeFileSync(svgFile, lossCurveSvg([
+    { label: 'training', points: history.train, color: '#1f77b4' },
+    { label: 'validation', points: history.val, color: '#d62728', dots: true },
+  ], { title: `${settings.cell.toUpperCase()} ${settings.layers}×${settings.hidden} on ${sourceName(setup.source)}`, yLabel: `bits per ${unit} (cross-entropy / ln 2)` }));
+  const charsPerSec = trainSec > 0 ? symbolsThisRun / trainSec : 0;
+  const report = {
+    model: out,
+    lossCurve: svgFile,
+    source: setup.source,
+    settings,
+    vocabSize: tokenizer.vocabSize,
+    parameters: net.params.size,
+    kernels: net.kernels.name,
+    symbols: { train: corpus.train.length, validation: corpus.val.length, unit },
+    step,
+    stepsThisRun: step - startStep,
+    epoch: round(epoch),
+    stopReason,
+    finalTrainLoss: round(lastLoss),
+    finalTrainBpc: round(bits(lastLoss)),
+    ...(finalVal !== undefined ? { finalValLoss: round(finalVal * Math.LN2), finalValBpc: round(finalVal) } : {}),
+    lastMeasuredValBpc: lastVal !== undefined ? round(lastVal) : null,
+    durationSec: round(loopSec),
+    totalDurationSec: round(priorSec + loopSec),
+    trainSec: round(trainSec),
+    charsPerSec: Math.round(charsPerSec),
+    finishedAt: new Date().toISOString(),
+  };
+  writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
+
+  if (args.json) io.out(JSON.stringify(report, null, 2) + '\n');
+  else if (mode !== 'json') {
+    io.out([
+      `${stopReason === 'interrupted' ? 'interrupted after' : 'trained'} ${step - startStep} steps (to step ${step}, epoch ${epoch.toFixed(2)}) in ${formatDuration(loopSec)}: ${Math.round(charsPerSec)} ${unit}s/s`,
+      finalVal !== undefined ? `validation: ${finalVal.toFixed(3)} bits per ${unit} on the held-out ${corpus.val.length} ${unit}s` : 'validation: not measured',
+      `model:       ${out}`,
+      `loss curve:  ${svgFile}`,
+      `report:      ${reportFile}`,
+      stopReason === 'interrupted'
+        ? `continue with: recurrent train --resume ${out}${Number.isFinite(maxSteps) ? ` --steps ${maxSteps}` : ''}`
+        : `sample with:   recurrent sample ${out} --prime ${JSON.stringify(prime.trim() || 'The')} --length 500`,
+    ].join('\n') + '\n');
+  } else {
+    const last = stats(finalVal);
+    io.out(JSON.stringify({
+      done: true, step, trainLoss: report.finalTrainLoss, ...(finalVal !== undefined ? { valBpc: report.finalValBpc } : {}),
+      charsPerSec: report.charsPerSec, elapsedSec: round(last.elapsedSec, 2), report,
+    }) + '\n');
+  }
+  return stopReason === 'interrupted' ? 130 : 0;
+}
+
+/** Loads the text and builds (or resumes) the model. */
+async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setup> {
+  const o = args.options;
+  if (o.resume !== undefined) {
+    const path = String(o.resume);
+    const checkpoint = await loadCheckpointFile(path);
+    const { net, tokenizer } = readTextModel(checkpoint, path);
+    const extra = (checkpoint.extra as { text?: TextRunExtra } | undefined)?.text;
+    if (!extra || typeof extra !== 'object' || !extra.settings || !extra.source || !checkpoint.optimizer) {
+      throw new OptionError(`${path} holds a model but not the training state to resume it; start a new run instead`);
+    }
+    const resumedState = fitStateFromCheckpoint(checkpoint, net.config.dtype);
+    checkFixed(o, extra.settings);
+    const settings: TextRunSettings = {
+      ...extra.settings,
+      ...(o.lr !== undefined ? { lr: Number(o.lr) } : {}),
+      ...(o.clip !== undefined ? { clip: Number(o.clip) } : {}),
+    };
+    const source: TextSource = file !== undefined ? { file: resolve(file) } : o.dataset !== undefined ? { dataset: String(o.dataset) } : extra.source;
+    const corpus = prepareCorpus(loadText(source), { tokenizer, valFraction: settings.valFraction });
+    return { net, corpus, settings, source, resumed: extra, resumedState };
+  }
+  const source: TextSource = file !== undefined ? { file: resolve(file) } : { dataset: String(o.dataset) };
+  const tokens = (o.tokens as TokenKind | undefined) ?? TRAIN_DEFAULTS.tokens;
+  const valFraction = o['val-fraction'] !== undefined ? Number(o['val-fraction']) : TRAIN_DEFAULTS.valFraction;
+  const corpus = prepareCorpus(loadText(source), {
+    tokens, valFraction, ...(o['vocab-size'] !== undefined ? { vocabSize: Number(o['vocab-size']) } : {}),
+  });
+  const settings: TextRunSettings = {
+    tokens,
+    vocabSize: corpus.tokenizer.vocabSize,
+    cell: (o.cell as CellKind | undefined) ?? TRAIN_DEFAULTS.cell,
+    layers: num(o.layers, TRAIN_DEFAULTS.layers),
+    hidden: num(o.hidden, TRAIN_DEFAULTS.hidden),
+    seqLen: num(o['seq-len'], TRAIN_DEFAULTS.seqLen),
+    batch: num(o.batch, TRAIN_DEFAULTS.batch),
+    optimizer: (o.optimizer as OptimizerKind | undefined) ?? TRAIN_DEFAULTS.optimizer,
+    lr: num(o.lr, TRAIN_DEFAULTS.lr),
+    clip: num(o.clip, TRAIN_DEFAULTS.clip),
+    seed: num(o.seed, TRAIN_DEFAULTS.seed),
+    valFraction,
+  };
+  const net = createTextNetwork(corpus.tokenizer, settings);
+  return { net, corpus, settings, source, resumed: null, resumedState: null };
+}
+
+/** The network of a text model: one-hot symbols in, softmax over the same symbols out. */
+export function createTextNetwork(tokenizer: Tokenizer, s: Pick<TextRunSettings, 'cell' | 'layers' | 'hidden' | 'seed'>): Network {
+  return new Network({
+    cell: s.cell, inputSize: tokenizer.vocabSize, hiddenSize: s.hidden, outputSize: tokenizer.vocabSize,
+    layers: s.layers, loss: 'cross-entropy', seed: s.seed,
+  });
+}
+
+function num(v: unknown, fallback: number): number {
+  return v === undefined ? fallback : Number(v);
+}
+
+/** With --resume, options that define the model or its data must match the model file. */
+function checkFixed(o: ParsedArgs['options'], s: TextRunSettings): void {
+  const fixed: [string, keyof TextRunSettings][] = [
+    ['tokens', 'tokens'], ['vocab-size', 'vocabSize'], ['cell', 'cell'], ['layers', 'layers'], ['hidden', 'hidden'],
+    ['seq-len', 'seqLen'], ['batch', 'batch'], ['optimizer', 'optimizer'], ['seed', 'seed'], ['val-fraction', 'valFraction'],
+  ];
+  for (const [flag, key] of fixed) {
+    if (o[flag] !== undefined && o[flag] !== s[key]) {
+      throw new UsageError(`--${flag} ${String(o[flag])} conflicts with the resumed model's ${String(s[key])}; leave it out when resuming`);
+    }
+  }
+}
+
+function loadText(source: TextSource): string {
+  return 'dataset' in source ? datasetText(source.dataset) : readTextFile(source.file);
+}
+
+function sourceName(source: TextSource): string {
+  return 'dataset' in source ? source.dataset : source.file.split(/[\\/]/).pop()!;
+}
+
+function describeRun(net: Network, corpus: Corpus, s: TextRunSettings, setup: Setup, out: string, maxSteps: number, budgetMs: number): string {
+  const unit = corpus.tokenizer.kind === 'char' ? 'characters' : 'words';
+  const limit = [
+    Number.isFinite(maxSteps) ? `${maxSteps} steps` : '',
+    Number.isFinite(budgetMs) ? formatDuration(budgetMs / 1000) : '',
+  ].filter(Boolean).join(' or ');
+  return [
+    `${setup.resumedState ? `resuming at step ${setup.resumedState.step}` : 'training'} on ${sourceName(setup.source)}: ${corpus.train.length} ${unit} (+ ${corpus.val.length} held out), vocabulary ${corpus.tokenizer.vocabSize}`,
+    `model: ${s.cell.toUpperCase()}, ${s.layers} layer${s.layers > 1 ? 's' : ''} × ${s.hidden} hidden, ${net.params.size} parameters (${net.config.dtype}, ${getKernels().name} kernels)`,
+    `training: ${s.optimizer} lr ${s.lr}, clip ${s.clip || 'off'}, windows of ${s.seqLen} × batch ${s.batch}, seed ${s.seed}, for ${limit}`,
+  ].join('\n');
+}
+
+function round(v: number, digits = 4): number {
+  return Number.isFinite(v) ? Number(v.toFixed(digits)) : v;
+}

@@ -1,0 +1,17 @@
+/** The CLI's choice of matrix kernels, from the environment. */
+
+import { KERNEL_CHOICES, useKernels, type KernelChoice } from '../kernels/select.js';
+import { UsageError } from './args.js';
+
+/**
+ * Makes the kernels named by the environment variable RECURRENT_KERNELS
+ * (`auto`, the default: WebAssembly SIMD where the runtime has it, else
+ * JavaScript; `js`; `wasm`) the default for the networks built after it.
+ */
+export function chooseKernels(): void {
+  const choice = process.env.RECURRENT_KERNELS ?? 'auto';
+  if (!(KERNEL_CHOICES as readonly string[]).includes(choice)) {
+    throw new UsageError(`RECURRENT_KERNELS must be one of ${KERNEL_CHOICES.join(', ')}, got "${choice}"`);
+  }
+  useKernels(choice as KernelChoice);
+}

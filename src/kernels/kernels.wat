@@ -1,0 +1,602 @@
+;; Matrix kernels of `recurrent` in WebAssembly 128-bit SIMD (float32).
+;;
+;; This file is the source; scripts/build-wasm.mjs compiles it with wabt
+;; into four variants during `npm run build`:
+;;   MEMORY  → the memory import, shared (worker threads, growth keeps views
+;;             valid) or not (browsers without cross-origin isolation);
+;;   (fma x y z) → x·y + z, either `f32x4.relaxed_madd` (fused, relaxed SIMD)
+;;             or `f32x4.add (f32x4.mul x y) z` (plain SIMD).
+;;
+;; Every matrix is row-major. Pointers are byte addresses in the imported
+;; memory; leading dimensions (lda, ldb, ldc, …) are in elements, as in
+;; the Kernels interface (src/core/kernels.ts). Bytes [0, 4096) are this
+;; module's scratch (the edge tile at TILE); the JS heap allocates above it.
+(module
+  (import "env" "memory" MEMORY)
+
+  ;; 4×8 float32 tile for partial column strips (N not a multiple of 8).
+  (global $TILE i32 (i32.const 256))
+  ;; K and N blocking of the packed product: a KC×NC panel of op(B) is packed
+  ;; at once (KC·NC·4 = 512 KiB, resident in L2); one 8-column strip of it
+  ;; (KC·32 = 8 KiB) stays in L1 while every packed 4-row block of A passes.
+  (global $KC i32 (i32.const 256))
+  (global $NC i32 (i32.const 512))
+  ;; M blocking: an MC×KC block of A is packed (128 KiB) after the op(B) panel.
+  (global $MC i32 (i32.const 128))
+
+  ;; dst[0..n) += src[0..n)   (n floats, 4 at a time, then the tail)
+  (func $addInto (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done4
+      (br_if $done4 (i32.ge_u (local.get $dst) (local.get $end4)))
+      (loop $v
+        (v128.store (local.get $dst)
+          (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br_if $v (i32.lt_u (local.get $dst) (local.get $end4)))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (loop $s
+        (f32.store (local.get $dst)
+          (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (br_if $s (i32.lt_u (local.get $dst) (local.get $end))))))
+
+  ;; C[r, 0..w) += TILE[r, 0..w) for r < rows: the edge of a partial strip.
+  (func $flushTile (param $c i32) (param $ldcb i32) (param $rows i32) (param $w i32)
+    (local $r i32) (local $t i32)
+    (local.set $t (global.get $TILE))
+    (loop $row
+      (call $addInto (local.get $c) (local.get $t) (local.get $w))
+      (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; Micro-kernel: C[0..rows, 0..w) += Ap·Bp over kc steps, where Ap is a
+  ;; packed 4-row block of A (kc groups of 4 floats, A(i, k) at ap + 16k + 4i)
+  ;; and Bp a packed 8-column strip of op(B) (kc rows of 8 floats). Eight
+  ;; f32x4 accumulators hold the 4×8 tile for the whole k loop; per k: two
+  ;; loads of Bp, four broadcast loads of Ap, eight multiply-adds. (Unrolling
+  ;; the k loop twice measured slower in V8: 25 against 35 GFLOP/s relaxed,
+  ;; and so did a 5×8 tile with ten accumulators: about 20.)
+  (func $k4x8 (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldcb i32)
+              (param $w i32) (param $rows i32)
+    (local $end i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (local.set $end (i32.add (local.get $bp) (i32.shl (local.get $kc) (i32.const 5))))
+    (loop $k
+      ;; C[i, :] += A(i, k)·Bp[k, :]  for the 4 rows i
+      (local.set $b0 (v128.load (local.get $bp)))
+      (local.set $b1 (v128.load offset=16 (local.get $bp)))
+      (local.set $x (v128.load32_splat (local.get $ap)))
+      (local.set $c00 (fma (local.get $x) (local.get $b0) (local.get $c00)))
+      (local.set $c01 (fma (local.get $x) (local.get $b1) (local.get $c01)))
+      (local.set $x (v128.load32_splat offset=4 (local.get $ap)))
+      (local.set $c10 (fma (local.get $x) (local.get $b0) (local.get $c10)))
+      (local.set $c11 (fma (local.get $x) (local.get $b1) (local.get $c11)))
+      (local.set $x (v128.load32_splat offset=8 (local.get $ap)))
+      (local.set $c20 (fma (local.get $x) (local.get $b0) (local.get $c20)))
+      (local.set $c21 (fma (local.get $x) (local.get $b1) (local.get $c21)))
+      (local.set $x (v128.load32_splat offset=12 (local.get $ap)))
+      (local.set $c30 (fma (local.get $x) (local.get $b0) (local.get $c30)))
+      (local.set $c31 (fma (local.get $x) (local.get $b1) (local.get $c31)))
+      (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (br_if $k (i32.lt_u (local.get $bp) (local.get $end))))
+    (if (i32.and (i32.eq (local.get $w) (i32.const 8)) (i32.eq (local.get $rows) (i32.const 4)))
+      (then
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c00)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c01)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c10)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c11)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c20)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c21)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c30)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c31))))
+      (else
+        ;; an edge tile (fewer rows or columns): through the scratch tile
+        (v128.store (global.get $TILE) (local.get $c00))
+        (v128.store offset=16 (global.get $TILE) (local.get $c01))
+        (v128.store offset=32 (global.get $TILE) (local.get $c10))
+        (v128.store offset=48 (global.get $TILE) (local.get $c11))
+        (v128.store offset=64 (global.get $TILE) (local.get $c20))
+        (v128.store offset=80 (global.get $TILE) (local.get $c21))
+        (v128.store offset=96 (global.get $TILE) (local.get $c30))
+        (v128.store offset=112 (global.get $TILE) (local.get $c31))
+        (call $flushTile (local.get $c) (local.get $ldcb) (local.get $rows) (local.get $w)))))
+
+  ;; Packs rows [0, rows) × columns [0, kc) of A (A(i, k) at a + i·rs + k·cs)
+  ;; into 4-row blocks of kcp (even ≥ kc) groups of 4 floats, zero-padded
+  ;; past `rows` and past kc.
+  (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $rows i32) (param $kc i32) (param $kcp i32) (param $dst i32)
+    (local $i i32) (local $r i32) (local $k i32) (local $p i32) (local $d i32) (local $n i32)
+    (loop $block
+      (local.set $n (i32.sub (local.get $rows) (local.get $i)))
+      (if (i32.gt_s (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
+      (if (i32.or (i32.lt_s (local.get $n) (i32.const 4)) (i32.ne (local.get $kc) (local.get $kcp)))
+        (then (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $kcp) (i32.const 4)))))
+      (if (i32.and (i32.eq (local.get $n) (i32.const 4)) (i32.eq (local.get $rs) (i32.const 4)))
+        (then
+          ;; Aᵀ stored: the 4 values of step k are adjacent, one v128
+          (local.set $p (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $d (local.get $dst))
+          (local.set $k (i32.const 0))
+          (loop $kv
+            (v128.store (local.get $d) (v128.load (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (local.get $cs)))
+            (local.set $d (i32.add (local.get $d) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $kv (i32.lt_u (local.get $k) (local.get $kc)))))
+        (else
+          (local.set $r (i32.const 0))
+          (loop $row
+            (local.set $p (i32.add (local.get $a) (i32.mul (i32.add (local.get $i) (local.get $r)) (local.get $rs))))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (loop $ks
+              (f32.store (local.get $d) (f32.load (local.get $p)))
+              (local.set $p (i32.add (local.get $p) (local.get $cs)))
+              (local.set $d (i32.add (local.get $d) (i32.const 16)))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $ks (i32.lt_u (local.get $k) (local.get $kc))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br_if $row (i32.lt_u (local.get $r) (local.get $n))))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kcp) (i32.const 4))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br_if $block (i32.lt_s (local.get $i) (local.get $rows)))))
+
+  ;; Stores the transpose of the 4×4 block whose rows are r0..r3 as four
+  ;; 4-float columns at d, d+32, d+64, d+96 (one packed strip row apart).
+  (func $transpose4 (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128) (param $d i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; t0 = (r0₀ r1₀ r0₁ r1₁), t1 = (r2₀ r3₀ r2₁ r3₁), t2, t3 the same for lanes 2, 3
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    ;; column k = (r0ₖ r1ₖ r2ₖ r3ₖ)
+    (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+    (v128.store offset=32 (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+    (v128.store offset=64 (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+    (v128.store offset=96 (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
+
+  ;; A full 8-column strip of op(B) = Bᵀ: column jj of the strip is row jj of
+  ;; B from src (= &B[j0, k0]), read along k; 4×4 blocks transposed in registers.
+  (func $packT8 (param $src i32) (param $ldbb i32) (param $kc i32) (param $dst i32)
+    (local $k i32) (local $q i32) (local $l2 i32) (local $l3 i32) (local $l4 i32) (local $jj i32)
+    (local.set $l2 (i32.shl (local.get $ldbb) (i32.const 1)))
+    (local.set $l3 (i32.add (local.get $l2) (local.get $ldbb)))
+    (local.set $l4 (i32.shl (local.get $ldbb) (i32.const 2)))
+    (block $done4
+      (br_if $done4 (i32.lt_s (local.get $kc) (i32.const 4)))
+      (loop $k4
+        (local.set $q (i32.add (local.get $src) (i32.shl (local.get $k) (i32.const 2))))
+        (call $transpose4
+          (v128.load (local.get $q))
+          (v128.load (i32.add (local.get $q) (local.get $ldbb)))
+          (v128.load (i32.add (local.get $q) (local.get $l2)))
+          (v128.load (i32.add (local.get $q) (local.get $l3)))
+          (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 5))))
+        (local.set $q (i32.add (local.get $q) (local.get $l4)))
+        (call $transpose4
+          (v128.load (local.get $q))
+          (v128.load (i32.add (local.get $q) (local.get $ldbb)))
+          (v128.load (i32.add (local.get $q) (local.get $l2)))
+          (v128.load (i32.add (local.get $q) (local.get $l3)))
+          (i32.add (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 5))) (i32.const 16)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br_if $k4 (i32.le_s (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))))
+    ;; the kc mod 4 rows left, one float at a time
+    (block $done
+      (br_if $done (i32.ge_s (local.get $k) (local.get $kc)))
+      (loop $k1
+        (local.set $jj (i32.const 0))
+        (loop $col
+          (f32.store (i32.add (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 5))) (i32.shl (local.get $jj) (i32.const 2)))
+            (f32.load (i32.add (i32.add (local.get $src) (i32.mul (local.get $jj) (local.get $ldbb))) (i32.shl (local.get $k) (i32.const 2)))))
+          (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+          (br_if $col (i32.lt_u (local.get $jj) (i32.const 8))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $k1 (i32.lt_s (local.get $k) (local.get $kc))))))
+
+  ;; Packs op(B)[k0..k0+kc, n0..n0+nc) into 8-column strips at dst:
+  ;; strip s holds kcp rows of 8 floats (columns n0+8s ..), zero-padded past
+  ;; nc and past kc (kcp = kc rounded up to even).
+  ;; op(B)(k, j) is B[k, j] (b + k·ldbb + 4j) or, when tB, B[j, k] (b + j·ldbb + 4k).
+  (func $pack (param $tB i32) (param $b i32) (param $ldbb i32) (param $k0 i32) (param $kc i32) (param $kcp i32)
+              (param $n0 i32) (param $nc i32) (param $dst i32)
+    (local $j0 i32) (local $w i32) (local $k i32) (local $jj i32) (local $src i32) (local $d i32) (local $base i32)
+    (local.set $j0 (local.get $n0))
+    (loop $strip
+     (local.set $base (local.get $dst))
+     (block $next
+      (local.set $w (i32.sub (i32.add (local.get $n0) (local.get $nc)) (local.get $j0)))
+      (if (i32.gt_s (local.get $w) (i32.const 8)) (then (local.set $w (i32.const 8))))
+      (if (i32.eqz (local.get $tB))
+        (then
+          (local.set $src (i32.add (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $ldbb)))
+                                   (i32.shl (local.get $j0) (i32.const 2))))
+          (local.set $k (i32.const 0))
+          (if (i32.eq (local.get $w) (i32.const 8))
+            (then
+              (loop $rowfull
+                (v128.store (local.get $dst) (v128.load (local.get $src)))
+                (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+                (local.set $src (i32.add (local.get $src) (local.get $ldbb)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br_if $rowfull (i32.lt_u (local.get $k) (local.get $kc)))))
+            (else
+              (loop $rowpart
+                (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+                (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
+                (local.set $jj (i32.const 0))
+                (loop $col
+                  (f32.store (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 2)))
+                    (f32.load (i32.add (local.get $src) (i32.shl (local.get $jj) (i32.const 2)))))
+                  (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+                  (br_if $col (i32.lt_u (local.get $jj) (local.get $w))))
+                (local.set $src (i32.add (local.get $src) (local.get $ldbb)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br_if $rowpart (i32.lt_u (local.get $k) (local.get $kc)))))))
+        (else
+          ;; transposed: column jj of the strip is row j0+jj of B, read along k
+          (if (i32.eq (local.get $w) (i32.const 8))
+            (then
+              (call $packT8 (i32.add (i32.add (local.get $b) (i32.mul (local.get $j0) (local.get $ldbb))) (i32.shl (local.get $k0) (i32.const 2)))
+                (local.get $ldbb) (local.get $kc) (local.get $dst))
+              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5))))
+              (br $next)))
+          (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $kc) (i32.const 5)))
+          (local.set $jj (i32.const 0))
+          (loop $col
+            (local.set $src (i32.add (i32.add (local.get $b) (i32.mul (i32.add (local.get $j0) (local.get $jj)) (local.get $ldbb)))
+                                     (i32.shl (local.get $k0) (i32.const 2))))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (loop $row
+              (f32.store (local.get $d) (f32.load (local.get $src)))
+              (local.set $src (i32.add (local.get $src) (i32.const 4)))
+              (local.set $d (i32.add (local.get $d) (i32.const 32)))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $row (i32.lt_u (local.get $k) (local.get $kc))))
+            (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+            (br_if $col (i32.lt_u (local.get $jj) (local.get $w))))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5)))))))
+      ;; odd kc: one zero row, so that the micro-kernel can take k two at a time
+      (local.set $dst (i32.add (local.get $base) (i32.shl (local.get $kcp) (i32.const 5))))
+      (if (i32.ne (local.get $kc) (local.get $kcp))
+        (then
+          (v128.store offset=0 (i32.sub (local.get $dst) (i32.const 32)) (v128.const i32x4 0 0 0 0))
+          (v128.store offset=16 (i32.sub (local.get $dst) (i32.const 32)) (v128.const i32x4 0 0 0 0))))
+      (local.set $j0 (i32.add (local.get $j0) (i32.const 8)))
+      (br_if $strip (i32.lt_s (local.get $j0) (i32.add (local.get $n0) (local.get $nc))))))
+
+  ;; Few rows, B not transposed: C[i, :] += Σ_k A(i, k)·B[k, :], streaming
+  ;; B's rows (no packing: for M < 4 packing would cost as much as the product).
+  (func $rowsAxpy (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $rs i32) (param $cs i32)
+                  (param $b i32) (param $ldbb i32) (param $c i32) (param $ldcb i32)
+    (local $i i32) (local $k i32) (local $ak i32) (local $bk i32) (local $cj i32) (local $bj i32)
+    (local $end16 i32) (local $end i32) (local $x v128) (local $xs f32)
+    (loop $row
+      (local.set $ak (local.get $a))
+      (local.set $bk (local.get $b))
+      (local.set $end16 (i32.add (local.get $c) (i32.shl (i32.and (local.get $N) (i32.const -16)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $c) (i32.shl (local.get $N) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (loop $kk
+        (local.set $xs (f32.load (local.get $ak)))
+        (local.set $x (f32x4.splat (local.get $xs)))
+        (local.set $cj (local.get $c))
+        (local.set $bj (local.get $bk))
+        (block $d16
+          (br_if $d16 (i32.ge_u (local.get $cj) (local.get $end16)))
+          (loop $j16
+            (v128.store (local.get $cj) (fma (local.get $x) (v128.load (local.get $bj)) (v128.load (local.get $cj))))
+            (v128.store offset=16 (local.get $cj) (fma (local.get $x) (v128.load offset=16 (local.get $bj)) (v128.load offset=16 (local.get $cj))))
+            (v128.store offset=32 (local.get $cj) (fma (local.get $x) (v128.load offset=32 (local.get $bj)) (v128.load offset=32 (local.get $cj))))
+            (v128.store offset=48 (local.get $cj) (fma (local.get $x) (v128.load offset=48 (local.get $bj)) (v128.load offset=48 (local.get $cj))))
+            (local.set $cj (i32.add (local.get $cj) (i32.const 64)))
+            (local.set $bj (i32.add (local.get $bj) (i32.const 64)))
+            (br_if $j16 (i32.lt_u (local.get $cj) (local.get $end16)))))
+        (block $d1
+          (br_if $d1 (i32.ge_u (local.get $cj) (local.get $end)))
+          (loop $j1
+            (f32.store (local.get $cj) (f32.add (f32.load (local.get $cj)) (f32.mul (local.get $xs) (f32.load (local.get $bj)))))
+            (local.set $cj (i32.add (local.get $cj) (i32.const 4)))
+            (local.set $bj (i32.add (local.get $bj) (i32.const 4)))
+            (br_if $j1 (i32.lt_u (local.get $cj) (local.get $end)))))
+        (local.set $ak (i32.add (local.get $ak) (local.get $cs)))
+        (local.set $bk (i32.add (local.get $bk) (local.get $ldbb)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $kk (i32.lt_u (local.get $k) (local.get $K))))
+      (local.set $a (i32.add (local.get $a) (local.get $rs)))
+      (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $i) (local.get $M)))))
+
+  ;; Few rows, B transposed, A not: C[i, j] += A[i, :]·B[j, :], two rows read
+  ;; along k, 8 at a time into two accumulators, then a horizontal sum.
+  (func $rowsDot (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $ldab i32)
+                 (param $b i32) (param $ldbb i32) (param $c i32) (param $ldcb i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $q i32) (local $end8 i32) (local $end i32)
+    (local $s0 v128) (local $s1 v128) (local $s f32) (local $cj i32)
+    (loop $row
+      (local.set $j (i32.const 0))
+      (local.set $cj (local.get $c))
+      (loop $col
+        (local.set $p (local.get $a))
+        (local.set $q (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $ldbb))))
+        (local.set $end8 (i32.add (local.get $p) (i32.shl (i32.and (local.get $K) (i32.const -8)) (i32.const 2))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $K) (i32.const 2))))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (block $d8
+          (br_if $d8 (i32.ge_u (local.get $p) (local.get $end8)))
+          (loop $k8
+            (local.set $s0 (fma (v128.load (local.get $p)) (v128.load (local.get $q)) (local.get $s0)))
+            (local.set $s1 (fma (v128.load offset=16 (local.get $p)) (v128.load offset=16 (local.get $q)) (local.get $s1)))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $q (i32.add (local.get $q) (i32.const 32)))
+            (br_if $k8 (i32.lt_u (local.get $p) (local.get $end8)))))
+        (local.set $s0 (f32x4.add (local.get $s0) (local.get $s1)))
+        (local.set $s (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+          (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
+        (block $d1
+          (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
+          (loop $k1
+            (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $p)) (f32.load (local.get $q)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br_if $k1 (i32.lt_u (local.get $p) (local.get $end)))))
+        (f32.store (local.get $cj) (f32.add (f32.load (local.get $cj)) (local.get $s)))
+        (local.set $cj (i32.add (local.get $cj) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $col (i32.lt_u (local.get $j) (local.get $N))))
+      (local.set $a (i32.add (local.get $a) (local.get $ldab)))
+      (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $i) (local.get $M)))))
+
+  ;; C (+)= op(A)·op(B): op(A) M×K, op(B) K×N, C M×N (BLAS sgemm, row-major).
+  ;; `packBuf` is scratch for packed op(B) (KC·NC floats) followed by packed
+  ;; A (MC·KC floats): 640 KiB in all. Loops, outside in: K blocks of KC,
+  ;; N blocks of NC (pack op(B)), M blocks of MC (pack A), 8-column strips,
+  ;; 4-row blocks (the micro-kernel).
+  (func (export "gemm") (param $tA i32) (param $tB i32) (param $M i32) (param $N i32) (param $K i32)
+        (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+        (param $acc i32) (param $packBuf i32)
+    (local $ldab i32) (local $ldbb i32) (local $ldcb i32) (local $rs i32) (local $cs i32) (local $i i32)
+    (local $k0 i32) (local $kc i32) (local $kcp i32) (local $n0 i32) (local $nc i32) (local $m0 i32) (local $mr i32)
+    (local $s i32) (local $w i32) (local $bp i32) (local $ap i32) (local $apack i32) (local $cp i32) (local $row i32)
+    (local $rows i32)
+    (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))
+    (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))
+    (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
+    ;; C = 0 first unless accumulating; every path below adds into C
+    (if (i32.eqz (local.get $acc))
+      (then
+        (local.set $row (local.get $c))
+        (loop $z
+          (memory.fill (local.get $row) (i32.const 0) (i32.shl (local.get $N) (i32.const 2)))
+          (local.set $row (i32.add (local.get $row) (local.get $ldcb)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $z (i32.lt_u (local.get $i) (local.get $M))))))
+    (if (i32.eqz (local.get $K)) (then (return)))
+    ;; A(i, k) at a + i·rs + k·cs
+    (if (local.get $tA)
+      (then (local.set $rs (i32.const 4)) (local.set $cs (local.get $ldab)))
+      (else (local.set $rs (local.get $ldab)) (local.set $cs (i32.const 4))))
+    (if (i32.lt_u (local.get $M) (i32.const 4))
+      (then
+        (if (i32.eqz (local.get $tB))
+          (then
+            (call $rowsAxpy (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $rs) (local.get $cs)
+              (local.get $b) (local.get $ldbb) (local.get $c) (local.get $ldcb))
+            (return)))
+        (if (i32.eqz (local.get $tA))
+          (then
+            (call $rowsDot (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $ldab)
+              (local.get $b) (local.get $ldbb) (local.get $c) (local.get $ldcb))
+            (return)))))
+    (local.set $apack (i32.add (local.get $packBuf) (i32.shl (i32.mul (global.get $KC) (global.get $NC)) (i32.const 2))))
+    (loop $kblock
+      (local.set $kc (i32.sub (local.get $K) (local.get $k0)))
+      (if (i32.gt_s (local.get $kc) (global.get $KC)) (then (local.set $kc (global.get $KC))))
+      (local.set $kcp (i32.and (i32.add (local.get $kc) (i32.const 1)) (i32.const -2)))
+      (local.set $n0 (i32.const 0))
+      (loop $nblock
+        (local.set $nc (i32.sub (local.get $N) (local.get $n0)))
+        (if (i32.gt_s (local.get $nc) (global.get $NC)) (then (local.set $nc (global.get $NC))))
+        (call $pack (local.get $tB) (local.get $b) (local.get $ldbb) (local.get $k0) (local.get $kc) (local.get $kcp)
+          (local.get $n0) (local.get $nc) (local.get $packBuf))
+        (local.set $m0 (i32.const 0))
+        (loop $mblock
+          (local.set $mr (i32.sub (local.get $M) (local.get $m0)))
+          (if (i32.gt_s (local.get $mr) (global.get $MC)) (then (local.set $mr (global.get $MC))))
+          (call $packA
+            (i32.add (i32.add (local.get $a) (i32.mul (local.get $m0) (local.get $rs))) (i32.mul (local.get $k0) (local.get $cs)))
+            (local.get $rs) (local.get $cs) (local.get $mr) (local.get $kc) (local.get $kcp) (local.get $apack))
+          (local.set $s (i32.const 0))
+          (local.set $bp (local.get $packBuf))
+          (loop $strip
+            (local.set $w (i32.sub (local.get $nc) (local.get $s)))
+            (if (i32.gt_s (local.get $w) (i32.const 8)) (then (local.set $w (i32.const 8))))
+            (local.set $ap (local.get $apack))
+            (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (local.get $m0) (local.get $ldcb)))
+                                    (i32.shl (i32.add (local.get $n0) (local.get $s)) (i32.const 2))))
+            (local.set $i (i32.const 0))
+            (loop $rows4
+              (local.set $rows (i32.sub (local.get $mr) (local.get $i)))
+              (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
+              (call $k4x8 (local.get $ap) (local.get $bp) (local.get $kcp) (local.get $cp) (local.get $ldcb)
+                (local.get $w) (local.get $rows))
+              (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $kcp) (i32.const 4))))
+              (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ldcb) (i32.const 2))))
+              (local.set $i (i32.add (local.get $i) (i32.const 4)))
+              (br_if $rows4 (i32.lt_s (local.get $i) (local.get $mr))))
+            (local.set $bp (i32.add (local.get $bp) (i32.shl (local.get $kcp) (i32.const 5))))
+            (local.set $s (i32.add (local.get $s) (i32.const 8)))
+            (br_if $strip (i32.lt_s (local.get $s) (local.get $nc))))
+          (local.set $m0 (i32.add (local.get $m0) (global.get $MC)))
+          (br_if $mblock (i32.lt_s (local.get $m0) (local.get $M))))
+        (local.set $n0 (i32.add (local.get $n0) (global.get $NC)))
+        (br_if $nblock (i32.lt_s (local.get $n0) (local.get $N))))
+      (local.set $k0 (i32.add (local.get $k0) (global.get $KC)))
+      (br_if $kblock (i32.lt_s (local.get $k0) (local.get $K)))))
+
+  ;; X[r, :] += b for r < rows (X is rows×N with row stride ldx).
+  (func (export "addRowVector") (param $rows i32) (param $N i32) (param $x i32) (param $ldx i32) (param $b i32)
+    (local $r i32)
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      (call $addInto (local.get $x) (local.get $b) (local.get $N))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $ldx) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; out[c] += Σ_r X[r, c]
+  (func (export "sumRowsInto") (param $rows i32) (param $N i32) (param $x i32) (param $ldx i32) (param $out i32)
+    (local $r i32)
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      (call $addInto (local.get $out) (local.get $x) (local.get $N))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $ldx) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; C[r, :] (+)= W[index[r], :]; index −1 gives a zero row (or adds nothing).
+  (func (export "gatherRows") (param $rows i32) (param $N i32) (param $idx i32) (param $w i32) (param $ldw i32)
+        (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $r i32) (local $k i32) (local $src i32) (local $nb i32)
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (local.set $nb (i32.shl (local.get $N) (i32.const 2)))
+    (loop $row
+      (local.set $k (i32.load (local.get $idx)))
+      (local.set $src (i32.add (local.get $w) (i32.mul (local.get $k) (i32.shl (local.get $ldw) (i32.const 2)))))
+      (if (i32.lt_s (local.get $k) (i32.const 0))
+        (then (if (i32.eqz (local.get $acc)) (then (memory.fill (local.get $c) (i32.const 0) (local.get $nb)))))
+        (else
+          (if (local.get $acc)
+            (then (call $addInto (local.get $c) (local.get $src) (local.get $N)))
+            (else (memory.copy (local.get $c) (local.get $src) (local.get $nb))))))
+      (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+      (local.set $c (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; dW[index[r], :] += dC[r, :]; index −1 is skipped.
+  (func (export "scatterAddRows") (param $rows i32) (param $N i32) (param $idx i32) (param $dc i32) (param $ldc i32)
+        (param $dw i32) (param $ldw i32)
+    (local $r i32) (local $k i32)
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      (local.set $k (i32.load (local.get $idx)))
+      (if (i32.ge_s (local.get $k) (i32.const 0))
+        (then
+          (call $addInto
+            (i32.add (local.get $dw) (i32.mul (local.get $k) (i32.shl (local.get $ldw) (i32.const 2))))
+            (local.get $dc) (local.get $N))))
+      (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+      (local.set $dc (i32.add (local.get $dc) (i32.shl (local.get $ldc) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; ---- element-wise: the LSTM gate math, fused, 4 lanes at a time ----
+
+  ;; e^x for 4 lanes: x = n·ln2 + r with n = round(x·log₂e), |r| ≤ ln2/2;
+  ;; e^r by Cephes' degree-7 expf polynomial, 2ⁿ from the exponent bits.
+  ;; Relative error about 2⁻²³ (float32 rounding) for x in [−87, 88].
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.0 -87.0 -87.0 -87.0))
+                             (v128.const f32x4 88.0 88.0 88.0 88.0)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    ;; r = x − n·ln2, with ln2 split in two for accuracy
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (fma (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)
+                       (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    ;; e^r = 1 + r + r²·p
+    (local.set $p (f32x4.add (fma (local.get $p) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r))
+                             (v128.const f32x4 1.0 1.0 1.0 1.0)))
+    ;; · 2ⁿ
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; σ(x) = 1 / (1 + e^−x)
+  (func $sigmoid4 (param $x v128) (result v128)
+    (f32x4.div (v128.const f32x4 1.0 1.0 1.0 1.0)
+      (f32x4.add (v128.const f32x4 1.0 1.0 1.0 1.0) (call $exp4 (f32x4.neg (local.get $x))))))
+
+  ;; tanh x = sign(x)·(1 − e^−2|x|) / (1 + e^−2|x|)
+  (func $tanh4 (param $x v128) (result v128)
+    (local $e v128)
+    (local.set $e (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 -2.0 -2.0 -2.0 -2.0))))
+    (v128.or
+      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
+      (f32x4.div (f32x4.sub (v128.const f32x4 1.0 1.0 1.0 1.0) (local.get $e))
+                 (f32x4.add (v128.const f32x4 1.0 1.0 1.0 1.0) (local.get $e)))))
+
+  ;; One LSTM step's element-wise math for B rows (H a multiple of 4), in
+  ;; place on the pre-activations a = [a_f | a_i | a_o | a_C] (row stride 4H):
+  ;;   f = σ(a_f)  i = σ(a_i)  o = σ(a_o)  C̃ = tanh(a_C)   (written back over a)
+  ;;   C(t) = f ∘ C(t−1) + i ∘ C̃     tc = tanh C(t)     h(t) = o ∘ tc
+  ;; cPrev, c, h, tc are B×H with row stride H.
+  (func (export "lstmGates") (param $B i32) (param $H i32) (param $a i32) (param $cPrev i32) (param $c i32)
+        (param $h i32) (param $tc i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $p i32) (local $q i32)
+    (local $f v128) (local $i v128) (local $o v128) (local $g v128) (local $cv v128) (local $t v128)
+    (if (i32.or (i32.eqz (local.get $B)) (i32.eqz (local.get $H))) (then (return)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (loop $row
+      (local.set $j (i32.const 0))
+      (loop $col
+        (local.set $p (i32.add (local.get $a) (local.get $j)))
+        (local.set $f (call $sigmoid4 (v128.load (local.get $p))))
+        (v128.store (local.get $p) (local.get $f))
+        (local.set $p (i32.add (local.get $p) (local.get $hb)))
+        (local.set $i (call $sigmoid4 (v128.load (local.get $p))))
+        (v128.store (local.get $p) (local.get $i))
+        (local.set $p (i32.add (local.get $p) (local.get $hb)))
+        (local.set $o (call $sigmoid4 (v128.load (local.get $p))))
+        (v128.store (local.get $p) (local.get $o))
+        (local.set $p (i32.add (local.get $p) (local.get $hb)))
+        (local.set $g (call $tanh4 (v128.load (local.get $p))))
+        (v128.store (local.get $p) (local.get $g))
+        ;; C(t) = f ∘ C(t−1) + i ∘ C̃
+        (local.set $q (local.get $j))
+        (local.set $cv (f32x4.add (f32x4.mul (local.get $f) (v128.load (i32.add (local.get $cPrev) (local.get $q))))
+                                  (f32x4.mul (local.get $i) (local.get $g))))
+        (v128.store (i32.add (local.get $c) (local.get $q)) (local.get $cv))
+        ;; h(t) = o ∘ tanh C(t)
+        (local.set $t (call $tanh4 (local.get $cv)))
+        (v128.store (i32.add (local.get $tc) (local.get $q)) (local.get $t))
+        (v128.store (i32.add (local.get $h) (local.get $q)) (f32x4.mul (local.get $o) (local.get $t)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $col (i32.lt_u (local.get $j) (local.get $hb))))
+      (local.set $a (i32.add (local.get $a) (i32.shl (local.get $hb) (i32.const 2))))
+      (local.set $cPrev (i32.add (local.get $cPrev) (local.get $hb)))
+      (local.set $c (i32.add (local.get $c) (local.get $hb)))
+      (local.set $h (i32.add (local.get $h) (local.get $hb)))
+      (local.set $tc (i32.add (local.get $tc) (local.get $hb)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $b) (local.get $B)))))
+)

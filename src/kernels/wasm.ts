@@ -1,0 +1,177 @@
+/**
+ * The Kernels interface (src/core/kernels.ts) on WebAssembly 128-bit SIMD,
+ * for float32. Float64 calls go to the JavaScript kernels unchanged.
+ *
+ * Operands that live in the kernels' memory ({@link WasmHeap}) are used in
+ * place; any other float32 operand is copied into a staging area before the
+ * call (and C back out after it), so every array works, and arrays made by
+ * `allocate()` while this backend is active work without copies.
+ */
+
+import { jsKernels, type Kernels } from '../core/kernels.js';
+import type { Float } from '../core/tensor.js';
+import type { WasmHeap } from './heap.js';
+
+/** The functions kernels.wat exports (pointers are byte addresses, leading dimensions elements). */
+export interface KernelExports {
+  gemm(tA: number, tB: number, M: number, N: number, K: number, a: number, lda: number,
+    b: number, ldb: number, c: number, ldc: number, acc: number, pack: number): void;
+  addRowVector(rows: number, N: number, x: number, ldx: number, b: number): void;
+  sumRowsInto(rows: number, N: number, x: number, ldx: number, out: number): void;
+  gatherRows(rows: number, N: number, idx: number, w: number, ldw: number, c: number, ldc: number, acc: number): void;
+  scatterAddRows(rows: number, N: number, idx: number, dc: number, ldc: number, dw: number, ldw: number): void;
+  lstmGates(B: number, H: number, a: number, cPrev: number, c: number, h: number, tc: number): void;
+}
+
+/** Packing scratch of the gemm: KC×NC floats of op(B), then MC×KC of A (see kernels.wat). */
+export const PACK_BYTES = (256 * 512 + 128 * 256) * 4;
+
+// staging slots for operands outside the heap
+const SLOT_A = 0;
+const SLOT_B = 1;
+const SLOT_C = 2;
+const SLOT_INDEX = 3;
+
+/** Elements a row-major view spans: (rows − 1)·ld + cols. */
+function extent(rows: number, cols: number, ld: number): number {
+  return rows > 0 && cols > 0 ? (rows - 1) * ld + cols : 0;
+}
+
+/** WebAssembly SIMD kernels bound to one module instance and its heap. */
+export class WasmKernels implements Kernels {
+  readonly name: string;
+  /** Whether this instance uses `f32x4.relaxed_madd` (fused multiply-add) rather than mul + add. */
+  readonly relaxed: boolean;
+  readonly heap: WasmHeap;
+  private readonly ex: KernelExports;
+  private readonly pack: number;
+
+  constructor(exports: KernelExports, heap: WasmHeap, relaxed: boolean, packPtr: number) {
+    this.ex = exports;
+    this.heap = heap;
+    this.relaxed = relaxed;
+    this.pack = packPtr;
+    this.name = relaxed ? 'wasm-relaxed-simd' : 'wasm-simd';
+  }
+
+  /**
+   * C (+)= op(A)·op(B) (BLAS sgemm, row-major): op(A) M×K, op(B) K×N, C M×N.
+   * A 4×8 register-blocked micro-kernel over packed 4-row blocks of A and
+   * 8-column strips of op(B), both packed per call; fewer than 4 rows stream B's rows (or take dot products with Bᵀ).
+   */
+  gemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number,
+    A: Float, aOff: number, lda: number, B: Float, bOff: number, ldb: number,
+    C: Float, cOff: number, ldc: number, accumulate: boolean,
+  ): void {
+    if (!(A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) || K === 0) {
+      jsKernels.gemm(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+      return;
+    }
+    if (M <= 0 || N <= 0) return;
+    const h = this.heap;
+    let pa = h.addressOf(A);
+    let pb = h.addressOf(B);
+    let pc = h.addressOf(C);
+    if (pa >= 0 && pb >= 0 && pc >= 0) {
+      this.ex.gemm(+transA, +transB, M, N, K, pa + aOff * 4, lda, pb + bOff * 4, ldb, pc + cOff * 4, ldc, +accumulate, this.pack);
+      return;
+    }
+    // some operand lives outside the heap: stage it (C's whole extent, so the gaps between its rows survive)
+    const nA = extent(transA ? K : M, transA ? M : K, lda);
+    const nB = extent(transB ? N : K, transB ? K : N, ldb);
+    const nC = extent(M, N, ldc);
+    const sa = pa < 0 ? h.stage(SLOT_A, nA * 4) : 0;
+    const sb = pb < 0 ? h.stage(SLOT_B, nB * 4) : 0;
+    const sc = pc < 0 ? h.stage(SLOT_C, nC * 4) : 0;
+    if (sa < 0 || sb < 0 || sc < 0) {
+      jsKernels.gemm(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+      return;
+    }
+    const f = h.f32;
+    if (pa < 0) { f.set(A.subarray(aOff, aOff + nA), sa >> 2); pa = sa - aOff * 4; h.stagedFloats += nA; }
+    if (pb < 0) { f.set(B.subarray(bOff, bOff + nB), sb >> 2); pb = sb - bOff * 4; h.stagedFloats += nB; }
+    if (pc < 0) { f.set(C.subarray(cOff, cOff + nC), sc >> 2); pc = sc - cOff * 4; h.stagedFloats += nC; }
+    this.ex.gemm(+transA, +transB, M, N, K, pa + aOff * 4, lda, pb + bOff * 4, ldb, pc + cOff * 4, ldc, +accumulate, this.pack);
+    if (sc > 0) { // C was staged: copy the result back
+      C.set(h.f32.subarray(sc >> 2, (sc >> 2) + nC), cOff);
+      h.stagedFloats += nC;
+    }
+  }
+
+  /** X[r, :] += b for each of `rows` rows. */
+  addRowVector(rows: number, N: number, X: Float, xOff: number, ldx: number, b: Float, bOff: number): void {
+    const px = X instanceof Float32Array ? this.heap.addressOf(X) : -1;
+    const pb = b instanceof Float32Array ? this.heap.addressOf(b) : -1;
+    if (px < 0 || pb < 0) return jsKernels.addRowVector(rows, N, X, xOff, ldx, b, bOff);
+    this.ex.addRowVector(rows, N, px + xOff * 4, ldx, pb + bOff * 4);
+  }
+
+  /** out[c] += Σ_r X[r, c]. */
+  sumRowsInto(rows: number, N: number, X: Float, xOff: number, ldx: number, out: Float, outOff: number): void {
+    const px = X instanceof Float32Array ? this.heap.addressOf(X) : -1;
+    const po = out instanceof Float32Array ? this.heap.addressOf(out) : -1;
+    if (px < 0 || po < 0) return jsKernels.sumRowsInto(rows, N, X, xOff, ldx, out, outOff);
+    this.ex.sumRowsInto(rows, N, px + xOff * 4, ldx, po + outOff * 4);
+  }
+
+  /** C[r, :] (+)= W[index[r], :] (onehot(index)·W); index −1 contributes nothing. */
+  gatherRows(rows: number, N: number, index: Int32Array, iOff: number, W: Float, wOff: number, ldw: number,
+    C: Float, cOff: number, ldc: number, accumulate: boolean): void {
+    const pw = W instanceof Float32Array ? this.heap.addressOf(W) : -1;
+    const pc = C instanceof Float32Array ? this.heap.addressOf(C) : -1;
+    const pi = pw >= 0 && pc >= 0 && rows > 0 ? this.indexAddress(index, iOff, rows) : -1;
+    if (pi < 0) return jsKernels.gatherRows(rows, N, index, iOff, W, wOff, ldw, C, cOff, ldc, accumulate);
+    this.ex.gatherRows(rows, N, pi, pw + wOff * 4, ldw, pc + cOff * 4, ldc, +accumulate);
+  }
+
+  /** dW[index[r], :] += dC[r, :]; index −1 is skipped. */
+  scatterAddRows(rows: number, N: number, index: Int32Array, iOff: number, dC: Float, cOff: number, ldc: number,
+    dW: Float, wOff: number, ldw: number): void {
+    const pc = dC instanceof Float32Array ? this.heap.addressOf(dC) : -1;
+    const pw = dW instanceof Float32Array ? this.heap.addressOf(dW) : -1;
+    const pi = pw >= 0 && pc >= 0 && rows > 0 ? this.indexAddress(index, iOff, rows) : -1;
+    if (pi < 0) return jsKernels.scatterAddRows(rows, N, index, iOff, dC, cOff, ldc, dW, wOff, ldw);
+    this.ex.scatterAddRows(rows, N, pi, pc + cOff * 4, ldc, pw + wOff * 4, ldw);
+  }
+
+  /**
+   * One LSTM step's element-wise math, fused (an optional kernel: a cell
+   * calls it when present and falls back to its own loop when it returns
+   * false). On B rows, in place over the pre-activations
+   * a = [a_f | a_i | a_o | a_C] (B×4H, row stride 4H):
+   *
+   *   f = σ(a_f), i = σ(a_i), o = σ(a_o), C̃ = tanh(a_C)   (written back over a)
+   *   C(t) = f ∘ C(t−1) + i ∘ C̃,   tc = tanh C(t),   h(t) = o ∘ tc
+   *
+   * cPrev, c, h, tc are B×H (row stride H). e^x is a degree-7 polynomial
+   * after range reduction (relative error ≈ float32 rounding). Returns false,
+   * doing nothing, unless every array is float32 in the wasm heap and H is a
+   * multiple of 4.
+   */
+  lstmGates(B: number, H: number, a: Float, aOff: number, cPrev: Float, cPrevOff: number, c: Float, cOff: number,
+    h: Float, hOff: number, tc: Float, tcOff: number): boolean {
+    if (H % 4 !== 0) return false;
+    const heap = this.heap;
+    const addr = (x: Float, off: number) => (x instanceof Float32Array ? heap.addressOf(x) : -1) + off * 4;
+    const pa = addr(a, aOff);
+    const pp = addr(cPrev, cPrevOff);
+    const pc = addr(c, cOff);
+    const ph = addr(h, hOff);
+    const pt = addr(tc, tcOff);
+    // an address below the heap base means "not in the heap" (−4 + 4·off is still small)
+    if (Math.min(pa - aOff * 4, pp - cPrevOff * 4, pc - cOff * 4, ph - hOff * 4, pt - tcOff * 4) < 0) return false;
+    this.ex.lstmGates(B, H, pa, pp, pc, ph, pt);
+    return true;
+  }
+
+  /** The address of index[iOff..iOff+rows) in the heap, staging it (a few bytes) when it lives elsewhere. */
+  private indexAddress(index: Int32Array, iOff: number, rows: number): number {
+    const p = this.heap.addressOf(index);
+    if (p >= 0) return p + iOff * 4;
+    const s = this.heap.stage(SLOT_INDEX, rows * 4);
+    if (s < 0) return -1;
+    this.heap.i32.set(index.subarray(iOff, iOff + rows), s >> 2);
+    return s;
+  }
+}

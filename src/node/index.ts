@@ -1,0 +1,10 @@
+/**
+ * `recurrent/node`: the Node-only parts of the library (files, bundled
+ * datasets). The main entry point stays browser-safe.
+ */
+
+export * from './datasets.js';
+export { writeFileAtomic, writeFileAtomicSync, saveCheckpointFile, saveCheckpointFileSync, loadCheckpointFile, loadCheckpointFileSync } from './checkpoint-file.js';
+export * from './csv.js';
+export * from './stdlib-data.js';
+export { lockOutput, lockFileOf, LockError, type OutputLock, type LockInfo, type LockOptions } from './lock.js';

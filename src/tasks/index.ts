@@ -1,0 +1,15 @@
+export { SCALINGS, fitScaler, scale, unscale, type Scaler, type ScalingKind } from './scaling.js';
+export { forecastMetrics, type ForecastMetrics } from './metrics.js';
+export { lastValueForecast, seasonalNaiveForecast } from './baselines.js';
+export { splitByTime, splitIndices, type TimeSplit } from './splits.js';
+export { windowOrigins, windowBatch } from './windows.js';
+export { trainLoop, type TrainLoopOptions, type TrainLoopModel, type TaskEpochRecord } from './train-loop.js';
+export { FORECAST_STRATEGIES, Forecaster, trainForecaster, type ForecastStrategy, type ForecasterOptions, type TrainedForecaster } from './forecast.js';
+export { evaluateForecast, type ForecastRow, type ForecastEvaluation } from './forecast-eval.js';
+export { classificationMetrics, balancedClassWeights, majorityBaseline, type ClassReport, type ClassificationMetrics } from './class-metrics.js';
+export { SymbolTable } from './symbols.js';
+export { editDistance, tokenErrorRate } from './edit-distance.js';
+export { bagOfCharacters, logisticProbabilities, trainLogistic, predictLogistic, softmaxRegressionProbabilities, trainSoftmaxRegression, predictSoftmaxRegression, type LogisticModel, type SoftmaxRegressionOptions } from './logistic.js';
+export { SequenceClassifier, trainClassifier, classWeightedGradient, POOLINGS, type Pooling, type ClassifierInput, type LabelledSequence, type ClassifierOptions } from './classify.js';
+export { pronunciations, copyThrough, COPY_THROUGH, type Pronunciation } from './pronounce.js';
+export { sensorWindows, type SensorRow, type SensorWindow } from './sensor-windows.js';

@@ -1,0 +1,199 @@
+/**
+ * The options, records and results of {@link fit} (./fit.ts).
+ */
+
+import type { Rng } from '../core/rng.js';
+import type { Float } from '../core/tensor.js';
+import type { BatchSource } from '../data/source.js';
+import type { Optimizer, OptimizerOptions, OptimizerState } from './optimizers.js';
+import type { Schedule } from './schedules.js';
+
+/** Why {@link fit} returned. */
+export type StopReason =
+  /** The epoch limit was reached. */
+  | 'epochs'
+  /** The step limit was reached. */
+  | 'maxSteps'
+  /** The time budget ran out. */
+  | 'time'
+  /** The AbortSignal fired (training stopped after the step in progress). */
+  | 'aborted'
+  /** The validation loss did not improve for `patience` validations. */
+  | 'earlyStopping'
+  /** |ΔRMSE| fell below `tolerance` (the lecture's rule). */
+  | 'tolerance';
+
+/** One update, as passed to `onStep` and kept in the history. */
+export interface StepRecord {
+  /** Updates made so far, this one included (1 for the first update). */
+  readonly step: number;
+  /** Epoch of this update (0-based). */
+  readonly epoch: number;
+  /** Batch index within the epoch (0-based). */
+  readonly batch: number;
+  /** J / count: the loss per output that carried loss (per token for text), before the update. */
+  readonly loss: number;
+  /** √(J / count) (SPEC §3). */
+  readonly rmse: number;
+  /** ‖g‖₂ of the (reduced) gradient before clipping. */
+  readonly gradNorm: number;
+  /** η used for this update. */
+  readonly learningRate: number;
+  /** Sequences per second of this step (forward, backward and update). */
+  readonly samplesPerSec: number;
+  /** Input steps (tokens) per second of this step. */
+  readonly tokensPerSec: number;
+}
+
+/** One pass over the validation data. */
+export interface ValidationRecord {
+  /** Updates made when it ran. */
+  readonly step: number;
+  readonly epoch: number;
+  /** J / count over the whole validation source. */
+  readonly loss: number;
+  readonly rmse: number;
+}
+
+/** One finished epoch, as passed to `onEpoch`. */
+export interface EpochRecord {
+  /** The epoch that ended (0-based). */
+  readonly epoch: number;
+  /** Updates made when it ended. */
+  readonly step: number;
+  /** ΣJ / Σcount over the epoch's batches (each measured before its update). */
+  readonly loss: number;
+  readonly rmse: number;
+  /** Wall-clock seconds of training steps in this epoch (this run only). */
+  readonly seconds: number;
+  readonly samplesPerSec: number;
+  readonly tokensPerSec: number;
+  /** The validation loss measured at the end of this epoch, when one ran. */
+  readonly validationLoss?: number;
+}
+
+/** What {@link fit} returns besides the model it trained in place. */
+export interface FitHistory {
+  readonly steps: StepRecord[];
+  readonly epochs: EpochRecord[];
+  readonly validations: ValidationRecord[];
+}
+
+/**
+ * Everything needed to continue training exactly where it stopped; store it
+ * in a checkpoint with the parameters and pass it back as `resume`.
+ */
+export interface FitState {
+  /** Updates made. */
+  readonly step: number;
+  /**
+   * The shuffling generator's state at the start of the epoch in progress
+   * (or, at an epoch boundary, before the next epoch's draw): the epoch's
+   * order is redrawn from it on resume.
+   */
+  readonly rngState: readonly number[];
+  /** The optimizer's state (steps and slots). */
+  readonly optimizer: OptimizerState;
+  /** Stateful sources, mid-epoch: the carried state of every layer (copies, B×H each). */
+  readonly carry?: readonly { readonly h: Float; readonly c?: Float }[];
+  /** The epoch in progress so far: ΣJ, Σcount. */
+  readonly epochLoss?: number;
+  readonly epochCount?: number;
+  /** Early stopping: best validation loss so far, and validations since it improved. */
+  readonly bestValidationLoss?: number;
+  readonly badValidations?: number;
+  /** The tolerance rule's previous RMSE. */
+  readonly previousRmse?: number;
+}
+
+/** Options of {@link fit}. Every one has a default. */
+export interface FitOptions {
+  /** An optimizer, or the options to create one. Default `{ kind: "adam" }`. Weight decay is an optimizer option. */
+  readonly optimizer?: Optimizer | OptimizerOptions;
+  /** η₀. Default 1e−3. */
+  readonly learningRate?: number;
+  /** Learning-rate schedule over the update number. Default `{ kind: "constant" }`. */
+  readonly schedule?: Schedule;
+  /** Clip the reduced gradient to this global L2 norm. Default: no clipping. */
+  readonly clipNorm?: number;
+  /** Clip every gradient value to [−clipValue, clipValue] (after clipNorm). Default: no clipping. */
+  readonly clipValue?: number;
+  /**
+   * How the gradients of a batch's sequences combine: `"mean"` (default)
+   * divides the summed gradient by the number of real sequences in the
+   * batch, so η does not depend on the batch size; `"sum"` keeps the sum
+   * (the gradient of J summed over the batch, as {@link Network.gradient}
+   * returns it).
+   */
+  readonly reduction?: 'mean' | 'sum';
+  /** Truncated BPTT inside a batch: k steps back. Default: exact BPTT over the batch's T steps. */
+  readonly truncate?: number;
+  /** `"exact"` (default) or `"lecture"` (the slides' formulas; single-layer RNN only). */
+  readonly gradientMode?: 'exact' | 'lecture';
+
+  /** Epoch limit, counted from step 0. Default 1, or unlimited when `maxSteps` or `timeLimitMs` is given. */
+  readonly epochs?: number;
+  /** Step limit: stop once this many updates are made, counted from step 0 (so a resumed run stops where a straight one would). */
+  readonly maxSteps?: number;
+  /** Time budget of this call in milliseconds: no new step starts after it. */
+  readonly timeLimitMs?: number;
+  /** Cancels training: the step in progress finishes, then fit returns its history. */
+  readonly signal?: AbortSignal;
+
+  /**
+   * Held-out data, evaluated without updates (loss per output, in order; a
+   * stateful source carries its own state from zeros). Give it the training
+   * source's batch size: the network keeps work buffers for one B.
+   */
+  readonly validation?: BatchSource;
+  /** Validate every this many steps. Default: at the end of every epoch. */
+  readonly validateEvery?: number;
+  /** Early stopping: stop after this many validations without an improvement. Default: never. */
+  readonly patience?: number;
+  /** An improvement must lower the best validation loss by more than this. Default 0. */
+  readonly minDelta?: number;
+  /**
+   * The lecture's stopping rule (SPEC §5): stop when |RMSE(now) − RMSE(previous)|
+   * < tolerance. Default: off.
+   */
+  readonly tolerance?: number;
+  /**
+   * Which RMSE the rule compares: `"epoch"` (default; the epoch's training RMSE),
+   * `"step"` (each batch's RMSE before its update; the rule stops without
+   * updating, like {@link gradientDescent}; meant for full-batch training,
+   * where every step sees the same data) or `"validation"`.
+   */
+  readonly toleranceOn?: 'epoch' | 'step' | 'validation';
+
+  /** Called after every update. A returned promise is awaited. */
+  readonly onStep?: (record: StepRecord) => void | Promise<void>;
+  /** Called after every epoch. A returned promise is awaited. */
+  readonly onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Called after every validation. A returned promise is awaited. */
+  readonly onValidation?: (record: ValidationRecord) => void | Promise<void>;
+
+  /** The generator that shuffles each epoch. Default `new Rng(seed)`. */
+  readonly rng?: Rng;
+  /** Seed of the default generator. Default 1. */
+  readonly seed?: number;
+  /** Continue from a state returned by an earlier fit (with the parameters it left). */
+  readonly resume?: FitState;
+  /** Give the event loop a turn (so a signal or a UI can run) at least this often, in ms. Default 25. */
+  readonly yieldEveryMs?: number;
+}
+
+/** What {@link fit} returns. */
+export interface FitResult {
+  readonly history: FitHistory;
+  readonly stopReason: StopReason;
+  /** Updates made in all (including those before a resume). */
+  readonly step: number;
+  /** Epochs completed. */
+  readonly epoch: number;
+  /** The optimizer (created or given), to continue training with. */
+  readonly optimizer: Optimizer;
+  /** The state to save for an exact resume. */
+  readonly state: FitState;
+  /** The best validation loss seen, when validation ran. */
+  readonly bestValidationLoss?: number;
+}

