@@ -12,7 +12,7 @@
  *   node dist/bench/run.js [--json] [--out FILE] [--seconds S] [--only PEERS] [--cells rnn,lstm]
  *
  * --json prints the results as JSON instead of the table; --out also writes
- * the JSON to FILE; --seconds caps each measurement (default 4); --only keeps
+ * the JSON to FILE; --seconds caps each measurement (default 3); --only keeps
  * the named peers (recurrent, tfjs, brain, numpy).
  */
 
@@ -58,7 +58,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { json: false, out: null, seconds: 4, only: null, cells: ['rnn', 'lstm'] };
+  const o: Options = { json: false, out: null, seconds: 3, only: null, cells: ['rnn', 'lstm'] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {

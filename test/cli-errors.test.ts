@@ -18,6 +18,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Network } from '../src/model/network.js';
 import { encodeCheckpoint } from '../src/io/checkpoint.js';
+import { Seq2Seq } from '../src/seq2seq/model.js';
+import { seq2seqToJson } from '../src/seq2seq/serialize.js';
 import { BIN } from './helpers/cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-cli-errors-'));
@@ -43,6 +45,7 @@ const FILES: Record<string, () => Uint8Array | string> = {
   'one-column-gap.csv': () => 'value\n1\n2\n\n4\n' + Array.from({ length: 60 }, (_, i) => `${i}`).join('\n') + '\n',
   'short-series.csv': () => 'value\n1\n2\n3\n4\n5\n',
   'broken.json': () => '[{"value": 1}, {"value": 2',
+  'stray.json': () => '\nx',
   'labels.csv': () => 'text,label\n' + Array.from({ length: 40 }, (_, i) => `word${i},${i % 2 ? 'odd' : 'even'}`).join('\n') + '\n',
   'one-class.csv': () => 'text,label\n' + Array.from({ length: 40 }, (_, i) => `word${i},same`).join('\n') + '\n',
   'no-label.csv': () => 'text,kind\n' + Array.from({ length: 40 }, (_, i) => `word${i},x`).join('\n') + '\n',
@@ -50,6 +53,12 @@ const FILES: Record<string, () => Uint8Array | string> = {
   'not-a-model.rnn': () => 'this is a text file, not a model\n',
   'not-text-model.rnn': () => encodeCheckpoint({ networks: { model: new Network({ inputSize: 2, hiddenSize: 3, outputSize: 2 }) } }),
   'bad-model.json': () => '{"kind": "something else"}',
+  'hostile-model.json': () => JSON.stringify({ format: 'recurrent-seq2seq', version: 1, options: { cell: 'gru', sourceVocabSize: 26, targetVocabSize: 39, hiddenSize: 9000 }, params: {} }),
+  'nan-model.json': () => {
+    const options = { cell: 'gru' as const, sourceVocabSize: 26, targetVocabSize: 39, hiddenSize: 4, layers: 1, seed: 1 };
+    const doc = seq2seqToJson(new Seq2Seq(options), options, { phonemes: Array.from({ length: 39 }, (_, i) => `P${i}`), split: { seed: 1, maxWord: 14, stress: false, testWords: 1000 } });
+    return JSON.stringify({ ...doc, params: Object.fromEntries(Object.entries(doc.params).map(([k, v]) => [k, v.map(() => 'a')])) });
+  },
 };
 
 /** A trained text model and its damaged variants, made once by a real `recurrent train` run. */
@@ -81,6 +90,8 @@ interface Case {
   readonly dir?: string;
   /** Run under `prlimit --as=<bytes>`: a machine (process) with that much memory. */
   readonly memory?: number;
+  /** Longest the refusal may take, in ms (a refusal that first allocates what a file claims is slow). */
+  readonly maxMs?: number;
 }
 
 /** Whether prlimit(1) is here to run a case with little memory. */
@@ -110,7 +121,7 @@ const CASES: Case[] = [
   { what: 'corpus shorter than one sequence', args: ['train', 'tiny.txt', '--seq-len', '64', '--steps', '1'], files: ['tiny.txt'], code: 1, message: /^recurrent: .*(shorter|fewer|only 3).*(--seq-len|sequence|window)/ },
   { what: 'corpus shorter than one sequence (longer text, long --seq-len)', args: ['train', 'short.txt', '--seq-len', '500', '--steps', '1'], files: ['short.txt'], code: 1, message: /^recurrent: .*(shorter|fewer|only).*(--seq-len|sequence|window)/ },
   { what: 'network over 8 GiB', args: ['train', 'corpus.txt', '--hidden', '8192', '--layers', '16'], files: ['corpus.txt'], code: 1, message: /^recurrent: .*would need \d+(\.\d+)? GiB of memory \(limit 8 GiB\); choose smaller sizes$/ },
-  { what: 'network under 8 GiB that does not fit this process (1 GB address space)', args: ['train', 'corpus.txt', '--hidden', '4096', '--steps', '1'], files: ['corpus.txt'], memory: 1e9, code: 1, message: /^recurrent: out of memory \(Array buffer allocation failed\): .*choose smaller sizes/ },
+  { what: 'network under 8 GiB that does not fit this process (1 GB address space)', args: ['train', 'corpus.txt', '--hidden', '4096', '--steps', '1'], files: ['corpus.txt'], memory: 1e9, code: 1, message: /^recurrent: out of memory \((Array buffer allocation failed|WebAssembly\.Memory\(\): could not allocate memory)\): .*choose smaller sizes/ },
   { what: 'resume from a file that is not a model', args: ['train', '--resume', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^recurrent: not-a-model\.rnn: not a recurrent checkpoint/ },
   // ---- sample
   { what: 'model file missing', args: ['sample', 'nope.rnn'], code: 1, message: /^recurrent: checkpoint file nope\.rnn does not exist/ },
@@ -138,6 +149,7 @@ const CASES: Case[] = [
   { what: 'blank line in a one-column series', args: ['forecast', 'one-column-gap.csv', '--column', 'value'], files: ['one-column-gap.csv'], code: 1, message: /^recurrent: one-column-gap\.csv: line 4 (has no value|is empty)/ },
   { what: 'series too short for the window', args: ['forecast', 'short-series.csv', '--column', 'value'], files: ['short-series.csv'], code: 1, message: /^recurrent: .*(too short|only 5|5 values|5 steps)/ },
   { what: 'broken JSON', args: ['forecast', 'broken.json', '--column', 'value'], files: ['broken.json'], code: 1, message: /^recurrent: broken\.json: not valid JSON/ },
+  { what: 'JSON whose parser message quotes a line break', args: ['forecast', 'stray.json', '--column', 'value'], files: ['stray.json'], code: 1, message: /^recurrent: stray\.json: not valid JSON \(Unexpected token 'x', "\\nx" is not valid JSON\)$/ },
   { what: 'absurd size', args: ['forecast', 'series.csv', '--column', 'value', '--hidden', '1000000000'], files: ['series.csv'], code: 1, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
   { what: 'zero horizon', args: ['forecast', 'series.csv', '--column', 'value', '--horizon', '0'], files: ['series.csv'], code: 2, message: /^recurrent: --horizon must be at least 1, got 0$/ },
   // ---- classify
@@ -150,6 +162,8 @@ const CASES: Case[] = [
   // ---- pronounce, gradcheck, lecture
   { what: 'model file missing', args: ['pronounce', '--model', 'nope.json', 'hello'], code: 1, message: /^recurrent: nope\.json: / },
   { what: 'model file of another kind', args: ['pronounce', '--model', 'bad-model.json', 'hello'], files: ['bad-model.json'], code: 1, message: /^recurrent: bad-model\.json/ },
+  { what: 'model file declaring a huge network (150 bytes, hiddenSize 9000)', args: ['pronounce', '--model', 'hostile-model.json', '--test-words', '0', 'hello'], files: ['hostile-model.json'], code: 1, message: /^recurrent: hostile-model\.json: /, maxMs: 5000 },
+  { what: 'model file with non-numeric parameters', args: ['pronounce', '--model', 'nan-model.json', '--test-words', '0', 'hello'], files: ['nan-model.json'], code: 1, message: /^recurrent: nan-model\.json: .*(not a (finite )?number|finite)/ },
   { what: 'too few words', args: ['pronounce', '--words', '5'], code: 2, message: /^recurrent: --words must be at least 10, got 5$/ },
   { what: 'unknown cell', args: ['gradcheck', '--cell', 'foo'], code: 2, message: /^recurrent: --cell must be one of rnn, lstm, gru, got "foo"$/ },
   { what: 'zero layers', args: ['gradcheck', '--layers', '0'], code: 2, message: /^recurrent: --layers must be at least 1, got 0$/ },
@@ -224,6 +238,7 @@ test('every bad input: one-line message naming the problem, exit code 2 (usage) 
       const afterMessage = o.stderr.slice(o.stderr.lastIndexOf(line) + line.length).split('\n').filter((l) => l.trim() !== '');
       if (afterMessage.some((l) => !l.startsWith('Usage: '))) problems.push(`more after the message: ${JSON.stringify(afterMessage)}`);
       if (o.created.length > 0) problems.push(`left files behind: ${o.created.join(', ')}`);
+      if (c.maxMs !== undefined && o.ms > c.maxMs) problems.push(`took ${o.ms} ms (at most ${c.maxMs})`);
       if (problems.length > 0) failures.push(`recurrent ${c.args.join(' ')} (${c.what}): ${problems.join('; ')}\n    stderr: ${JSON.stringify(o.stderr.slice(-400))}`);
     }
   };

@@ -74,8 +74,9 @@ test('bad usage: one line naming the problem, the usage, exit code 2, no stack t
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}`);
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, `the problem, then the usage: ${r.stderr}`);
     assert.match(lines[0]!, message);
-    assert.match(r.stderr, /Usage: recurrent/);
+    assert.match(lines[1]!, /^Usage: recurrent /);
     assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'no stack trace');
   }
   const none = runCli([]);

@@ -20,6 +20,7 @@ import { after, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
 import { crc32 } from '../src/io/crc32.js';
 import { loadCheckpointFileSync } from '../src/node/checkpoint-file.js';
+import { OptionError } from '../src/core/errors.js';
 import { LockError, lockFileOf, lockOutput } from '../src/node/lock.js';
 
 /** The compiled tree: this file's own when compiled, else ../dist (when run through tsx). */
@@ -288,6 +289,18 @@ test('lock: a second writer of the same output is refused with the holder named;
   assert.ok(!fs.existsSync(lockFileOf(out)));
   lockOutput(out).release();
   assert.throws(() => lockOutput(path.join(dir, 'no', 'such', 'dir', 'x.rnn')), /its directory does not exist/);
+});
+
+test('lock: an output that exists but is not a regular file (directory, device, symbolic link) is refused before anything runs', () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'out-'));
+  fs.writeFileSync(path.join(sub, 'model.rnn'), 'old');
+  fs.symlinkSync(path.join(sub, 'model.rnn'), path.join(sub, 'link.rnn'));
+  assert.throws(() => lockOutput(sub), (e: unknown) => e instanceof OptionError && / is a directory; give the path of a file to write/.test(e.message));
+  assert.throws(() => lockOutput(path.join(sub, 'link.rnn')), / is a symbolic link;/);
+  assert.throws(() => lockOutput('/dev/null'), /\/dev\/null is not a regular file \(a device, pipe or socket\)/);
+  assert.ok(!fs.existsSync(`${sub}.lock`) && !fs.existsSync('/dev/null.lock'));
+  lockOutput(path.join(sub, 'model.rnn')).release();
+  lockOutput(path.join(sub, 'new.rnn')).release();
 });
 
 test('lock: a stale lock (its process is gone) is taken over; a fresh unreadable one is not, an old one is', () => {

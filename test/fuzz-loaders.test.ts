@@ -82,24 +82,32 @@ const randomTable = columnNames.chain((cols) => fc.record({
 }));
 
 test('CSV: a numeric column loads exactly, or the error names the first bad line and the column', () => {
-  check(fc.property(randomTable, fc.nat(), ({ cols, rows, crlf, bom }, pick) => {
+  check(fc.property(randomTable, fc.nat(), ({ cols, rows: allRows, crlf, bom }, pick) => {
     const eol = crlf ? '\r\n' : '\n';
-    const text = (bom ? '\uFEFF' : '') + [cols.join(','), ...rows.map((r) => r.map((c) => csvField(c.text)).join(','))].join(eol) + eol;
-    const table = parseTable(text, 'data.csv', 'csv');
-    assert.deepEqual(table.columns, cols);
+    const text = (bom ? '\uFEFF' : '') + [cols.join(','), ...allRows.map((r) => r.map((c) => csvField(c.text)).join(','))].join(eol) + eol;
+    // In a one-column file an empty cell is an empty line; empty lines at the end are the file's end, not values.
+    const rows = allRows.slice();
+    while (cols.length === 1 && rows.length > 0 && rows[rows.length - 1]![0]!.text === '') rows.pop();
     const j = pick % cols.length;
     const name = cols[j]!;
-    const got = clean(() => numericColumn(table, name), `column ${name}`, DataFileError);
+    const read = (): Float64Array => {
+      const table = parseTable(text, 'data.csv', 'csv');
+      assert.deepEqual(table.columns, cols);
+      return numericColumn(table, name);
+    };
+    const got = clean(read, `column ${name}`, DataFileError);
     const firstBad = rows.findIndex((r) => r[j]!.kind !== 'number');
-    if (firstBad < 0) {
+    if (rows.length === 0) {
+      assert.equal(got, 'error', 'a file without values loaded');
+    } else if (firstBad < 0) {
       assert.notEqual(got, 'error', 'an all-numeric column was refused');
       assert.deepEqual(Array.from(got as Float64Array), rows.map((r) => (r[j] as { value: number }).value));
     } else {
       assert.equal(got, 'error');
       const line = `line ${firstBad + 2}`;
-      assert.throws(() => numericColumn(table, name), (e: unknown) => e instanceof DataFileError &&
-        e.message.startsWith('data.csv: ') && e.message.includes(line) && e.message.includes(`"${name}"`) &&
-        (rows[firstBad]![j]!.kind === 'empty' ? /has no value/.test(e.message) : /is not a number/.test(e.message)));
+      assert.throws(read, (e: unknown) => e instanceof DataFileError &&
+        e.message.startsWith('data.csv: ') && /[ ,]/.test(e.message.charAt(e.message.indexOf(line) + line.length)) && e.message.includes(`"${name}"`) &&
+        (rows[firstBad]![j]!.kind === 'empty' ? /has no value|is empty/.test(e.message) : /is not a number/.test(e.message)));
     }
   }), { seed: SEED, numRuns: 300 });
 });
@@ -261,4 +269,64 @@ test('Tokenizer.fromJSON (a model file\'s vocabulary): random JSON gives a token
     assert.deepEqual(t.toJSON(), json);
     for (let i = 0; i < t.vocabSize; i++) assert.equal(t.indexOf(t.symbol(i)), i);
   }), { seed: SEED, numRuns: 300 });
+});
+
+// ---------------------------------------------------------------- public API arguments
+
+test('Network: random constructor options give a network or a typed error, never a huge allocation', async () => {
+  const { Network } = await import('../src/model/network.js');
+  const size = fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constantFrom<unknown>(0, -1, 1.5, NaN, Infinity, '3', null, 1e12, 2 ** 53, 1e300));
+  const options = fc.record({
+    cell: fc.constantFrom<unknown>('rnn', 'lstm', 'gru', 'transformer', 1, undefined),
+    inputSize: size, hiddenSize: size, outputSize: size,
+    layers: fc.option(fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom<unknown>(0, -2, 1.5, 1e9)), { nil: undefined }),
+    loss: fc.constantFrom<unknown>('mse', 'cross-entropy', 'hinge', undefined),
+    dtype: fc.constantFrom<unknown>('float32', 'float64', 'int8', undefined),
+    bias: fc.constantFrom<unknown>(true, false, 'yes', undefined),
+    hiddenActivation: fc.constantFrom<unknown>('tanh', 'relu', 'swish', undefined),
+  }, { requiredKeys: [] });
+  check(fc.property(options, (o) => {
+    const opts = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    const before = process.memoryUsage().arrayBuffers;
+    const net = clean(() => new Network(opts as never), `new Network(${JSON.stringify(opts)})`);
+    assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024, `new Network(${JSON.stringify(opts)}) allocated too much`);
+    if (net !== 'error') {
+      const { inputSize: D, hiddenSize: H, outputSize: K } = net.config;
+      assert.ok([D, H, K].every((v) => Number.isInteger(v) && v >= 1));
+      assert.equal(net.params.data.length, net.params.size);
+    }
+  }), { seed: SEED, numRuns: 300 });
+});
+
+test('Network.forward and fit: batches and options of the wrong shape or range give typed errors', async () => {
+  const { Network } = await import('../src/model/network.js');
+  const { fit } = await import('../src/train/fit.js');
+  const { BatchList } = await import('../src/data/list.js');
+  const net = new Network({ cell: 'gru', inputSize: 3, hiddenSize: 4, outputSize: 2, dtype: 'float64' });
+  const dims = fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom<unknown>(0, -1, 1.5, NaN));
+  check(fc.property(dims, dims, fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.constantFrom('float64', 'float32'), (T, B, nx, ny, dtype) => {
+    const make = (n: number): Float32Array | Float64Array => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n)).fill(0.5);
+    const batch = { T, B, x: { kind: 'dense', data: make(nx) }, y: { kind: 'dense', data: make(ny) } } as never;
+    const r = clean(() => net.forward(batch), `forward T=${String(T)} B=${String(B)} x=${nx} y=${ny} ${dtype}`);
+    const ok = typeof T === 'number' && typeof B === 'number' && Number.isInteger(T) && Number.isInteger(B) && T >= 1 && B >= 1 &&
+      nx >= T * B * 3 && ny >= T * B * 2 && dtype === 'float64';
+    assert.equal(r !== 'error', ok, `forward T=${String(T)} B=${String(B)} x=${nx} y=${ny} ${dtype}`);
+  }), { seed: SEED, numRuns: 300 });
+  const fitOptions = fc.record({
+    learningRate: fc.constantFrom<unknown>(0.1, 0, -1, NaN, Infinity, '0.1'),
+    epochs: fc.constantFrom<unknown>(1, 0, -1, 1.5, undefined),
+    clipNorm: fc.constantFrom<unknown>(1, -1, NaN, undefined),
+    optimizer: fc.constantFrom<unknown>({ kind: 'adam' }, { kind: 'rmsprop' }, { kind: 'adam', beta1: 2 }, undefined),
+    bogus: fc.constantFrom<unknown>(undefined, 1),
+  }, { requiredKeys: [] });
+  const data = new BatchList([{ T: 2, B: 1, x: { kind: 'dense', data: new Float64Array(6) }, y: { kind: 'dense', data: new Float64Array(4) } }], { inputSize: 3, outputSize: 2 });
+  await fc.assert(fc.asyncProperty(fitOptions, async (o) => {
+    const opts = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    try {
+      await fit(net, data, { ...opts, maxSteps: 1 } as never);
+    } catch (e) {
+      assert.ok(e instanceof RecurrentError, `fit(${JSON.stringify(opts)}): ${String(e)}`);
+      assert.ok(!e.message.includes('\n'));
+    }
+  }), { seed: SEED, numRuns: 100 });
 });

@@ -201,6 +201,14 @@ test('random JSON headers (sealed with correct checksums): a FormatError every t
   }), { seed: SEED, numRuns: 300 });
 });
 
+test('random header text (any string, sealed with a correct checksum): a FormatError with a one-line message', () => {
+  const jsonish = fc.array(fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '\n', '\r', 'x', '1', ' ', '\u0000'), { maxLength: 12 }).map((a) => a.join(''));
+  check(fc.property(fc.oneof(jsonish, fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 80 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v, null, 1).slice(0, -1))), (text) => {
+    assert.equal(outcome(seal(new TextEncoder().encode(text), new Uint8Array(8)), `header text ${JSON.stringify(text)}`), 'error');
+  }), { seed: SEED, numRuns: 300 });
+  assert.equal(outcome(seal(Uint8Array.from([0x7b, 0xff, 0x7d]), new Uint8Array(0)), 'header bytes 7B FF 7D'), 'error');
+});
+
 /** Paths to every value inside a JSON value (objects and arrays), the root excluded. */
 function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (typeof v !== 'object' || v === null) return [];

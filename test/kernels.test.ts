@@ -185,6 +185,91 @@ test('lstmGates (fused LSTM step) equals the formulas in float64 within float32 
   }
 });
 
+test('lstmGatesBackward equals the LSTM backward formulas', () => {
+  const B = 3;
+  const H = 8;
+  const G = 4 * H;
+  const n = B * H;
+  const rng = new Rng(19);
+  for (const k of variants) {
+    const f32 = (len: number, lo: number, hi: number) => {
+      const a = k.heap.floats(len)!;
+      for (let i = 0; i < len; i++) a[i] = rng.uniform(lo, hi);
+      return a;
+    };
+    const gates = f32(G * B + 2, 0.01, 0.99); // f, i, o in (0, 1); C̃ in (0, 1) is enough here
+    const cPrev = f32(n, -2, 2);
+    const tc = f32(n, -0.9, 0.9);
+    const dh = f32(n, -1, 1);
+    const dc = f32(n, -1, 1);
+    const out = f32(G * B, 0, 0);
+    const next = f32(n, 5, 6);
+    const dc0 = Float64Array.from(dc);
+    assert.equal(k.lstmGatesBackward(B, H, gates, 2, cPrev, 0, tc, 0, dh, 0, dc, 0, out, 0, next, 0), true);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < H; j++) {
+        const g = 2 + b * G;
+        const [f, i, o, cT] = [gates[g + j]!, gates[g + H + j]!, gates[g + 2 * H + j]!, gates[g + 3 * H + j]!];
+        const r = b * H + j;
+        const dC = dh[r]! * o * (1 - tc[r]! * tc[r]!) + dc0[r]!; // δC = δh ∘ o ∘ (1 − tanh²C) + δC(t+1)∘f(t+1)
+        const want = [dC * cPrev[r]! * f * (1 - f), dC * cT * i * (1 - i), dh[r]! * tc[r]! * o * (1 - o), dC * i * (1 - cT * cT)];
+        for (let q = 0; q < 4; q++) assertCloseRel(out[b * G + q * H + j]!, want[q]!, `${k.name} δa block ${q} [${b},${j}]`);
+        assertCloseRel(dc[r]!, dC * f, `${k.name} carry δC∘f [${b},${j}]`);
+        assert.equal(next[r], 0);
+      }
+    }
+  }
+});
+
+function assertCloseRel(got: number, want: number, what: string): void {
+  assert.ok(Math.abs(got - want) <= 1e-6 * Math.max(Math.abs(want), 1e-3), `${what} = ${got}, expected ${want}`);
+}
+
+test('tanhInPlace and softmaxRows equal the float64 formulas within float32 rounding', () => {
+  const rng = new Rng(17);
+  for (const k of variants) {
+    const n = 4 * 9 + 3; // a vector body and a scalar tail
+    const a = k.heap.floats(n + 2)!;
+    for (let i = 0; i < a.length; i++) a[i] = i % 5 === 0 ? rng.uniform(-40, 40) : rng.uniform(-3, 3);
+    a[2] = 0;
+    a[3] = -1e-6;
+    const a0 = Float64Array.from(a);
+    assert.equal(k.tanhInPlace(a, 1, n), true);
+    assert.equal(a[0], a0[0]);
+    assert.equal(a[n + 1], a0[n + 1]);
+    for (let i = 1; i <= n; i++) {
+      const want = Math.tanh(a0[i]!);
+      assert.ok(Math.abs(a[i]! - want) <= 2.5e-7 * Math.max(Math.abs(want), 1e-6) + 1e-12 || Math.abs(a[i]! - want) <= 6e-8,
+        `${k.name} tanh(${a0[i]}) = ${a[i]}, expected ${want}`);
+    }
+    assert.ok(Object.is(a[2], 0) && a[3]! < 0, 'tanh keeps 0 and the sign of tiny values');
+
+    for (const width of [1, 3, 4, 85]) {
+      const rows = 3;
+      const z = k.heap.floats(rows * width + 1)!;
+      for (let i = 0; i < z.length; i++) z[i] = rng.uniform(-20, 20);
+      const z0 = Float64Array.from(z);
+      assert.equal(k.softmaxRows(z, 1, rows, width), true);
+      for (let r = 0; r < rows; r++) {
+        const o = 1 + r * width;
+        let max = -Infinity;
+        for (let j = 0; j < width; j++) max = Math.max(max, z0[o + j]!);
+        let sum = 0;
+        for (let j = 0; j < width; j++) sum += Math.exp(z0[o + j]! - max);
+        for (let j = 0; j < width; j++) {
+          const want = Math.exp(z0[o + j]! - max) / sum; // ŷ_k = e^(z_k − max) / Σ e^(z_j − max)
+          // float32 rounding of the argument z − max (up to 40 here) scales the relative error by |z − max|
+          const tol = want * (4e-7 + 1.2e-7 * Math.abs(z0[o + j]! - max)) + 1e-30;
+          assert.ok(Math.abs(z[o + j]! - want) <= tol, `${k.name} softmax width ${width} [${r},${j}] = ${z[o + j]}, expected ${want}`);
+        }
+      }
+      assert.equal(z[0], z0[0]);
+    }
+    assert.equal(k.tanhInPlace(new Float32Array(4), 0, 4), false);
+    assert.equal(k.softmaxRows(new Float32Array(4), 0, 1, 4), false);
+  }
+});
+
 test('the heap: blocks are zeroed and reused, growth keeps existing views valid', () => {
   const heap = variants[0]!.heap;
   const a = heap.floats(1000)!;
@@ -204,6 +289,30 @@ test('the heap: blocks are zeroed and reused, growth keeps existing views valid'
   heap.free(heap.addressOf(big));
   heap.free(heap.addressOf(b));
   assert.equal(heap.addressOf(new Float32Array(4)), -1);
+});
+
+test('the unshared-memory module (browsers without cross-origin isolation) gives the same products; its heap never grows', async () => {
+  const { KERNEL_BINARIES } = await import('../src/kernels/generated/binaries.js');
+  const { WasmHeap } = await import('../src/kernels/heap.js');
+  const { WasmKernels: Kernel, PACK_BYTES } = await import('../src/kernels/wasm.js');
+  const bytes = Uint8Array.from(atob(KERNEL_BINARIES.unsharedPlain), (ch) => ch.charCodeAt(0));
+  const memory = new WebAssembly.Memory({ initial: 24, maximum: 24 }); // 1.5 MiB, fixed
+  const heap = new WasmHeap(memory, false);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const k = new Kernel(instance.exports as never, heap, false, heap.alloc(PACK_BYTES));
+  const rng = new Rng(23);
+  const [M, N, K] = [33, 17, 9];
+  const A = randomArray(rng, M * K, 'heap', k);
+  const B = randomArray(rng, K * N, 'js', k); // outside the heap: staged
+  const C = randomArray(rng, M * N, 'heap', k);
+  const expected = new Float32Array(C);
+  jsKernels.gemm(false, false, M, N, K, A, 0, K, B, 0, N, expected, 0, N, true);
+  k.gemm(false, false, M, N, K, A, 0, K, B, 0, N, C, 0, N, true);
+  for (let i = 0; i < C.length; i++) assert.ok(Math.abs(C[i]! - expected[i]!) <= 1e-5, `C[${i}] = ${C[i]}, expected ${expected[i]}`);
+  const before = heap.bytesReserved;
+  assert.equal(heap.floats(before), null, 'an array larger than the memory is refused, not grown into');
+  assert.equal(heap.bytesReserved, before);
+  assert.equal(A.length, M * K, 'existing views stay attached');
 });
 
 test('useKernels switches the backend and where allocate() puts float32 arrays', () => {

@@ -93,7 +93,7 @@ test('seq2seq: learns to reverse digit strings (≥ 95 % exact match on held-out
   assert.ok(mean(beam) >= mean(greedy) - 1e-9, `mean log-probability: beam ${mean(beam)}, greedy ${mean(greedy)}`);
 });
 
-test('decode: greedy equals beam width 1 and respects the length limit', () => {
+test('decode: greedy log-probability equals −J of the decoded output; the length limit holds', () => {
   const model = new Seq2Seq({ sourceVocabSize: 5, targetVocabSize: 4, hiddenSize: 6, seed: 9, dtype: 'float64' });
   const sources = [[0, 1, 2], [4], [3, 3, 3, 3]];
   const out = decode(model, sources, { maxLength: 3 });

@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { useKernels } from '../src/kernels/select.js';
 import { Network } from '../src/model/network.js';
 import { mobyDickText, readTextFile } from '../src/node/datasets.js';
 import { prepareCorpus, splitTail } from '../src/text/corpus.js';
@@ -107,6 +108,7 @@ test('a small LSTM trained a few seconds on a slice of the novel gets validation
   const slice = novel.slice(start, start + 12000);
   const corpus = prepareCorpus(slice, { valFraction: 0.1 });
   const vocabSize = corpus.tokenizer.vocabSize;
+  useKernels('auto'); // WebAssembly SIMD where available: this test trains for real
   const net = new Network({ cell: 'lstm', inputSize: vocabSize, hiddenSize: 48, outputSize: vocabSize, loss: 'cross-entropy', seed: 3 });
   const chance = Math.log(vocabSize); // nats per character of a uniform guess
   const windows = { seqLen: 32, batchSize: 8 };

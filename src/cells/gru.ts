@@ -34,7 +34,7 @@ import type { Kernels } from '../core/kernels.js';
 import type { ParamSet, ParamSpec } from '../core/params.js';
 import { allocate, dtypeOf, type Float } from '../core/tensor.js';
 import type { BackwardOptions, Cell, CellCache, CellConfig, CellState, SequenceInput, StepMask } from './cell.js';
-import type { GatedCell, StepValues } from './inspect.js';
+import { copyGateBlocks, type GatedCell, type StepValues } from './inspect.js';
 import { addInputGradient, inputGradient, projectInput } from './input.js';
 
 /** Where the GRU applies its reset gate: after the recurrent product (default) or before it. */
@@ -154,18 +154,9 @@ export class GruCell implements Cell<GruCache>, GatedCell {
   /** z, r, n and h at step t (1-based) of the last forward pass, B×H copies. */
   gates(cache: GruCache, t: number, B: number): StepValues {
     const H = this.hiddenSize;
-    const G = 3 * H;
     const n = B * H;
-    const dtype = dtypeOf(cache.hs);
     const out: Record<string, Float> = {};
-    ['z', 'r', 'n'].forEach((name, q) => {
-      const v = allocate(dtype, n);
-      for (let b = 0; b < B; b++) {
-        const g = (t - 1) * B * G + b * G + q * H;
-        v.set(cache.gates.subarray(g, g + H), b * H);
-      }
-      out[name] = v;
-    });
+    copyGateBlocks(cache.gates, ['z', 'r', 'n'], t, B, H, out);
     out.h = cache.hs.slice(t * n, (t + 1) * n);
     return out;
   }

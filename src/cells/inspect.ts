@@ -31,6 +31,23 @@ export interface LayerTrace {
   readonly values: Readonly<Record<string, Float>>;
 }
 
+/**
+ * Copies gate blocks of step t out of a T×B×G pre-activation/gate buffer
+ * whose rows hold the gates side by side ([f | i | o | c̃] or [z | r | n]):
+ * block q of row b becomes row b of `out[names[q]]` (B×H each).
+ */
+export function copyGateBlocks(gates: Float, names: readonly string[], t: number, B: number, H: number, out: Record<string, Float>): void {
+  const G = names.length * H;
+  names.forEach((name, q) => {
+    const v = allocate(dtypeOf(gates), B * H);
+    for (let b = 0; b < B; b++) {
+      const g = (t - 1) * B * G + b * G + q * H;
+      v.set(gates.subarray(g, g + H), b * H);
+    }
+    out[name] = v;
+  });
+}
+
 /** Whether a cell reports gates. */
 export function isGatedCell(cell: Cell): cell is Cell & GatedCell {
   return typeof (cell as Partial<GatedCell>).gates === 'function' && Array.isArray((cell as Partial<GatedCell>).gateNames);

@@ -32,7 +32,7 @@ import type { Kernels } from '../core/kernels.js';
 import type { ParamSet, ParamSpec } from '../core/params.js';
 import { allocate, dtypeOf, type Float } from '../core/tensor.js';
 import type { BackwardOptions, Cell, CellCache, CellConfig, CellState, SequenceInput, StepMask } from './cell.js';
-import type { GatedCell, StepValues } from './inspect.js';
+import { copyGateBlocks, type GatedCell, type StepValues } from './inspect.js';
 import { addInputGradient, inputGradient, projectInput } from './input.js';
 
 /** Parameters: W ((D+H)×4H, uniform ±1/√H) and b (1×4H) when biases are on. */
@@ -134,18 +134,9 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
   /** f, i, o, C̃, C and h at step t (1-based) of the last forward pass, B×H copies. */
   gates(cache: LstmCache, t: number, B: number): StepValues {
     const H = this.hiddenSize;
-    const G = 4 * H;
     const n = B * H;
-    const dtype = dtypeOf(cache.hs);
     const out: Record<string, Float> = {};
-    ['f', 'i', 'o', 'cTilde'].forEach((name, q) => {
-      const v = allocate(dtype, n);
-      for (let b = 0; b < B; b++) {
-        const g = (t - 1) * B * G + b * G + q * H;
-        v.set(cache.gates.subarray(g, g + H), b * H);
-      }
-      out[name] = v;
-    });
+    copyGateBlocks(cache.gates, ['f', 'i', 'o', 'cTilde'], t, B, H, out);
     out.c = cache.cs.slice(t * n, (t + 1) * n);
     out.h = cache.hs.slice(t * n, (t + 1) * n);
     return out;
@@ -174,6 +165,8 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const { hs, cs, gates, tc } = cache;
     const a0 = (t - 1) * B * G;
     this.k.gemm(false, false, B, G, H, hs, (t - 1) * n, H, this.W, D * G, G, gates, a0, G, true);
+    // The fused kernel (WebAssembly) does the loop below in one call when it can.
+    if (mask === undefined && this.k.lstmGates?.(B, H, gates, a0, cs, (t - 1) * n, cs, t * n, hs, t * n, tc, (t - 1) * n)) return;
     for (let b = 0; b < B; b++) {
       const kept = mask !== undefined && !mask[(t - 1) * B + b];
       const g = a0 + b * G;
@@ -295,6 +288,7 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const G = 4 * H;
     const n = B * H;
     const { gates, cs, tc } = cache;
+    if (mask === undefined && this.k.lstmGatesBackward?.(B, H, gates, (t - 1) * B * G, cs, (t - 1) * n, tc, (t - 1) * n, dh, 0, dc, 0, out, outOff, next, 0)) return;
     for (let b = 0; b < B; b++) {
       const r = b * H;
       const d = outOff + b * G;

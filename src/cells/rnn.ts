@@ -122,7 +122,7 @@ export class RnnCell implements Cell<RnnCache> {
     const n = B * H;
     const hs = cache.hs;
     this.k.gemm(false, false, B, H, H, hs, (t - 1) * n, H, this.W, 0, H, hs, t * n, H, true);
-    activate(this.activation, hs, t * n, n);
+    if (!(this.activation === 'tanh' && this.k.tanhInPlace?.(hs, t * n, n))) activate(this.activation, hs, t * n, n);
     if (mask) {
       for (let b = 0; b < B; b++) {
         if (mask[(t - 1) * B + b]) continue;

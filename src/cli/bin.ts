@@ -5,8 +5,14 @@
  * (it saves what it has); a second one exits at once.
  */
 
+import { setFlagsFromString } from 'node:v8';
 import type { CommandIO } from './args.js';
-import { main } from './main.js';
+
+// Relaxed SIMD (fused multiply-add in the WebAssembly kernels) is behind a
+// flag in Node 20; it must be set before the first module is compiled, so
+// the rest of the CLI is imported after it.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+const { main } = await import('./main.js');
 
 const controller = new AbortController();
 let interrupts = 0;

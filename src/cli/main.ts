@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { RecurrentError } from '../core/errors.js';
 import { commandHelp, parseArgs, UsageError, type CommandIO } from './args.js';
 import { COMMANDS } from './commands/index.js';
+import { chooseKernels } from './kernels.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -55,29 +56,37 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       io.out(commandHelp(command) + '\n');
       return 0;
     }
+    chooseKernels();
     return await command.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`recurrent: ${e.message}\n`);
+      // One line naming the problem, then the usage.
+      io.err(`recurrent: ${oneLine(e.message)}\n`);
       io.err(command ? `Usage: recurrent ${command.name} ${command.usage} (see --help)\n` : 'Usage: recurrent <command> [options] (see --help)\n');
       return 2;
     }
     if (e instanceof RecurrentError) {
-      io.err(`recurrent: ${e.message}\n`);
+      io.err(`recurrent: ${oneLine(e.message)}\n`);
       return 1;
     }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && typeof err.message === 'string') {
-      io.err(`recurrent: ${err.message}\n`);
+      io.err(`recurrent: ${oneLine(err.message)}\n`);
       return 1;
     }
-    if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length|out of memory/i.test(err.message)) {
+    if (err instanceof RangeError && /allocat|Invalid (typed )?array length|out of memory/i.test(err.message)) {
       // Sizes under the library's 8 GiB limit that this machine or process cannot hold.
-      io.err(`recurrent: out of memory (${err.message}): the model or its work buffers do not fit in the memory this process can get; choose smaller sizes (--hidden, --layers, --batch, --seq-len)\n`);
+      io.err(`recurrent: out of memory (${oneLine(err.message)}): the model or its work buffers do not fit in the memory this process can get; choose smaller sizes (--hidden, --layers, --batch, --seq-len)\n`);
       return 1;
     }
-    io.err(`recurrent: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`recurrent: internal error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
     if (process.env.RECURRENT_DEBUG) io.err(`${err instanceof Error ? err.stack : ''}\n`);
     return 1;
   }
+}
+
+/** A message as one line: control characters (a file's bytes quoted in a parser's message) escaped, e.g. `\n`. */
+function oneLine(message: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

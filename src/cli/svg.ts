@@ -35,6 +35,14 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return ticks;
 }
 
+/** [lo, hi] widened outwards to multiples of its nice tick step. */
+function snapToTicks(lo: number, hi: number): [number, number] {
+  const t = niceTicks(lo, hi);
+  if (t.length < 2) return [lo, hi];
+  const step = t[1]! - t[0]!;
+  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
+}
+
 function escapeXml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
@@ -62,14 +70,11 @@ export function lossCurveSvg(series: readonly CurveSeries[], options: LossCurveO
     yMin -= 0.5;
     yMax += 0.5;
   }
+  // widen the ranges to whole tick steps so the axes start and end on labelled ticks
+  [xMin, xMax] = snapToTicks(xMin, xMax);
+  [yMin, yMax] = snapToTicks(yMin, yMax);
   const xTicks = niceTicks(xMin, xMax);
   const yTicks = niceTicks(yMin, yMax);
-  // widen the ranges to the outer ticks so the grid frames the data
-  xMin = Math.min(xMin, xTicks[0]!);
-  xMax = Math.max(xMax, xTicks[xTicks.length - 1]!);
-  const yStep = yTicks.length > 1 ? yTicks[1]! - yTicks[0]! : 1;
-  yMin = Math.min(yMin, yTicks[0]!);
-  yMax = Math.max(yMax, yTicks[yTicks.length - 1]! < yMax ? yTicks[yTicks.length - 1]! + yStep : yTicks[yTicks.length - 1]!);
   const sx = (x: number): number => MARGIN.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const sy = (y: number): number => MARGIN.top + plotH - ((y - yMin) / (yMax - yMin)) * plotH;
   const f = (v: number): string => v.toFixed(1);

@@ -46,6 +46,33 @@ export interface Kernels {
   /** Its transpose for the gradient: `dW[index[r], :] += dC[r, :]`. */
   scatterAddRows(rows: number, N: number, index: Int32Array, iOff: number, dC: Float, cOff: number, ldc: number,
     dW: Float, wOff: number, ldw: number): void;
+
+  // Optional fused element-wise kernels. Each returns true when it did the
+  // work, and false (doing nothing) when it cannot take these arrays; the
+  // caller then runs its own JavaScript loop. The equations are those of the
+  // caller's loop (see src/cells/lstm.ts, src/cells/rnn.ts, src/model/loss.ts).
+
+  /**
+   * One unmasked LSTM step over B rows, in place over the pre-activations
+   * a = [a_f | a_i | a_o | a_C] (B×4H): f, i, o = σ(·), C̃ = tanh(·) written
+   * back over a; C(t) = f ∘ C(t−1) + i ∘ C̃, tc = tanh C(t), h(t) = o ∘ tc.
+   */
+  lstmGates?(B: number, H: number, a: Float, aOff: number, cPrev: Float, cPrevOff: number, c: Float, cOff: number,
+    h: Float, hOff: number, tc: Float, tcOff: number): boolean;
+
+  /**
+   * The backward of {@link lstmGates} for one unmasked step: δC = δh ∘ o ∘
+   * (1 − tc²) + dc; δa = [δC∘C(t−1)∘f(1−f) | δC∘C̃∘i(1−i) | δh∘tc∘o(1−o) |
+   * δC∘i∘(1−C̃²)] into `out`; δC ∘ f into `dc`; zeros into `next`.
+   */
+  lstmGatesBackward?(B: number, H: number, gates: Float, gOff: number, cPrev: Float, cPrevOff: number, tc: Float, tcOff: number,
+    dh: Float, dhOff: number, dc: Float, dcOff: number, out: Float, outOff: number, next: Float, nextOff: number): boolean;
+
+  /** a = tanh(a) over n elements from `off`. */
+  tanhInPlace?(a: Float, off: number, n: number): boolean;
+
+  /** Softmax of `rows` contiguous rows of width n from `off`, stabilised by the row maximum. */
+  softmaxRows?(a: Float, off: number, rows: number, n: number): boolean;
 }
 
 /** Plain JavaScript kernels: the reference every faster backend is tested against. */

@@ -599,4 +599,151 @@
       (local.set $tc (i32.add (local.get $tc) (local.get $hb)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $row (i32.lt_u (local.get $b) (local.get $B)))))
+
+  ;; e^x of one float, through the 4-lane routine.
+  (func $exp1 (param $x f32) (result f32)
+    (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (local.get $x)))))
+
+  ;; a[i] = tanh a[i] for i < n, in place (g_h of the RNN).
+  (func (export "tanhInPlace") (param $a i32) (param $n i32)
+    (local $end i32) (local $end4 i32) (local $x f32) (local $e f32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $d4
+      (br_if $d4 (i32.ge_u (local.get $a) (local.get $end4)))
+      (loop $v
+        (v128.store (local.get $a) (call $tanh4 (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (br_if $v (i32.lt_u (local.get $a) (local.get $end4)))))
+    (block $d1
+      (br_if $d1 (i32.ge_u (local.get $a) (local.get $end)))
+      (loop $s
+        (f32.store (local.get $a) (f32x4.extract_lane 0 (call $tanh4 (v128.load32_splat (local.get $a)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (br_if $s (i32.lt_u (local.get $a) (local.get $end))))))
+
+  ;; Softmax of each of `rows` rows of width n (contiguous), in place,
+  ;; stabilised by the row maximum: ŷ_k = e^(z_k − max z) / Σ_j e^(z_j − max z).
+  (func (export "softmaxRows") (param $a i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $p i32) (local $end i32) (local $end4 i32)
+    (local $m v128) (local $mx f32) (local $s v128) (local $sum f32) (local $e v128) (local $inv v128) (local $x f32)
+    (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $n))) (then (return)))
+    (loop $row
+      (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $end4 (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+      ;; max z
+      (local.set $m (v128.load32_splat (local.get $a)))
+      (local.set $p (local.get $a))
+      (block $m4 (br_if $m4 (i32.ge_u (local.get $p) (local.get $end4)))
+        (loop $lm
+          (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $lm (i32.lt_u (local.get $p) (local.get $end4)))))
+      (block $m1 (br_if $m1 (i32.ge_u (local.get $p) (local.get $end)))
+        (loop $lm1
+          (local.set $m (f32x4.max (local.get $m) (v128.load32_splat (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $lm1 (i32.lt_u (local.get $p) (local.get $end)))))
+      (local.set $mx (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                              (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+      (local.set $m (f32x4.splat (local.get $mx)))
+      ;; e = e^(z − max), Σ e
+      (local.set $s (v128.const f32x4 0 0 0 0))
+      (local.set $sum (f32.const 0))
+      (local.set $p (local.get $a))
+      (block $e4 (br_if $e4 (i32.ge_u (local.get $p) (local.get $end4)))
+        (loop $le
+          (local.set $e (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $m))))
+          (v128.store (local.get $p) (local.get $e))
+          (local.set $s (f32x4.add (local.get $s) (local.get $e)))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $le (i32.lt_u (local.get $p) (local.get $end4)))))
+      (block $e1 (br_if $e1 (i32.ge_u (local.get $p) (local.get $end)))
+        (loop $le1
+          (local.set $x (call $exp1 (f32.sub (f32.load (local.get $p)) (local.get $mx))))
+          (f32.store (local.get $p) (local.get $x))
+          (local.set $sum (f32.add (local.get $sum) (local.get $x)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $le1 (i32.lt_u (local.get $p) (local.get $end)))))
+      (local.set $sum (f32.add (local.get $sum)
+        (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
+                 (f32.add (f32x4.extract_lane 2 (local.get $s)) (f32x4.extract_lane 3 (local.get $s))))))
+      ;; ŷ = e / Σ e
+      (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $sum))))
+      (local.set $p (local.get $a))
+      (block $n4 (br_if $n4 (i32.ge_u (local.get $p) (local.get $end4)))
+        (loop $ln
+          (v128.store (local.get $p) (f32x4.mul (v128.load (local.get $p)) (local.get $inv)))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $ln (i32.lt_u (local.get $p) (local.get $end4)))))
+      (block $n1 (br_if $n1 (i32.ge_u (local.get $p) (local.get $end)))
+        (loop $ln1
+          (f32.store (local.get $p) (f32.mul (f32.load (local.get $p)) (f32x4.extract_lane 0 (local.get $inv))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $ln1 (i32.lt_u (local.get $p) (local.get $end)))))
+      (local.set $a (local.get $end))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; The backward of one LSTM step's element-wise math for B rows (H a
+  ;; multiple of 4). In: the gates f, i, o, C̃ of step t (row stride 4H),
+  ;; C(t−1) and tanh C(t) (B×H), δh(t) in dh, the carried δC(t+1)∘f(t+1) in dc.
+  ;;   δC    = δh ∘ o ∘ (1 − tanh²C) + dc
+  ;;   δa_f  = δC ∘ C(t−1) ∘ f(1 − f)     δa_i = δC ∘ C̃ ∘ i(1 − i)
+  ;;   δa_o  = δh ∘ tanh C ∘ o(1 − o)     δa_C = δC ∘ i ∘ (1 − C̃²)
+  ;; Out: δa (row stride 4H) at out, dc = δC ∘ f (the carry to t−1), next = 0.
+  (func (export "lstmGatesBackward") (param $B i32) (param $H i32) (param $g i32) (param $cPrev i32) (param $tc i32)
+        (param $dh i32) (param $dc i32) (param $out i32) (param $next i32)
+    (local $b i32) (local $j i32) (local $hb i32) (local $p i32) (local $q i32)
+    (local $f v128) (local $i v128) (local $o v128) (local $ct v128) (local $t v128) (local $d v128) (local $dC v128)
+    (local $one v128)
+    (if (i32.or (i32.eqz (local.get $B)) (i32.eqz (local.get $H))) (then (return)))
+    (local.set $one (v128.const f32x4 1.0 1.0 1.0 1.0))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (loop $row
+      (local.set $j (i32.const 0))
+      (loop $col
+        (local.set $p (i32.add (local.get $g) (local.get $j)))
+        (local.set $f (v128.load (local.get $p)))
+        (local.set $i (v128.load (i32.add (local.get $p) (local.get $hb))))
+        (local.set $o (v128.load (i32.add (local.get $p) (i32.shl (local.get $hb) (i32.const 1)))))
+        (local.set $ct (v128.load (i32.add (local.get $p) (i32.mul (local.get $hb) (i32.const 3)))))
+        (local.set $t (v128.load (i32.add (local.get $tc) (local.get $j))))
+        (local.set $d (v128.load (i32.add (local.get $dh) (local.get $j))))
+        ;; δC = δh ∘ o ∘ (1 − tanh²C) + dc
+        (local.set $dC (f32x4.add
+          (f32x4.mul (f32x4.mul (local.get $d) (local.get $o))
+                     (f32x4.sub (local.get $one) (f32x4.mul (local.get $t) (local.get $t))))
+          (v128.load (i32.add (local.get $dc) (local.get $j)))))
+        (local.set $q (i32.add (local.get $out) (local.get $j)))
+        ;; δa_f = δC ∘ C(t−1) ∘ f(1 − f)
+        (v128.store (local.get $q)
+          (f32x4.mul (f32x4.mul (local.get $dC) (v128.load (i32.add (local.get $cPrev) (local.get $j))))
+                     (f32x4.mul (local.get $f) (f32x4.sub (local.get $one) (local.get $f)))))
+        ;; δa_i = δC ∘ C̃ ∘ i(1 − i)
+        (v128.store (i32.add (local.get $q) (local.get $hb))
+          (f32x4.mul (f32x4.mul (local.get $dC) (local.get $ct))
+                     (f32x4.mul (local.get $i) (f32x4.sub (local.get $one) (local.get $i)))))
+        ;; δa_o = δh ∘ tanh C ∘ o(1 − o)
+        (v128.store (i32.add (local.get $q) (i32.shl (local.get $hb) (i32.const 1)))
+          (f32x4.mul (f32x4.mul (local.get $d) (local.get $t))
+                     (f32x4.mul (local.get $o) (f32x4.sub (local.get $one) (local.get $o)))))
+        ;; δa_C = δC ∘ i ∘ (1 − C̃²)
+        (v128.store (i32.add (local.get $q) (i32.mul (local.get $hb) (i32.const 3)))
+          (f32x4.mul (f32x4.mul (local.get $dC) (local.get $i))
+                     (f32x4.sub (local.get $one) (f32x4.mul (local.get $ct) (local.get $ct)))))
+        ;; carry δC ∘ f to step t−1; nothing bypasses W_h on an unmasked row
+        (v128.store (i32.add (local.get $dc) (local.get $j)) (f32x4.mul (local.get $dC) (local.get $f)))
+        (v128.store (i32.add (local.get $next) (local.get $j)) (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $col (i32.lt_u (local.get $j) (local.get $hb))))
+      (local.set $g (i32.add (local.get $g) (i32.shl (local.get $hb) (i32.const 2))))
+      (local.set $out (i32.add (local.get $out) (i32.shl (local.get $hb) (i32.const 2))))
+      (local.set $cPrev (i32.add (local.get $cPrev) (local.get $hb)))
+      (local.set $tc (i32.add (local.get $tc) (local.get $hb)))
+      (local.set $dh (i32.add (local.get $dh) (local.get $hb)))
+      (local.set $dc (i32.add (local.get $dc) (local.get $hb)))
+      (local.set $next (i32.add (local.get $next) (local.get $hb)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $b) (local.get $B)))))
 )

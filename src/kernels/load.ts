@@ -3,7 +3,7 @@
  * embedded module bytes (src/kernels/generated/binaries.ts, made from
  * kernels.wat by `npm run build`), and the one memory every instance shares.
  *
- * Loading is synchronous: the module is about 3 KB, which every runtime
+ * Loading is synchronous: the module is about 5 KB, which every runtime
  * compiles synchronously (browsers refuse synchronous compilation only of
  * large modules on the main thread), so `useKernels('wasm')` can switch
  * backends before a network is built without an `await`.

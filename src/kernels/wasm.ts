@@ -21,6 +21,9 @@ export interface KernelExports {
   gatherRows(rows: number, N: number, idx: number, w: number, ldw: number, c: number, ldc: number, acc: number): void;
   scatterAddRows(rows: number, N: number, idx: number, dc: number, ldc: number, dw: number, ldw: number): void;
   lstmGates(B: number, H: number, a: number, cPrev: number, c: number, h: number, tc: number): void;
+  tanhInPlace(a: number, n: number): void;
+  softmaxRows(a: number, rows: number, n: number): void;
+  lstmGatesBackward(B: number, H: number, g: number, cPrev: number, tc: number, dh: number, dc: number, out: number, next: number): void;
 }
 
 /** Packing scratch of the gemm: KC×NC floats of op(B), then MC×KC of A (see kernels.wat). */
@@ -152,17 +155,70 @@ export class WasmKernels implements Kernels {
   lstmGates(B: number, H: number, a: Float, aOff: number, cPrev: Float, cPrevOff: number, c: Float, cOff: number,
     h: Float, hOff: number, tc: Float, tcOff: number): boolean {
     if (H % 4 !== 0) return false;
-    const heap = this.heap;
-    const addr = (x: Float, off: number) => (x instanceof Float32Array ? heap.addressOf(x) : -1) + off * 4;
-    const pa = addr(a, aOff);
-    const pp = addr(cPrev, cPrevOff);
-    const pc = addr(c, cOff);
-    const ph = addr(h, hOff);
-    const pt = addr(tc, tcOff);
-    // an address below the heap base means "not in the heap" (−4 + 4·off is still small)
-    if (Math.min(pa - aOff * 4, pp - cPrevOff * 4, pc - cOff * 4, ph - hOff * 4, pt - tcOff * 4) < 0) return false;
-    this.ex.lstmGates(B, H, pa, pp, pc, ph, pt);
+    const pa = this.floatAddress(a);
+    const pp = this.floatAddress(cPrev);
+    const pc = this.floatAddress(c);
+    const ph = this.floatAddress(h);
+    const pt = this.floatAddress(tc);
+    if (pa < 0 || pp < 0 || pc < 0 || ph < 0 || pt < 0) return false;
+    this.ex.lstmGates(B, H, pa + aOff * 4, pp + cPrevOff * 4, pc + cOff * 4, ph + hOff * 4, pt + tcOff * 4);
     return true;
+  }
+
+  /**
+   * The backward of {@link lstmGates} for one unmasked step (optional kernel:
+   * false, doing nothing, unless every array is float32 in the heap and H is
+   * a multiple of 4). In: gates f, i, o, C̃ of step t (B×4H), C(t−1) and
+   * tanh C(t) (B×H), δh(t) in `dh`, δC(t+1)∘f(t+1) in `dc`. Out:
+   *
+   *   δC = δh ∘ o ∘ (1 − tanh²C) + dc
+   *   δa = [δC ∘ C(t−1) ∘ f(1 − f) | δC ∘ C̃ ∘ i(1 − i) | δh ∘ tanh C ∘ o(1 − o) | δC ∘ i ∘ (1 − C̃²)]
+   *
+   * δa into `out` (B×4H), δC ∘ f into `dc`, zeros into `next`.
+   */
+  lstmGatesBackward(B: number, H: number, gates: Float, gOff: number, cPrev: Float, cPrevOff: number, tc: Float, tcOff: number,
+    dh: Float, dhOff: number, dc: Float, dcOff: number, out: Float, outOff: number, next: Float, nextOff: number): boolean {
+    if (H % 4 !== 0) return false;
+    const pg = this.floatAddress(gates);
+    const pp = this.floatAddress(cPrev);
+    const pt = this.floatAddress(tc);
+    const pdh = this.floatAddress(dh);
+    const pdc = this.floatAddress(dc);
+    const po = this.floatAddress(out);
+    const pn = this.floatAddress(next);
+    if (pg < 0 || pp < 0 || pt < 0 || pdh < 0 || pdc < 0 || po < 0 || pn < 0) return false;
+    this.ex.lstmGatesBackward(B, H, pg + gOff * 4, pp + cPrevOff * 4, pt + tcOff * 4,
+      pdh + dhOff * 4, pdc + dcOff * 4, po + outOff * 4, pn + nextOff * 4);
+    return true;
+  }
+
+  /**
+   * a[i] = tanh a[i] for n elements from `off`, in place (an optional kernel,
+   * like {@link lstmGates}: false, doing nothing, unless `a` is float32 in
+   * the heap). tanh x = sign(x)·(1 − e^−2|x|)/(1 + e^−2|x|).
+   */
+  tanhInPlace(a: Float, off: number, n: number): boolean {
+    const p = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
+    if (p < 0) return false;
+    this.ex.tanhInPlace(p + off * 4, n);
+    return true;
+  }
+
+  /**
+   * Softmax of each of `rows` contiguous rows of width n from `off`, in
+   * place: ŷ_k = e^(z_k − max z) / Σ_j e^(z_j − max z). Optional kernel:
+   * false, doing nothing, unless `a` is float32 in the heap.
+   */
+  softmaxRows(a: Float, off: number, rows: number, n: number): boolean {
+    const p = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
+    if (p < 0) return false;
+    this.ex.softmaxRows(p + off * 4, rows, n);
+    return true;
+  }
+
+  /** The heap address of a float32 array's element 0, or −1 (float64, or outside the heap). */
+  private floatAddress(x: Float): number {
+    return x instanceof Float32Array ? this.heap.addressOf(x) : -1;
   }
 
   /** The address of index[iOff..iOff+rows) in the heap, staging it (a few bytes) when it lives elsewhere. */

@@ -270,7 +270,8 @@ export class Network {
     const top = ws.caches[this.layers.length - 1]!;
     this.kernels.gemm(false, false, rows, K, H, top.hs, B * H + row0 * H, H, this.V, 0, K, ws.yhat, row0 * K, K, false);
     if (this.b_o) this.kernels.addRowVector(rows, K, ws.yhat, row0 * K, K, this.b_o, 0);
-    applyOutputActivation(this.config.outputActivation, ws.yhat, row0 * K, rows, K);
+    const g = this.config.outputActivation;
+    if (!(g === 'softmax' && this.kernels.softmaxRows?.(ws.yhat, row0 * K, rows, K))) applyOutputActivation(g, ws.yhat, row0 * K, rows, K);
   }
 
   private copyForFeedback(batch: SequenceBatch, ws: Workspace): SequenceInput {

@@ -7,4 +7,4 @@ export * from './datasets.js';
 export { writeFileAtomic, writeFileAtomicSync, saveCheckpointFile, saveCheckpointFileSync, loadCheckpointFile, loadCheckpointFileSync } from './checkpoint-file.js';
 export * from './csv.js';
 export * from './stdlib-data.js';
-export { lockOutput, lockFileOf, LockError, type OutputLock, type LockInfo, type LockOptions } from './lock.js';
+export { lockOutput, lockFileOf, checkOutputPath, LockError, type OutputLock, type LockInfo, type LockOptions } from './lock.js';

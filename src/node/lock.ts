@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { RecurrentError } from '../core/errors.js';
+import { OptionError, RecurrentError } from '../core/errors.js';
 
 /** Another run holds the lock on an output path. Exit code 1 in the CLI. */
 export class LockError extends RecurrentError {
@@ -69,6 +69,7 @@ export function lockFileOf(target: string): string {
  * when this process exits normally.
  */
 export function lockOutput(target: string, options: LockOptions = {}): OutputLock {
+  checkOutputPath(target);
   const file = lockFileOf(target);
   const info: LockInfo = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(),
@@ -84,6 +85,24 @@ export function lockOutput(target: string, options: LockOptions = {}): OutputLoc
   }
   const holder = readLock(file);
   throw lockedMessage(target, file, holder === 'gone' ? 'unreadable' : holder);
+}
+
+/**
+ * Throws an {@link OptionError} when `target` exists but is not a regular
+ * file: an atomic write renames over it, which would replace a directory's
+ * entry, a device such as /dev/full, or a symbolic link itself rather than
+ * write through them.
+ */
+export function checkOutputPath(target: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(target);
+  } catch {
+    return; // does not exist yet: fine
+  }
+  if (st.isFile()) return;
+  const kind = st.isDirectory() ? 'a directory' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file (a device, pipe or socket)';
+  throw new OptionError(`output ${target} is ${kind}; give the path of a file to write (it is replaced as a whole)`);
 }
 
 function tryCreate(file: string, info: LockInfo): boolean {

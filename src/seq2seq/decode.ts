@@ -149,15 +149,7 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
     }
     if (!anyAlive) break;
     [states, spare] = [spare, states];
-    // Rows of sources that stopped are stale but harmless; copy the untouched ones across.
-    for (let b = 0; b < B; b++) {
-      if (alive[b]!.length > 0) continue;
-      for (let l = 0; l < L; l++) {
-        const o = b * beam * H;
-        states[l]!.h.set(spare[l]!.h.subarray(o, o + beam * H), o);
-        if (hasC) states[l]!.c.set(spare[l]!.c.subarray(o, o + beam * H), o);
-      }
-    }
+    // (rows of sources that stopped are never read again)
   }
   return done.map((list, b) => {
     if (list.length === 0) throw new OptionError(`decode: no hypothesis for source ${b}`);

@@ -24,7 +24,7 @@ import type { FitState, StepRecord, ValidationRecord } from '../../train/fit-typ
 import { fitStateFromCheckpoint, fitStateToCheckpoint } from '../../train/fit-state.js';
 import { createOptimizer, OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
 import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../args.js';
-import { createProgress, formatDuration, type ProgressReporter, type ProgressStats } from '../progress.js';
+import { createProgress, formatDuration, type ProgressStats } from '../progress.js';
 import { chooseKernels } from '../kernels.js';
 import { lossCurveSvg } from '../svg.js';
 
@@ -50,10 +50,10 @@ export const TRAIN_DEFAULTS = {
   cell: 'lstm' as CellKind,
   layers: 1,
   hidden: 128,
-  seqLen: 64,
-  batch: 32,
+  seqLen: 32,
+  batch: 16,
   optimizer: 'adam' as OptimizerKind,
-  lr: 0.003,
+  lr: 0.004,
   clip: 5,
   seed: 1,
   valFraction: 0.05,
@@ -138,7 +138,7 @@ export const trainCommand: Command = {
     { name: 'val-fraction', type: 'number', min: 0, max: 0.5, arg: 'F', help: `held-out share of the text (default ${TRAIN_DEFAULTS.valFraction})` },
     { name: 'out', type: 'string', short: 'o', arg: 'FILE', help: 'model file (default model.rnn or the --resume file)' },
     { name: 'resume', type: 'string', arg: 'FILE', help: 'continue training the model in FILE' },
-    { name: 'eval-every', type: 'int', min: 1, default: 100, arg: 'N', help: `validate every N steps (≤ ${EVAL_SYMBOLS} symbols)` },
+    { name: 'eval-every', type: 'int', min: 1, default: 200, arg: 'N', help: `validate every N steps (≤ ${EVAL_SYMBOLS} symbols)` },
     { name: 'sample-every', type: 'int', min: 0, default: 500, arg: 'N', help: 'sample every N steps (and at 10, 100); 0 = never' },
     { name: 'sample-length', type: 'int', min: 1, default: 200, arg: 'N', help: 'symbols per sample' },
     { name: 'prime', type: 'string', default: 'The ', arg: 'TEXT', help: 'text the samples start from' },
@@ -467,7 +467,7 @@ function describeRun(net: Network, corpus: Corpus, s: TextRunSettings, setup: Se
   return [
     `${setup.resumedState ? `resuming at step ${setup.resumedState.step}` : 'training'} on ${sourceName(setup.source)}: ${corpus.train.length} ${unit} (+ ${corpus.val.length} held out), vocabulary ${corpus.tokenizer.vocabSize}`,
     `model: ${s.cell.toUpperCase()}, ${s.layers} layer${s.layers > 1 ? 's' : ''} × ${s.hidden} hidden, ${net.params.size} parameters (${net.config.dtype}, ${getKernels().name} kernels)`,
-    `training: ${s.optimizer} lr ${s.lr}, clip ${s.clip || 'off'}, windows of ${s.seqLen} × batch ${s.batch}, seed ${s.seed}, for ${limit}`,
+    `training: ${s.optimizer} lr ${s.lr}, clip ${s.clip || 'off'}, windows of ${s.seqLen} × batch ${s.batch}, seed ${s.seed}, for ${limit}, saving to ${out}`,
   ].join('\n');
 }
 
