@@ -537,9 +537,11 @@
     ;; e^r = 1 + r + r²·p
     (local.set $p (f32x4.add (fma (local.get $p) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r))
                              (v128.const f32x4 1.0 1.0 1.0 1.0)))
-    ;; · 2ⁿ
+    ;; · 2ⁿ: n + 127 + 2²³ puts the integer n + 127 (in [1, 254] after the
+    ;; clamp) in the low mantissa bits; shifting left by 23 leaves exactly
+    ;; (n + 127) << 23, the bits of 2ⁿ (cheaper than i32x4.trunc_sat_f32x4_s)
     (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (i32x4.shl (f32x4.add (local.get $n) (v128.const f32x4 8388735.0 8388735.0 8388735.0 8388735.0)) (i32.const 23))))
 
   ;; σ(x) = 1 / (1 + e^−x)
   (func $sigmoid4 (param $x v128) (result v128)

@@ -13,11 +13,11 @@ import { classifyCommand } from './classify.js';
 import { pronounceCommand } from './pronounce.js';
 
 export const COMMANDS: readonly Command[] = [
-  lectureCommand,
-  gradcheckCommand,
   trainCommand,
   sampleCommand,
   forecastCommand,
   classifyCommand,
   pronounceCommand,
+  lectureCommand,
+  gradcheckCommand,
 ];
