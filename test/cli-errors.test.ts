@@ -92,6 +92,8 @@ interface Case {
   readonly memory?: number;
   /** Longest the refusal may take, in ms (a refusal that first allocates what a file claims is slow). */
   readonly maxMs?: number;
+  /** NODE_OPTIONS for the run, e.g. a small heap so that a failure is a quick crash. */
+  readonly nodeOptions?: string;
 }
 
 /** Whether prlimit(1) is here to run a case with little memory. */
@@ -159,6 +161,7 @@ const CASES: Case[] = [
   { what: 'a single class', args: ['classify', 'one-class.csv'], files: ['one-class.csv'], code: 1, message: /^recurrent: only one class \(same\) in the data; classification needs at least two$/ },
   { what: 'non-numeric feature', args: ['classify', 'features.jsonl'], files: ['features.jsonl'], code: 1, message: /^recurrent: features\.jsonl: record 1, column "steps\[1\]\[1\]": "x" is not a number$/ },
   { what: 'absurd size', args: ['classify', 'labels.csv', '--hidden', '1000000000'], files: ['labels.csv'], code: 1, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
+  { what: 'absurd layer count', args: ['classify', 'labels.csv', '--layers', '1000000000'], files: ['labels.csv'], code: 2, message: /^recurrent: --layers must be at most \d+, got 1000000000$|would need/, maxMs: 10000, nodeOptions: '--max-old-space-size=256' },
   // ---- pronounce, gradcheck, lecture
   { what: 'model file missing', args: ['pronounce', '--model', 'nope.json', 'hello'], code: 1, message: /^recurrent: nope\.json: / },
   { what: 'model file of another kind', args: ['pronounce', '--model', 'bad-model.json', 'hello'], files: ['bad-model.json'], code: 1, message: /^recurrent: bad-model\.json/ },
@@ -187,7 +190,8 @@ function run(c: Case, dir: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const argv = [process.execPath, BIN, ...c.args];
     if (c.memory !== undefined) argv.unshift(PRLIMIT!, `--as=${c.memory}`);
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = c.nodeOptions !== undefined ? { ...process.env, NODE_OPTIONS: c.nodeOptions } : process.env;
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => (stderr += d));

@@ -12,6 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { RecurrentError } from '../src/core/errors.js';
 import { DataFileError, numericColumn, parseTable, readFeatureSequences, readTable, textColumn, type Table, type TableFormat } from '../src/node/csv.js';
@@ -296,6 +298,29 @@ test('Network: random constructor options give a network or a typed error, never
       assert.equal(net.params.data.length, net.params.size);
     }
   }), { seed: SEED, numRuns: 300 });
+});
+
+/** The compiled tree (for child processes): this file's own when compiled, else ../dist. */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DIST = process.env.RECURRENT_DIST ?? (path.basename(path.dirname(HERE)) === 'dist' ? path.dirname(HERE) : path.join(HERE, '..', 'dist'));
+
+test('Network: an absurd layer count is refused at once, before per-layer bookkeeping fills the heap', (t) => {
+  const network = path.join(DIST, 'src', 'model', 'network.js');
+  if (!fs.existsSync(network)) {
+    t.skip(`${network} is not built`);
+    return;
+  }
+  // In a child with a small heap, so that a failure is a quick crash and not minutes of growth here.
+  for (const layers of [1e6, 1e9]) {
+    const script = `import { Network } from ${JSON.stringify(pathToFileURL(network).href)};
+try { new Network({ inputSize: 1, hiddenSize: 1, outputSize: 1, layers: ${layers} }); console.log('built'); }
+catch (e) { console.log(e.constructor.name + ': ' + e.message); }`;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--max-old-space-size=128', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const ms = Date.now() - t0;
+    assert.match(r.stdout, /^OptionError: /, `layers ${layers}: ${r.stdout}${r.stderr.split('\n').find((l) => /FATAL|Error/.test(l)) ?? ''} (exit ${r.status ?? r.signal} after ${ms} ms)`);
+    assert.ok(ms < 5000, `layers ${layers}: refused after ${ms} ms`);
+  }
 });
 
 test('Network.forward and fit: batches and options of the wrong shape or range give typed errors', async () => {

@@ -46,6 +46,7 @@ test('WebAssembly SIMD is detected on Node 20, with shared memory', () => {
 test('gemm: wasm equals js within float32 rounding on random shapes, transposes, views and accumulation', () => {
   const shapes: [number, number, number][] = [
     [1, 1, 1], [7, 13, 5], [129, 65, 33], [3, 17, 300], [2, 9, 9], [4, 8, 600], [5, 600, 7], [32, 512, 128], [13, 7, 1],
+    [1, 85, 128], [3, 70, 33], [2, 64, 1], [1, 512, 128],
   ];
   const rng = new Rng(7);
   for (const k of variants) {
@@ -84,6 +85,40 @@ test('gemm: wasm equals js within float32 rounding on random shapes, transposes,
       }
     }
     assert.equal(checked, shapes.length * 16);
+  }
+});
+
+test('packB + gemmPacked give exactly gemm\'s result on awkward shapes, and repacking reuses the memory', () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [7, 13, 5], [129, 65, 33], [3, 17, 300], [4, 8, 600], [5, 600, 7], [32, 512, 128], [32, 128, 512], [9, 1030, 513],
+  ];
+  const rng = new Rng(37);
+  for (const k of variants) {
+    for (const [M, N, K] of shapes) {
+      for (const tA of [false, true]) for (const tB of [false, true]) for (const acc of [false, true]) {
+        const lda = (tA ? M : K) + 3;
+        const ldb = (tB ? K : N) + 2;
+        const ldc = N + 5;
+        const A = randomArray(rng, (tA ? K : M) * lda + 7, 'heap', k);
+        const B = randomArray(rng, (tB ? N : K) * ldb + 9, 'heap', k);
+        const C = randomArray(rng, M * ldc + 4 + 3, 'heap', k);
+        const expected = new Float32Array(C);
+        k.gemm(tA, tB, M, N, K, A, 7, lda, B, 9, ldb, expected, 4, ldc, acc);
+        const packed = k.packB(tB, K, N, B, 9, ldb, null)!;
+        assert.ok(packed !== null, 'B in the heap packs');
+        assert.equal(k.gemmPacked(tA, M, N, K, A, 7, lda, packed, C, 4, ldc, acc), true);
+        // the same micro-kernel over the same packed data: bit-identical, and nothing outside C written
+        assert.deepEqual(C, expected, `${k.name} ${M}×${N}×${K} tA=${tA} tB=${tB} acc=${acc}`);
+        assert.equal(k.gemmPacked(tA, M, N + 1, K, A, 7, lda, packed, C, 4, ldc, acc), false, 'a packed B of another shape is refused');
+      }
+    }
+    const B = randomArray(rng, 128 * 512, 'heap', k);
+    const p1 = k.packB(false, 128, 512, B, 0, 512, null)!;
+    const inUse = k.heap.bytesInUse;
+    assert.equal(k.packB(false, 128, 512, B, 0, 512, p1), p1, 'repacking into the same handle');
+    assert.equal(k.packB(true, 512, 128, B, 0, 512, p1), p1, 'a transposed pack of the same size fits too');
+    assert.equal(k.heap.bytesInUse, inUse, 'no new heap memory');
+    assert.equal(k.packB(false, 2, 2, new Float32Array(4), 0, 2, null), null, 'B outside the heap does not pack');
   }
 });
 
@@ -270,6 +305,84 @@ test('tanhInPlace and softmaxRows equal the float64 formulas within float32 roun
   }
 });
 
+test('tanhBackward (the RNN tanh step backward) equals (δh + carry)(1 − h²) on awkward lengths, in place too', () => {
+  const rng = new Rng(23);
+  for (const k of variants) {
+    for (const n of [0, 1, 3, 7, 4 * 9 + 3, 129]) {
+      const f32 = (len: number) => randomArray(rng, len, 'heap', k);
+      const h = f32(n + 1);
+      const dh = f32(n + 2);
+      const carry = f32(n + 3);
+      const out = f32(n + 1);
+      const want = Array.from({ length: n }, (_, i) => (dh[2 + i]! + carry[3 + i]!) * (1 - h[1 + i]! * h[1 + i]!)); // δneth = δh ∘ (1 − h²)
+      const out0 = out[0];
+      assert.equal(k.tanhBackward(n, h, 1, dh, 2, carry, 3, out, 1), true);
+      assert.equal(out[0], out0, 'nothing written before the offset');
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(out[1 + i]! - want[i]!) <= 4e-7 * (Math.abs(want[i]!) + 1e-3), `${k.name} n=${n} [${i}] = ${out[1 + i]}, expected ${want[i]}`);
+      // out aliasing carry (how the cell may call it)
+      const c2 = Float32Array.from(carry);
+      const alias = f32(n + 3);
+      alias.set(c2);
+      assert.equal(k.tanhBackward(n, h, 1, dh, 2, alias, 3, alias, 3), true);
+      for (let i = 0; i < n; i++) assert.equal(alias[3 + i], out[1 + i], `${k.name} aliased result [${i}]`);
+    }
+    assert.equal(k.tanhBackward(4, new Float32Array(4), 0, new Float32Array(4), 0, new Float32Array(4), 0, new Float32Array(4), 0), false);
+  }
+});
+
+test('adamUpdate is bit-identical to the JavaScript Adam loop (odd lengths, offsets, weight decay)', () => {
+  const rng = new Rng(29);
+  for (const k of variants) {
+    for (const n of [1, 2, 37, 1000]) {
+      for (const [l2, shrink] of [[0, 1], [0.01, 1], [0, 1 - 1e-3 * 0.01]] as const) {
+        const theta = randomArray(rng, n, 'heap', k);
+        const grad = randomArray(rng, n, 'heap', k);
+        const m = randomArray(rng, n + 3, 'heap', k);
+        const v = randomArray(rng, n + 3, 'heap', k);
+        for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i]!) * 1e-3;
+        const [t0, m0, v0] = [Float32Array.from(theta), Float32Array.from(m), Float32Array.from(v)];
+        const b1 = 0.9, b2 = 0.999, eps = 1e-8, stepSize = 2e-3 / (1 - b1 ** 3), sqrtBc2 = Math.sqrt(1 - b2 ** 3);
+        assert.equal(k.adamUpdate(n, theta, grad, m, 3, v, 3, l2, b1, b2, eps, stepSize, sqrtBc2, shrink), true);
+        for (let i = 0; i < n; i++) {
+          // the loop of src/train/optimizers.ts, in float64, stored as float32
+          const th = t0[i]!;
+          const g = grad[i]! + l2 * th;
+          const mi = b1 * m0[3 + i]! + (1 - b1) * g;
+          const vi = b2 * v0[3 + i]! + (1 - b2) * g * g;
+          const want = Math.fround(th * shrink - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps));
+          assert.equal(theta[i], want, `${k.name} n=${n} θ[${i}]`);
+          assert.equal(m[3 + i], Math.fround(mi), `${k.name} n=${n} m[${i}]`);
+          assert.equal(v[3 + i], Math.fround(vi), `${k.name} n=${n} v[${i}]`);
+        }
+        assert.deepEqual([m[0], m[1], m[2]], [m0[0], m0[1], m0[2]], 'slots before the offset untouched');
+      }
+    }
+    const js = new Float32Array(2);
+    assert.equal(k.adamUpdate(2, js, js, js, 0, js, 0, 0, 0.9, 0.999, 1e-8, 1, 1, 1), false);
+  }
+});
+
+test('Adam through createOptimizer gives the same parameters with wasm and js kernels', () => {
+  const run = (backend: 'js' | 'wasm') => {
+    useKernels(backend);
+    const n = 101;
+    const opt = lib.createOptimizer({ kind: 'adamw' }, n, 'float32');
+    const theta = allocate('float32', n);
+    const grad = allocate('float32', n);
+    const rng = new Rng(31);
+    for (let i = 0; i < n; i++) theta[i] = rng.uniform(-1, 1);
+    for (let s = 0; s < 5; s++) {
+      for (let i = 0; i < n; i++) grad[i] = rng.uniform(-1, 1);
+      opt.update(theta, grad, 1e-2);
+    }
+    useKernels('auto');
+    return Float32Array.from(theta);
+  };
+  const ref = run('js');
+  if (!support.simd) return;
+  assert.deepEqual(run('wasm'), ref);
+});
+
 test('the heap: blocks are zeroed and reused, growth keeps existing views valid', () => {
   const heap = variants[0]!.heap;
   const a = heap.floats(1000)!;
@@ -369,6 +482,33 @@ for (const cell of ['rnn', 'lstm', 'gru'] as const) {
       let worst = 0;
       for (let i = 0; i < ref.params.length; i++) worst = Math.max(worst, Math.abs(got.params[i]! - ref.params[i]!));
       assert.ok(worst < 1e-4, `${k.name}: parameters differ by ${worst} after 8 steps`);
+    }
+  });
+}
+
+for (const cell of ['rnn', 'lstm'] as const) {
+  test(`${cell.toUpperCase()} gradients with every buffer on the wasm heap (packed weights, fused steps) equal the js kernels'`, () => {
+    const grads = (backend: 'js' | 'wasm') => {
+      const k = useKernels(backend);
+      const net = new Network({ cell, inputSize: 11, hiddenSize: 20, outputSize: 11, loss: 'cross-entropy', seed: 9 });
+      if (backend === 'wasm') assert.ok((k as WasmKernels).heap.addressOf(net.params.data as Float32Array) >= 0, 'parameters in the heap');
+      const batch = symbolBatch(7, 5, 11, 3);
+      net.params.zeroGrad();
+      const { loss } = net.gradient(batch);
+      net.params.zeroGrad(); // a second pass repacks into the same memory
+      const again = net.gradient(batch);
+      assert.equal(again.loss, loss);
+      useKernels('auto');
+      return { loss, grad: Float64Array.from(net.params.grad) };
+    };
+    const ref = grads('js');
+    if (!support.simd) return;
+    const got = grads('wasm');
+    assert.ok(Math.abs(got.loss - ref.loss) <= 1e-5 * ref.loss, `loss ${got.loss} vs ${ref.loss}`);
+    let scale = 0;
+    for (const g of ref.grad) scale = Math.max(scale, Math.abs(g));
+    for (let i = 0; i < ref.grad.length; i++) {
+      assert.ok(Math.abs(got.grad[i]! - ref.grad[i]!) <= 1e-4 * scale, `grad[${i}] = ${got.grad[i]}, js ${ref.grad[i]}`);
     }
   });
 }

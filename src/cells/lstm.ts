@@ -28,7 +28,7 @@
 
 import { sigmoid } from '../core/activations.js';
 import { OptionError, ShapeError } from '../core/errors.js';
-import type { Kernels } from '../core/kernels.js';
+import type { Kernels, PackedMatrix } from '../core/kernels.js';
 import type { ParamSet, ParamSpec } from '../core/params.js';
 import { allocate, dtypeOf, type Float } from '../core/tensor.js';
 import type { BackwardOptions, Cell, CellCache, CellConfig, CellState, SequenceInput, StepMask } from './cell.js';
@@ -73,6 +73,9 @@ export interface LstmCache extends CellCache {
   readonly carryC: Float;
   /** One truncation source's δa at one step, B×4H. */
   readonly tmpA: Float;
+  /** W_h packed for the forward pass's products, and W_hᵀ for the backward's (kernels with packB; repacked every pass). */
+  packedW: PackedMatrix | null;
+  packedWT: PackedMatrix | null;
 }
 
 export class LstmCell implements Cell<LstmCache>, GatedCell {
@@ -115,6 +118,8 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
       carryH: allocate(dtype, B * H),
       carryC: allocate(dtype, B * H),
       tmpA: allocate(dtype, B * 4 * H),
+      packedW: null,
+      packedWT: null,
     };
   }
 
@@ -147,7 +152,10 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const G = 4 * this.hiddenSize;
     // a(t) = x(t)·W_x (+ b) for all T steps at once: one (T·B)×D by D×4H product, before the time loop.
     projectInput(this.k, x, 0, T * B, this.inputSize, this.W, G, cache.gates, 0, G, this.b);
-    for (let t = 1; t <= T; t++) this.recur(t, B, cache, mask);
+    // W_h packed once for the T products below (when the kernels can; fewer than 4 rows do not pack)
+    const packed = B >= 4 ? this.k.packB?.(false, this.hiddenSize, G, this.W, this.inputSize * G, G, cache.packedW) ?? null : null;
+    if (packed) cache.packedW = packed;
+    for (let t = 1; t <= T; t++) this.recur(t, B, cache, mask, packed);
   }
 
   forwardStep(x: SequenceInput, t: number, B: number, cache: LstmCache, mask?: StepMask): void {
@@ -157,14 +165,16 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
   }
 
   /** a(t) += h(t−1)·W_h, then the gates, C(t) and h(t) in one element-wise loop; a masked row keeps h and C. */
-  private recur(t: number, B: number, cache: LstmCache, mask?: StepMask): void {
+  private recur(t: number, B: number, cache: LstmCache, mask?: StepMask, packed: PackedMatrix | null = null): void {
     const H = this.hiddenSize;
     const D = this.inputSize;
     const G = 4 * H;
     const n = B * H;
     const { hs, cs, gates, tc } = cache;
     const a0 = (t - 1) * B * G;
-    this.k.gemm(false, false, B, G, H, hs, (t - 1) * n, H, this.W, D * G, G, gates, a0, G, true);
+    if (!(packed && this.k.gemmPacked?.(false, B, G, H, hs, (t - 1) * n, H, packed, gates, a0, G, true))) {
+      this.k.gemm(false, false, B, G, H, hs, (t - 1) * n, H, this.W, D * G, G, gates, a0, G, true);
+    }
     // The fused kernel (WebAssembly) does the loop below in one call when it can.
     if (mask === undefined && this.k.lstmGates?.(B, H, gates, a0, cs, (t - 1) * n, cs, t * n, hs, t * n, tc, (t - 1) * n)) return;
     for (let b = 0; b < B; b++) {
@@ -223,18 +233,23 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const H = this.hiddenSize;
     const G = 4 * H;
     const n = B * H;
-    const { dA, dh, carryH, carryC } = cache;
+    const { dA, carryH, carryC } = cache;
     carryH.fill(0); // δa(T+1)·W_hᵀ = 0
     // the part of δC(T) from beyond the last step: 0, or ∂J/∂C(T) given by the caller
     if (dFinalC) carryC.set(dFinalC.subarray(0, n));
     else carryC.fill(0);
+    // W_hᵀ packed once for the T products below (when the kernels can)
+    const packed = B >= 4 ? this.k.packB?.(true, G, H, this.W, this.inputSize * G, G, cache.packedWT) ?? null : null;
+    if (packed) cache.packedWT = packed;
     for (let t = T; t >= 1; t--) {
-      const o = (t - 1) * n;
-      // δh(t) = ∂J/∂h(t) + δa(t+1)·W_hᵀ
-      for (let i = 0; i < n; i++) dh[i] = dH[o + i]! + carryH[i]!;
-      this.stepBackward(t, B, cache, dh, carryC, dA, (t - 1) * B * G, carryH, mask);
+      // δh(t) = ∂J/∂h(t) + δa(t+1)·W_hᵀ, formed in carryH (a kernel call: one row of n)
+      this.k.addRowVector(1, n, carryH, 0, n, dH, (t - 1) * n);
+      // carryH is both δh(t) (read) and the bypass part of δh(t−1) (written after each element is read)
+      this.stepBackward(t, B, cache, carryH, carryC, dA, (t - 1) * B * G, carryH, mask);
       // δh(t−1) += δa(t)·W_hᵀ
-      this.k.gemm(false, true, B, H, G, dA, (t - 1) * B * G, G, this.W, this.inputSize * G, G, carryH, 0, H, true);
+      if (!(packed && this.k.gemmPacked?.(false, B, H, G, dA, (t - 1) * B * G, G, packed, carryH, 0, H, true))) {
+        this.k.gemm(false, true, B, H, G, dA, (t - 1) * B * G, G, this.W, this.inputSize * G, G, carryH, 0, H, true);
+      }
     }
     if (dInit) {
       addInto(dInit.h, carryH, n);

@@ -12,7 +12,7 @@
 
 import { activate, multiplyByDerivative, type HiddenActivation } from '../core/activations.js';
 import { OptionError } from '../core/errors.js';
-import type { Kernels } from '../core/kernels.js';
+import type { Kernels, PackedMatrix } from '../core/kernels.js';
 import type { ParamSet, ParamSpec } from '../core/params.js';
 import { allocate, type Float } from '../core/tensor.js';
 import type { BackwardOptions, Cell, CellCache, CellConfig, CellState, SequenceInput, StepMask } from './cell.js';
@@ -44,6 +44,9 @@ export interface RnnCache extends CellCache {
   /** Scratch rows for masked steps and truncated chains, B×H each. */
   readonly tmp: Float;
   readonly tmp2: Float;
+  /** W packed for the forward pass's products, and Wᵀ for the backward's (kernels with packB; repacked every pass). */
+  packedW: PackedMatrix | null;
+  packedWT: PackedMatrix | null;
 }
 
 export class RnnCell implements Cell<RnnCache> {
@@ -88,6 +91,8 @@ export class RnnCell implements Cell<RnnCache> {
       carry: allocate(dtype, B * H),
       tmp: allocate(dtype, B * H),
       tmp2: allocate(dtype, B * H),
+      packedW: null,
+      packedWT: null,
     };
   }
 
@@ -107,7 +112,10 @@ export class RnnCell implements Cell<RnnCache> {
     const H = this.hiddenSize;
     // x(t)·U (+ b_h) for all T steps at once: one (T·B)×D by D×H product, before the time loop.
     projectInput(this.k, x, 0, T * B, this.inputSize, this.U, H, cache.hs, B * H, H, this.b_h);
-    for (let t = 1; t <= T; t++) this.recur(t, B, cache, mask);
+    // W packed once for the T products below (when the kernels can; fewer than 4 rows do not pack)
+    const packed = B >= 4 ? this.k.packB?.(false, H, H, this.W, 0, H, cache.packedW) ?? null : null;
+    if (packed) cache.packedW = packed;
+    for (let t = 1; t <= T; t++) this.recur(t, B, cache, mask, packed);
   }
 
   forwardStep(x: SequenceInput, t: number, B: number, cache: RnnCache, mask?: StepMask): void {
@@ -117,11 +125,13 @@ export class RnnCell implements Cell<RnnCache> {
   }
 
   /** neth(t) += h(t−1)·W; h(t) = g_h(neth(t)); a masked row keeps h(t−1). */
-  private recur(t: number, B: number, cache: RnnCache, mask?: StepMask): void {
+  private recur(t: number, B: number, cache: RnnCache, mask?: StepMask, packed: PackedMatrix | null = null): void {
     const H = this.hiddenSize;
     const n = B * H;
     const hs = cache.hs;
-    this.k.gemm(false, false, B, H, H, hs, (t - 1) * n, H, this.W, 0, H, hs, t * n, H, true);
+    if (!(packed && this.k.gemmPacked?.(false, B, H, H, hs, (t - 1) * n, H, packed, hs, t * n, H, true))) {
+      this.k.gemm(false, false, B, H, H, hs, (t - 1) * n, H, this.W, 0, H, hs, t * n, H, true);
+    }
     if (!(this.activation === 'tanh' && this.k.tanhInPlace?.(hs, t * n, n))) activate(this.activation, hs, t * n, n);
     if (mask) {
       for (let b = 0; b < B; b++) {
@@ -154,15 +164,27 @@ export class RnnCell implements Cell<RnnCache> {
     const n = B * H;
     const { hs, dNet, carry, tmp } = cache;
     carry.fill(0); // δneth(T+1)·Wᵀ = 0
+    // Wᵀ packed once for the T products below (when the kernels can)
+    const packed = B >= 4 ? this.k.packB?.(true, H, H, this.W, 0, H, cache.packedWT) ?? null : null;
+    if (packed) cache.packedWT = packed;
     for (let t = T; t >= 1; t--) {
       const o = (t - 1) * n;
+      // δneth(t) = (∂J/∂h(t) + δneth(t+1)·Wᵀ) ∘ (1 − h²), fused, when the kernels have it (tanh, no mask)
+      if (!mask && this.activation === 'tanh' && this.k.tanhBackward?.(n, hs, t * n, dH, o, carry, 0, dNet, o)) {
+        if (!(packed && this.k.gemmPacked?.(false, B, H, H, dNet, o, H, packed, carry, 0, H, false))) {
+          this.k.gemm(false, true, B, H, H, dNet, o, H, this.W, 0, H, carry, 0, H, false);
+        }
+        continue;
+      }
       // δh(t) = ∂J/∂h(t) + δneth(t+1)·Wᵀ
       for (let i = 0; i < n; i++) dNet[o + i] = dH[o + i]! + carry[i]!;
       if (mask) passMaskedRows(mask, t, B, H, dNet, o, tmp);
       // δneth(t) = δh(t) ∘ g_h'(neth(t))
       multiplyByDerivative(this.activation, hs, t * n, dNet, o, n);
       // carry = δneth(t)·Wᵀ, the recurrent part of δh(t−1)
-      this.k.gemm(false, true, B, H, H, dNet, o, H, this.W, 0, H, carry, 0, H, false);
+      if (!(packed && this.k.gemmPacked?.(false, B, H, H, dNet, o, H, packed, carry, 0, H, false))) {
+        this.k.gemm(false, true, B, H, H, dNet, o, H, this.W, 0, H, carry, 0, H, false);
+      }
       if (mask) restoreMaskedRows(mask, t, B, H, tmp, carry);
     }
     if (dInit) addInto(dInit.h, carry, n);

@@ -11,6 +11,17 @@
 
 import type { Float } from './tensor.js';
 
+/**
+ * op(B) of a product packed once (by {@link Kernels.packB}) for many
+ * products with it, e.g. a recurrent weight matrix used at every time step.
+ * Opaque: only the kernels that made it can use it.
+ */
+export interface PackedMatrix {
+  readonly transB: boolean;
+  readonly K: number;
+  readonly N: number;
+}
+
 /** The kernel set a cell may call. Implementations must give identical results up to float rounding. */
 export interface Kernels {
   /** Short name shown in benchmarks and `--help` (e.g. `"js"`, `"wasm-simd"`). */
@@ -73,6 +84,35 @@ export interface Kernels {
 
   /** Softmax of `rows` contiguous rows of width n from `off`, stabilised by the row maximum. */
   softmaxRows?(a: Float, off: number, rows: number, n: number): boolean;
+
+  /**
+   * Packs op(B) (K×N, as for {@link gemm}) for {@link gemmPacked}, reusing
+   * `reuse`'s memory when it fits; null when these kernels cannot (the
+   * caller then calls gemm). The packed copy does not follow later changes
+   * of B: pack again after every parameter update (e.g. once per pass).
+   */
+  packB?(transB: boolean, K: number, N: number, B: Float, bOff: number, ldb: number, reuse: PackedMatrix | null): PackedMatrix | null;
+
+  /** {@link gemm} with op(B) from {@link packB}; false (doing nothing) when it cannot take these arrays. */
+  gemmPacked?(transA: boolean, M: number, N: number, K: number, A: Float, aOff: number, lda: number,
+    packed: PackedMatrix, C: Float, cOff: number, ldc: number, accumulate: boolean): boolean;
+
+  /**
+   * One step of the RNN's backward with g_h = tanh, over n elements:
+   * `out = (dh + carry) ∘ (1 − h²)`, i.e. δneth = δh ∘ (1 − h²) with
+   * δh = ∂J/∂h(t) + δneth(t+1)·Wᵀ. `out` may be `dh` or `carry`.
+   */
+  tanhBackward?(n: number, h: Float, hOff: number, dh: Float, dhOff: number, carry: Float, carryOff: number,
+    out: Float, outOff: number): boolean;
+
+  /**
+   * Adam's update over n parameters, bit-identical to the JavaScript loop
+   * of src/train/optimizers.ts (float64 arithmetic, same order):
+   * g = grad + l2·θ; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+   * θ ← θ·shrink − (stepSize·m) / (√v / sqrtBc2 + ε).
+   */
+  adamUpdate?(n: number, theta: Float, grad: Float, m: Float, mOff: number, v: Float, vOff: number,
+    l2: number, beta1: number, beta2: number, epsilon: number, stepSize: number, sqrtBc2: number, shrink: number): boolean;
 }
 
 /** Plain JavaScript kernels: the reference every faster backend is tested against. */

@@ -18,7 +18,7 @@
  * same rule as for the model that owns the buffers.
  */
 
-/** Bytes below this address are the module's own scratch (its edge tile). */
+/** Bytes below this address are the module's own scratch (its edge tile, its constants at 1024). */
 const HEAP_BASE = 4096;
 const ALIGN = 64;
 const PAGE = 65536;

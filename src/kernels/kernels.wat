@@ -10,7 +10,7 @@
 ;; Every matrix is row-major. Pointers are byte addresses in the imported
 ;; memory; leading dimensions (lda, ldb, ldc, …) are in elements, as in
 ;; the Kernels interface (src/core/kernels.ts). Bytes [0, 4096) are this
-;; module's scratch (the edge tile at TILE); the JS heap allocates above it.
+;; module's scratch (the edge tile at TILE, the constants at 1024); the JS heap allocates above it.
 (module
   (import "env" "memory" MEMORY)
 
@@ -326,7 +326,63 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $row (i32.lt_u (local.get $i) (local.get $M)))))
 
-  ;; Few rows, B transposed, A not: C[i, j] += A[i, :]·B[j, :], two rows read
+;; Few rows, B not transposed, the first N32 columns (a multiple of 32):
+  ;; C[i, j..j+32) += Σ_k A(i, k)·B[k, j..j+32), the 32 sums in eight f32x4
+  ;; accumulators for the whole k loop, so C is read and written once per
+  ;; strip rather than at every k (per multiply-add: 1 load of B and 1/8 of a
+  ;; broadcast, against a load and a store of C as well in $rowsAxpy; eight
+  ;; independent chains cover the multiply-add latency). Same k order, same
+  ;; results as $rowsAxpy.
+  (func $rowsStrips (param $M i32) (param $N32 i32) (param $K i32) (param $a i32) (param $rs i32) (param $cs i32)
+                    (param $b i32) (param $ldbb i32) (param $c i32) (param $ldcb i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $ak i32) (local $bk i32) (local $cj i32) (local $x v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (loop $row
+      (local.set $j (i32.const 0))
+      (loop $strip
+        (local.set $cj (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $c0 (v128.load (local.get $cj)))
+        (local.set $c1 (v128.load offset=16 (local.get $cj)))
+        (local.set $c2 (v128.load offset=32 (local.get $cj)))
+        (local.set $c3 (v128.load offset=48 (local.get $cj)))
+        (local.set $c4 (v128.load offset=64 (local.get $cj)))
+        (local.set $c5 (v128.load offset=80 (local.get $cj)))
+        (local.set $c6 (v128.load offset=96 (local.get $cj)))
+        (local.set $c7 (v128.load offset=112 (local.get $cj)))
+        (local.set $ak (local.get $a))
+        (local.set $bk (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $k (local.get $K))
+        (loop $kk
+          (local.set $x (v128.load32_splat (local.get $ak)))
+          (local.set $c0 (fma (local.get $x) (v128.load (local.get $bk)) (local.get $c0)))
+          (local.set $c1 (fma (local.get $x) (v128.load offset=16 (local.get $bk)) (local.get $c1)))
+          (local.set $c2 (fma (local.get $x) (v128.load offset=32 (local.get $bk)) (local.get $c2)))
+          (local.set $c3 (fma (local.get $x) (v128.load offset=48 (local.get $bk)) (local.get $c3)))
+          (local.set $c4 (fma (local.get $x) (v128.load offset=64 (local.get $bk)) (local.get $c4)))
+          (local.set $c5 (fma (local.get $x) (v128.load offset=80 (local.get $bk)) (local.get $c5)))
+          (local.set $c6 (fma (local.get $x) (v128.load offset=96 (local.get $bk)) (local.get $c6)))
+          (local.set $c7 (fma (local.get $x) (v128.load offset=112 (local.get $bk)) (local.get $c7)))
+          (local.set $ak (i32.add (local.get $ak) (local.get $cs)))
+          (local.set $bk (i32.add (local.get $bk) (local.get $ldbb)))
+          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+          (br_if $kk (local.get $k)))
+        (v128.store (local.get $cj) (local.get $c0))
+        (v128.store offset=16 (local.get $cj) (local.get $c1))
+        (v128.store offset=32 (local.get $cj) (local.get $c2))
+        (v128.store offset=48 (local.get $cj) (local.get $c3))
+        (v128.store offset=64 (local.get $cj) (local.get $c4))
+        (v128.store offset=80 (local.get $cj) (local.get $c5))
+        (v128.store offset=96 (local.get $cj) (local.get $c6))
+        (v128.store offset=112 (local.get $cj) (local.get $c7))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br_if $strip (i32.lt_u (local.get $j) (local.get $N32))))
+      (local.set $a (i32.add (local.get $a) (local.get $rs)))
+      (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $i) (local.get $M)))))
+
+    ;; Few rows, B transposed, A not: C[i, j] += A[i, :]·B[j, :], two rows read
   ;; along k, 8 at a time into two accumulators, then a horizontal sum.
   (func $rowsDot (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $ldab i32)
                  (param $b i32) (param $ldbb i32) (param $c i32) (param $ldcb i32)
@@ -374,10 +430,12 @@
   ;; `packBuf` is scratch for packed op(B) (KC·NC floats) followed by packed
   ;; A (MC·KC floats): 640 KiB in all. Loops, outside in: K blocks of KC,
   ;; N blocks of NC (pack op(B)), M blocks of MC (pack A), 8-column strips,
-  ;; 4-row blocks (the micro-kernel).
+  ;; 4-row blocks (the micro-kernel). `bPacked`, when not 0, is op(B) packed
+  ;; by packB (b and ldb must still describe B: fewer than 4 rows read it).
   (func (export "gemm") (param $tA i32) (param $tB i32) (param $M i32) (param $N i32) (param $K i32)
         (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-        (param $acc i32) (param $packBuf i32)
+        (param $acc i32) (param $packBuf i32) (param $bPacked i32)
+    (local $panel i32)
     (local $ldab i32) (local $ldbb i32) (local $ldcb i32) (local $rs i32) (local $cs i32) (local $i i32)
     (local $k0 i32) (local $kc i32) (local $kcp i32) (local $n0 i32) (local $nc i32) (local $m0 i32) (local $mr i32)
     (local $s i32) (local $w i32) (local $bp i32) (local $ap i32) (local $apack i32) (local $cp i32) (local $row i32)
@@ -404,8 +462,17 @@
       (then
         (if (i32.eqz (local.get $tB))
           (then
-            (call $rowsAxpy (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $rs) (local.get $cs)
-              (local.get $b) (local.get $ldbb) (local.get $c) (local.get $ldcb))
+            ;; columns in strips of 32 held in registers, the rest streamed
+            (local.set $i (i32.and (local.get $N) (i32.const -32)))
+            (if (local.get $i)
+              (then
+                (call $rowsStrips (local.get $M) (local.get $i) (local.get $K) (local.get $a) (local.get $rs) (local.get $cs)
+                  (local.get $b) (local.get $ldbb) (local.get $c) (local.get $ldcb))))
+            (if (i32.lt_u (local.get $i) (local.get $N))
+              (then
+                (call $rowsAxpy (local.get $M) (i32.sub (local.get $N) (local.get $i)) (local.get $K) (local.get $a) (local.get $rs) (local.get $cs)
+                  (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))) (local.get $ldbb)
+                  (i32.add (local.get $c) (i32.shl (local.get $i) (i32.const 2))) (local.get $ldcb))))
             (return)))
         (if (i32.eqz (local.get $tA))
           (then
@@ -421,8 +488,17 @@
       (loop $nblock
         (local.set $nc (i32.sub (local.get $N) (local.get $n0)))
         (if (i32.gt_s (local.get $nc) (global.get $NC)) (then (local.set $nc (global.get $NC))))
-        (call $pack (local.get $tB) (local.get $b) (local.get $ldbb) (local.get $k0) (local.get $kc) (local.get $kcp)
-          (local.get $n0) (local.get $nc) (local.get $packBuf))
+        ;; this K×N panel of op(B): packed by packB beforehand (panels in this
+        ;; loop order, one after another), or packed now into the scratch
+        (if (local.get $bPacked)
+          (then
+            (local.set $panel (local.get $bPacked))
+            (local.set $bPacked (i32.add (local.get $bPacked)
+              (i32.shl (i32.mul (i32.shr_u (i32.add (local.get $nc) (i32.const 7)) (i32.const 3)) (local.get $kcp)) (i32.const 5)))))
+          (else
+            (call $pack (local.get $tB) (local.get $b) (local.get $ldbb) (local.get $k0) (local.get $kc) (local.get $kcp)
+              (local.get $n0) (local.get $nc) (local.get $packBuf))
+            (local.set $panel (local.get $packBuf))))
         (local.set $m0 (i32.const 0))
         (loop $mblock
           (local.set $mr (i32.sub (local.get $M) (local.get $m0)))
@@ -431,7 +507,7 @@
             (i32.add (i32.add (local.get $a) (i32.mul (local.get $m0) (local.get $rs))) (i32.mul (local.get $k0) (local.get $cs)))
             (local.get $rs) (local.get $cs) (local.get $mr) (local.get $kc) (local.get $kcp) (local.get $apack))
           (local.set $s (i32.const 0))
-          (local.set $bp (local.get $packBuf))
+          (local.set $bp (local.get $panel))
           (loop $strip
             (local.set $w (i32.sub (local.get $nc) (local.get $s)))
             (if (i32.gt_s (local.get $w) (i32.const 8)) (then (local.set $w (i32.const 8))))
@@ -458,7 +534,33 @@
       (local.set $k0 (i32.add (local.get $k0) (global.get $KC)))
       (br_if $kblock (i32.lt_s (local.get $k0) (local.get $K)))))
 
-  ;; X[r, :] += b for r < rows (X is rows×N with row stride ldx).
+;; Packs all of op(B) (K×N) at dst in the layout gemm's loops read it:
+  ;; KC×NC panels, K blocks outside, N blocks inside, one after another, each
+  ;; as 8-column strips of kcp rows (see $pack): roundup(N, 8)·(K + K mod 2)
+  ;; floats in all. A gemm given this (bPacked) skips its own packing of op(B),
+  ;; so a weight matrix used at every time step is packed once per pass.
+  (func (export "packB") (param $tB i32) (param $K i32) (param $N i32) (param $b i32) (param $ldb i32) (param $dst i32)
+    (local $ldbb i32) (local $k0 i32) (local $kc i32) (local $kcp i32) (local $n0 i32) (local $nc i32)
+    (if (i32.or (i32.le_s (local.get $K) (i32.const 0)) (i32.le_s (local.get $N) (i32.const 0))) (then (return)))
+    (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
+    (loop $kblock
+      (local.set $kc (i32.sub (local.get $K) (local.get $k0)))
+      (if (i32.gt_s (local.get $kc) (global.get $KC)) (then (local.set $kc (global.get $KC))))
+      (local.set $kcp (i32.and (i32.add (local.get $kc) (i32.const 1)) (i32.const -2)))
+      (local.set $n0 (i32.const 0))
+      (loop $nblock
+        (local.set $nc (i32.sub (local.get $N) (local.get $n0)))
+        (if (i32.gt_s (local.get $nc) (global.get $NC)) (then (local.set $nc (global.get $NC))))
+        (call $pack (local.get $tB) (local.get $b) (local.get $ldbb) (local.get $k0) (local.get $kc) (local.get $kcp)
+          (local.get $n0) (local.get $nc) (local.get $dst))
+        (local.set $dst (i32.add (local.get $dst)
+          (i32.shl (i32.mul (i32.shr_u (i32.add (local.get $nc) (i32.const 7)) (i32.const 3)) (local.get $kcp)) (i32.const 5))))
+        (local.set $n0 (i32.add (local.get $n0) (global.get $NC)))
+        (br_if $nblock (i32.lt_s (local.get $n0) (local.get $N))))
+      (local.set $k0 (i32.add (local.get $k0) (global.get $KC)))
+      (br_if $kblock (i32.lt_s (local.get $k0) (local.get $K)))))
+
+    ;; X[r, :] += b for r < rows (X is rows×N with row stride ldx).
   (func (export "addRowVector") (param $rows i32) (param $N i32) (param $x i32) (param $ldx i32) (param $b i32)
     (local $r i32)
     (if (i32.eqz (local.get $rows)) (then (return)))
@@ -520,42 +622,66 @@
   ;; e^x for 4 lanes: x = n·ln2 + r with n = round(x·log₂e), |r| ≤ ln2/2;
   ;; e^r by Cephes' degree-7 expf polynomial, 2ⁿ from the exponent bits.
   ;; Relative error about 2⁻²³ (float32 rounding) for x in [−87, 88].
+  ;; The constants of exp4, sigmoid4 and tanh4, stored once at instantiation
+  ;; at CONSTS (bytes 1024.., in the scratch below the heap): a v128.load
+  ;; from there is one instruction, where V8 builds a v128.const from
+  ;; general registers (about four) on every call.
+  (func $initConstants
+    (v128.store offset=1024 (i32.const 0) (v128.const f32x4 -87.0 -87.0 -87.0 -87.0))
+    (v128.store offset=1040 (i32.const 0) (v128.const f32x4 88.0 88.0 88.0 88.0))
+    (v128.store offset=1056 (i32.const 0) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+    (v128.store offset=1072 (i32.const 0) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+    (v128.store offset=1088 (i32.const 0) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
+    (v128.store offset=1104 (i32.const 0) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (v128.store offset=1120 (i32.const 0) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+    (v128.store offset=1136 (i32.const 0) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+    (v128.store offset=1152 (i32.const 0) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+    (v128.store offset=1168 (i32.const 0) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+    (v128.store offset=1184 (i32.const 0) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+    (v128.store offset=1200 (i32.const 0) (v128.const f32x4 1.0 1.0 1.0 1.0))
+    (v128.store offset=1216 (i32.const 0) (v128.const f32x4 8388735.0 8388735.0 8388735.0 8388735.0))
+    (v128.store offset=1232 (i32.const 0) (v128.const f32x4 -2.0 -2.0 -2.0 -2.0))
+    (v128.store offset=1248 (i32.const 0) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
+  (start $initConstants)
+
   (func $exp4 (param $x v128) (result v128)
     (local $n v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.0 -87.0 -87.0 -87.0))
-                             (v128.const f32x4 88.0 88.0 88.0 88.0)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    ;; clamp to [−87, 88] with pmax/pmin (one instruction each; f32x4.min/max
+    ;; cost several in V8 for their NaN and ±0 rules, which do not matter here)
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (v128.load offset=1024 (i32.const 0)))
+                              (v128.load offset=1040 (i32.const 0))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.load offset=1056 (i32.const 0)))))
     ;; r = x − n·ln2, with ln2 split in two for accuracy
-    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (fma (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)
-                       (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $p (fma (local.get $p) (local.get $r) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.load offset=1072 (i32.const 0)))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.load offset=1088 (i32.const 0)))))
+    (local.set $p (fma (v128.load offset=1104 (i32.const 0)) (local.get $r)
+                       (v128.load offset=1120 (i32.const 0))))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.load offset=1136 (i32.const 0))))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.load offset=1152 (i32.const 0))))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.load offset=1168 (i32.const 0))))
+    (local.set $p (fma (local.get $p) (local.get $r) (v128.load offset=1184 (i32.const 0))))
     ;; e^r = 1 + r + r²·p
     (local.set $p (f32x4.add (fma (local.get $p) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r))
-                             (v128.const f32x4 1.0 1.0 1.0 1.0)))
+                             (v128.load offset=1200 (i32.const 0))))
     ;; · 2ⁿ: n + 127 + 2²³ puts the integer n + 127 (in [1, 254] after the
     ;; clamp) in the low mantissa bits; shifting left by 23 leaves exactly
     ;; (n + 127) << 23, the bits of 2ⁿ (cheaper than i32x4.trunc_sat_f32x4_s)
     (f32x4.mul (local.get $p)
-      (i32x4.shl (f32x4.add (local.get $n) (v128.const f32x4 8388735.0 8388735.0 8388735.0 8388735.0)) (i32.const 23))))
+      (i32x4.shl (f32x4.add (local.get $n) (v128.load offset=1216 (i32.const 0))) (i32.const 23))))
 
   ;; σ(x) = 1 / (1 + e^−x)
   (func $sigmoid4 (param $x v128) (result v128)
-    (f32x4.div (v128.const f32x4 1.0 1.0 1.0 1.0)
-      (f32x4.add (v128.const f32x4 1.0 1.0 1.0 1.0) (call $exp4 (f32x4.neg (local.get $x))))))
+    (f32x4.div (v128.load offset=1200 (i32.const 0))
+      (f32x4.add (v128.load offset=1200 (i32.const 0)) (call $exp4 (f32x4.neg (local.get $x))))))
 
   ;; tanh x = sign(x)·(1 − e^−2|x|) / (1 + e^−2|x|)
   (func $tanh4 (param $x v128) (result v128)
     (local $e v128)
-    (local.set $e (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 -2.0 -2.0 -2.0 -2.0))))
+    (local.set $e (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) (v128.load offset=1232 (i32.const 0)))))
     (v128.or
-      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
-      (f32x4.div (f32x4.sub (v128.const f32x4 1.0 1.0 1.0 1.0) (local.get $e))
-                 (f32x4.add (v128.const f32x4 1.0 1.0 1.0 1.0) (local.get $e)))))
+      (v128.and (local.get $x) (v128.load offset=1248 (i32.const 0)))
+      (f32x4.div (f32x4.sub (v128.load offset=1200 (i32.const 0)) (local.get $e))
+                 (f32x4.add (v128.load offset=1200 (i32.const 0)) (local.get $e)))))
 
   ;; One LSTM step's element-wise math for B rows (H a multiple of 4), in
   ;; place on the pre-activations a = [a_f | a_i | a_o | a_C] (row stride 4H):
@@ -748,4 +874,98 @@
       (local.set $next (i32.add (local.get $next) (local.get $hb)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $row (i32.lt_u (local.get $b) (local.get $B)))))
+
+  ;; The RNN's δneth for one step with g_h = tanh, fused:
+  ;;   δneth = (∂J/∂h + carry) ∘ (1 − h²), with 1 − h² as (1 − h)(1 + h)
+  ;;   (no cancellation when |h| is near 1)
+  ;; over n elements (h = tanh neth as stored; carry = δneth(t+1)·Wᵀ).
+  (func (export "tanhBackward") (param $n i32) (param $h i32) (param $dh i32) (param $carry i32) (param $out i32)
+    (local $end i32) (local $end4 i32) (local $y v128) (local $one v128)
+    (local.set $one (v128.const f32x4 1.0 1.0 1.0 1.0))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $d4
+      (br_if $d4 (i32.ge_u (local.get $out) (local.get $end4)))
+      (loop $v
+        (local.set $y (v128.load (local.get $h)))
+        (v128.store (local.get $out)
+          (f32x4.mul (f32x4.add (v128.load (local.get $dh)) (v128.load (local.get $carry)))
+                     (f32x4.mul (f32x4.sub (local.get $one) (local.get $y)) (f32x4.add (local.get $one) (local.get $y)))))
+        (local.set $h (i32.add (local.get $h) (i32.const 16)))
+        (local.set $dh (i32.add (local.get $dh) (i32.const 16)))
+        (local.set $carry (i32.add (local.get $carry) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $v (i32.lt_u (local.get $out) (local.get $end4)))))
+    (block $d1
+      (br_if $d1 (i32.ge_u (local.get $out) (local.get $end)))
+      (loop $s
+        (f32.store (local.get $out)
+          (f32.mul (f32.add (f32.load (local.get $dh)) (f32.load (local.get $carry)))
+                   (f32.mul (f32.sub (f32.const 1) (f32.load (local.get $h))) (f32.add (f32.const 1) (f32.load (local.get $h))))))
+        (local.set $h (i32.add (local.get $h) (i32.const 4)))
+        (local.set $dh (i32.add (local.get $dh) (i32.const 4)))
+        (local.set $carry (i32.add (local.get $carry) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br_if $s (i32.lt_u (local.get $out) (local.get $end))))))
+
+  ;; Adam over n float32 parameters, in float64 arithmetic (two lanes of
+  ;; f64x2, no fused multiply-add) in the same order as the JavaScript loop
+  ;; of src/train/optimizers.ts, so the results are bit-identical to it:
+  ;;   g ← g + λθ;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g·g
+  ;;   θ ← θ·shrink − (stepSize·m) / (√v / √(1−β₂ᵗ) + ε)
+  ;; m and v are stored rounded to float32; θ uses the unrounded m and v.
+  (func (export "adam") (param $n i32) (param $th i32) (param $g i32) (param $m i32) (param $v i32)
+        (param $l2 f64) (param $b1 f64) (param $c1 f64) (param $b2 f64) (param $c2 f64)
+        (param $step f64) (param $bc f64) (param $eps f64) (param $shrink f64)
+    (local $end i32) (local $end2 i32)
+    (local $x v128) (local $gg v128) (local $mm v128) (local $vv v128)
+    (local $L2 v128) (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128)
+    (local $STEP v128) (local $BC v128) (local $EPS v128) (local $SHRINK v128)
+    (local $xs f64) (local $gs f64) (local $ms f64) (local $vs f64)
+    (local.set $L2 (f64x2.splat (local.get $l2)))
+    (local.set $B1 (f64x2.splat (local.get $b1)))
+    (local.set $C1 (f64x2.splat (local.get $c1)))
+    (local.set $B2 (f64x2.splat (local.get $b2)))
+    (local.set $C2 (f64x2.splat (local.get $c2)))
+    (local.set $STEP (f64x2.splat (local.get $step)))
+    (local.set $BC (f64x2.splat (local.get $bc)))
+    (local.set $EPS (f64x2.splat (local.get $eps)))
+    (local.set $SHRINK (f64x2.splat (local.get $shrink)))
+    (local.set $end (i32.add (local.get $th) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end2 (i32.add (local.get $th) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+    (block $d2
+      (br_if $d2 (i32.ge_u (local.get $th) (local.get $end2)))
+      (loop $pair
+        (local.set $x (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $th))))
+        (local.set $gg (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $g)))
+                                  (f64x2.mul (local.get $L2) (local.get $x))))
+        (local.set $mm (f64x2.add (f64x2.mul (local.get $B1) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $m))))
+                                  (f64x2.mul (local.get $C1) (local.get $gg))))
+        (local.set $vv (f64x2.add (f64x2.mul (local.get $B2) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v))))
+                                  (f64x2.mul (f64x2.mul (local.get $C2) (local.get $gg)) (local.get $gg))))
+        (v128.store64_lane 0 (local.get $m) (f32x4.demote_f64x2_zero (local.get $mm)))
+        (v128.store64_lane 0 (local.get $v) (f32x4.demote_f64x2_zero (local.get $vv)))
+        (v128.store64_lane 0 (local.get $th) (f32x4.demote_f64x2_zero
+          (f64x2.sub (f64x2.mul (local.get $x) (local.get $SHRINK))
+                     (f64x2.div (f64x2.mul (local.get $STEP) (local.get $mm))
+                                (f64x2.add (f64x2.div (f64x2.sqrt (local.get $vv)) (local.get $BC)) (local.get $EPS))))))
+        (local.set $th (i32.add (local.get $th) (i32.const 8)))
+        (local.set $g (i32.add (local.get $g) (i32.const 8)))
+        (local.set $m (i32.add (local.get $m) (i32.const 8)))
+        (local.set $v (i32.add (local.get $v) (i32.const 8)))
+        (br_if $pair (i32.lt_u (local.get $th) (local.get $end2)))))
+    ;; an odd last element, the same arithmetic on one lane
+    (if (i32.lt_u (local.get $th) (local.get $end))
+      (then
+        (local.set $xs (f64.promote_f32 (f32.load (local.get $th))))
+        (local.set $gs (f64.add (f64.promote_f32 (f32.load (local.get $g))) (f64.mul (local.get $l2) (local.get $xs))))
+        (local.set $ms (f64.add (f64.mul (local.get $b1) (f64.promote_f32 (f32.load (local.get $m)))) (f64.mul (local.get $c1) (local.get $gs))))
+        (local.set $vs (f64.add (f64.mul (local.get $b2) (f64.promote_f32 (f32.load (local.get $v))))
+                                (f64.mul (f64.mul (local.get $c2) (local.get $gs)) (local.get $gs))))
+        (f32.store (local.get $m) (f32.demote_f64 (local.get $ms)))
+        (f32.store (local.get $v) (f32.demote_f64 (local.get $vs)))
+        (f32.store (local.get $th) (f32.demote_f64
+          (f64.sub (f64.mul (local.get $xs) (local.get $shrink))
+                   (f64.div (f64.mul (local.get $step) (local.get $ms))
+                            (f64.add (f64.div (f64.sqrt (local.get $vs)) (local.get $bc)) (local.get $eps)))))))))
 )

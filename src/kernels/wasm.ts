@@ -8,14 +8,15 @@
  * `allocate()` while this backend is active work without copies.
  */
 
-import { jsKernels, type Kernels } from '../core/kernels.js';
+import { jsKernels, type Kernels, type PackedMatrix } from '../core/kernels.js';
 import type { Float } from '../core/tensor.js';
 import type { WasmHeap } from './heap.js';
 
 /** The functions kernels.wat exports (pointers are byte addresses, leading dimensions elements). */
 export interface KernelExports {
   gemm(tA: number, tB: number, M: number, N: number, K: number, a: number, lda: number,
-    b: number, ldb: number, c: number, ldc: number, acc: number, pack: number): void;
+    b: number, ldb: number, c: number, ldc: number, acc: number, pack: number, bPacked: number): void;
+  packB(tB: number, K: number, N: number, b: number, ldb: number, dst: number): void;
   addRowVector(rows: number, N: number, x: number, ldx: number, b: number): void;
   sumRowsInto(rows: number, N: number, x: number, ldx: number, out: number): void;
   gatherRows(rows: number, N: number, idx: number, w: number, ldw: number, c: number, ldc: number, acc: number): void;
@@ -24,6 +25,9 @@ export interface KernelExports {
   tanhInPlace(a: number, n: number): void;
   softmaxRows(a: number, rows: number, n: number): void;
   lstmGatesBackward(B: number, H: number, g: number, cPrev: number, tc: number, dh: number, dc: number, out: number, next: number): void;
+  tanhBackward(n: number, h: number, dh: number, carry: number, out: number): void;
+  adam(n: number, theta: number, grad: number, m: number, v: number, l2: number, b1: number, c1: number,
+    b2: number, c2: number, stepSize: number, sqrtBc2: number, eps: number, shrink: number): void;
 }
 
 /** Packing scratch of the gemm: KC×NC floats of op(B), then MC×KC of A (see kernels.wat). */
@@ -38,6 +42,19 @@ const SLOT_INDEX = 3;
 /** Elements a row-major view spans: (rows − 1)·ld + cols. */
 function extent(rows: number, cols: number, ld: number): number {
   return rows > 0 && cols > 0 ? (rows - 1) * ld + cols : 0;
+}
+
+/** op(B) packed by {@link WasmKernels.packB}: the packed floats in the heap, and B itself (read when M < 4). */
+class WasmPackedMatrix implements PackedMatrix {
+  transB = false;
+  K = 0;
+  N = 0;
+  B: Float32Array;
+  bOff = 0;
+  ldb = 0;
+  constructor(readonly owner: WasmKernels, readonly data: Float32Array, B: Float32Array) {
+    this.B = B;
+  }
 }
 
 /** WebAssembly SIMD kernels bound to one module instance and its heap. */
@@ -77,7 +94,7 @@ export class WasmKernels implements Kernels {
     let pb = h.addressOf(B);
     let pc = h.addressOf(C);
     if (pa >= 0 && pb >= 0 && pc >= 0) {
-      this.ex.gemm(+transA, +transB, M, N, K, pa + aOff * 4, lda, pb + bOff * 4, ldb, pc + cOff * 4, ldc, +accumulate, this.pack);
+      this.ex.gemm(+transA, +transB, M, N, K, pa + aOff * 4, lda, pb + bOff * 4, ldb, pc + cOff * 4, ldc, +accumulate, this.pack, 0);
       return;
     }
     // some operand lives outside the heap: stage it (C's whole extent, so the gaps between its rows survive)
@@ -95,11 +112,57 @@ export class WasmKernels implements Kernels {
     if (pa < 0) { f.set(A.subarray(aOff, aOff + nA), sa >> 2); pa = sa - aOff * 4; h.stagedFloats += nA; }
     if (pb < 0) { f.set(B.subarray(bOff, bOff + nB), sb >> 2); pb = sb - bOff * 4; h.stagedFloats += nB; }
     if (pc < 0) { f.set(C.subarray(cOff, cOff + nC), sc >> 2); pc = sc - cOff * 4; h.stagedFloats += nC; }
-    this.ex.gemm(+transA, +transB, M, N, K, pa + aOff * 4, lda, pb + bOff * 4, ldb, pc + cOff * 4, ldc, +accumulate, this.pack);
+    this.ex.gemm(+transA, +transB, M, N, K, pa + aOff * 4, lda, pb + bOff * 4, ldb, pc + cOff * 4, ldc, +accumulate, this.pack, 0);
     if (sc > 0) { // C was staged: copy the result back
       C.set(h.f32.subarray(sc >> 2, (sc >> 2) + nC), cOff);
       h.stagedFloats += nC;
     }
+  }
+
+  /**
+   * Packs op(B) (K×N; B float32 in the heap) once for many {@link gemmPacked}
+   * calls: roundup(N, 8)·(K + K mod 2) floats in the heap, reusing `reuse`'s
+   * when it is big enough. Null (the caller uses gemm) when B is float64 or
+   * outside the heap, or the heap is full. The packed copy does not follow
+   * later changes of B: pack again after an update.
+   */
+  packB(transB: boolean, K: number, N: number, B: Float, bOff: number, ldb: number, reuse: PackedMatrix | null): PackedMatrix | null {
+    const pb = B instanceof Float32Array ? this.heap.addressOf(B) : -1;
+    if (pb < 0 || !(K > 0 && N > 0)) return null;
+    const floats = Math.ceil(N / 8) * 8 * (K + (K & 1));
+    let p = reuse instanceof WasmPackedMatrix && reuse.owner === this && reuse.data.length >= floats ? reuse : null;
+    if (!p) {
+      const data = this.heap.floats(floats);
+      if (!data) return null;
+      p = new WasmPackedMatrix(this, data, B as Float32Array);
+    }
+    p.transB = transB;
+    p.K = K;
+    p.N = N;
+    p.B = B as Float32Array;
+    p.bOff = bOff;
+    p.ldb = ldb;
+    this.ex.packB(+transB, K, N, pb + bOff * 4, ldb, this.heap.addressOf(p.data));
+    return p;
+  }
+
+  /**
+   * C (+)= op(A)·op(B) with op(B) from {@link packB} (its K and N must match):
+   * the product of {@link gemm} without packing op(B) again. False, doing
+   * nothing, when A or C is not float32 in the heap or `packed` is not this
+   * instance's.
+   */
+  gemmPacked(transA: boolean, M: number, N: number, K: number, A: Float, aOff: number, lda: number,
+    packed: PackedMatrix, C: Float, cOff: number, ldc: number, accumulate: boolean): boolean {
+    if (!(packed instanceof WasmPackedMatrix) || packed.owner !== this || packed.K !== K || packed.N !== N) return false;
+    const pa = this.floatAddress(A);
+    const pc = this.floatAddress(C);
+    const pb = this.heap.addressOf(packed.B);
+    if (pa < 0 || pc < 0 || pb < 0) return false;
+    if (M <= 0 || N <= 0) return true;
+    this.ex.gemm(+transA, +packed.transB, M, N, K, pa + aOff * 4, lda, pb + packed.bOff * 4, packed.ldb,
+      pc + cOff * 4, ldc, +accumulate, this.pack, this.heap.addressOf(packed.data));
+    return true;
   }
 
   /** X[r, :] += b for each of `rows` rows. */
@@ -213,6 +276,42 @@ export class WasmKernels implements Kernels {
     const p = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
     if (p < 0) return false;
     this.ex.softmaxRows(p + off * 4, rows, n);
+    return true;
+  }
+
+  /**
+   * δneth = (dh + carry) ∘ (1 − h²) over n elements (the RNN's tanh step
+   * backward; optional kernel: false, doing nothing, unless every array is
+   * float32 in the heap). `out` may alias `dh` or `carry`.
+   */
+  tanhBackward(n: number, h: Float, hOff: number, dh: Float, dhOff: number, carry: Float, carryOff: number,
+    out: Float, outOff: number): boolean {
+    const ph = this.floatAddress(h);
+    const pd = this.floatAddress(dh);
+    const pc = this.floatAddress(carry);
+    const po = this.floatAddress(out);
+    if (ph < 0 || pd < 0 || pc < 0 || po < 0) return false;
+    if (n > 0) this.ex.tanhBackward(n, ph + hOff * 4, pd + dhOff * 4, pc + carryOff * 4, po + outOff * 4);
+    return true;
+  }
+
+  /**
+   * Adam's update of n float32 parameters θ = theta[0..n) with gradient
+   * grad[0..n) and slots m, v from their offsets, in float64 arithmetic in
+   * the JavaScript loop's order (bit-identical to it). Optional kernel:
+   * false, doing nothing, unless every array is float32 in the heap.
+   */
+  adamUpdate(n: number, theta: Float, grad: Float, m: Float, mOff: number, v: Float, vOff: number,
+    l2: number, beta1: number, beta2: number, epsilon: number, stepSize: number, sqrtBc2: number, shrink: number): boolean {
+    const pt = this.floatAddress(theta);
+    const pg = this.floatAddress(grad);
+    const pm = this.floatAddress(m);
+    const pv = this.floatAddress(v);
+    if (pt < 0 || pg < 0 || pm < 0 || pv < 0) return false;
+    if (n > 0) {
+      this.ex.adam(n, pt, pg, pm + mOff * 4, pv + vOff * 4, l2, beta1, 1 - beta1, beta2, 1 - beta2,
+        stepSize, sqrtBc2, epsilon, shrink);
+    }
     return true;
   }
 

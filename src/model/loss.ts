@@ -51,6 +51,15 @@ export function rowLoss(
   let J = 0;
   if (y.kind === 'index') {
     const target = y.data[yo]!;
+    if (g === 'softmax' && loss === 'cross-entropy') {
+      // The general loop below with y one-hot, without its per-element calls
+      // (same values): δo = ŷ − y, J = −log ŷ_target.
+      if (dO) {
+        for (let j = 0; j < K; j++) dO[o + j] = yhat[o + j]!;
+        if (target >= 0 && target < K) dO[o + target] = yhat[o + target]! - 1;
+      }
+      return target >= 0 && target < K ? J - Math.log(Math.max(yhat[o + target]!, 1e-300)) : J;
+    }
     for (let j = 0; j < K; j++) {
       const yj = j === target ? 1 : 0;
       J += elementLoss(g, loss, yhat[o + j]!, yj);

@@ -31,6 +31,7 @@
  */
 
 import { expectChoice, expectNumber, expectPositiveInt, OptionError, ShapeError } from '../core/errors.js';
+import { getKernels } from '../core/kernels.js';
 import { allocate, dtypeOf, type DType, type Float } from '../core/tensor.js';
 
 /** The optimizers `recurrent` provides. */
@@ -292,6 +293,8 @@ class RuleOptimizer implements Optimizer {
         const decoupled = this.kind === 'adamw';
         const l2 = decoupled ? 0 : wd;
         const shrink = decoupled ? 1 - lr * wd : 1; // AdamW: θ ← θ − ηλθ
+        // The WebAssembly kernel runs the loop below, bit for bit, when it can take these arrays.
+        if (getKernels().adamUpdate?.(n, theta, grad, s0, o, s1, o, l2, b1, b2, eps, stepSize, sqrtBc2, shrink)) return;
         for (let i = 0; i < n; i++) {
           const th = theta[i]!;
           const g = grad[i]! + l2 * th;

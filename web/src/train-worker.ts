@@ -16,7 +16,7 @@ import type { StreamBatches } from '../../src/data/windows.js';
 import type { Network } from '../../src/model/network.js';
 import { prepareCorpus, type Corpus } from '../../src/text/corpus.js';
 import { generate } from '../../src/text/sample.js';
-import { evaluateText, textBatches } from '../../src/text/trainer.js';
+import { evaluateText, textBatches } from '../../src/text/batches.js';
 import { fit } from '../../src/train/fit.js';
 import type { FitState } from '../../src/train/fit-types.js';
 import { charNetwork, modelSettingsOf } from './char-model.js';
