@@ -502,3 +502,26 @@ test('SIGINT stops every long-running command within 3 s (never ignored), with n
   }
   assert.deepEqual(slow, [], 'commands that ignored Ctrl-C');
 });
+
+test('a save removes the temporary files of killed writers (process gone, older than a minute) and no others', async () => {
+  const { saveCheckpointFile } = await import('../src/node/checkpoint-file.js');
+  const { Network } = await import('../src/model/network.js');
+  const sub = fs.mkdtempSync(path.join(dir, 'sweep-'));
+  const file = path.join(sub, 'model.rnn');
+  const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  const old = new Date(Date.now() - 5 * 60_000);
+  const make = (name: string, age: Date | null): string => {
+    const f = path.join(sub, name);
+    fs.writeFileSync(f, 'partial');
+    if (age) fs.utimesSync(f, age, age);
+    return name;
+  };
+  const stale = make(`.model.rnn.${dead}.0123456789ab.tmp`, old);
+  const young = make(`.model.rnn.${dead}.ba9876543210.tmp`, null);
+  const live = make(`.model.rnn.${process.pid}.aaaaaaaaaaaa.tmp`, old);
+  const other = make(`.other.rnn.${dead}.0123456789ab.tmp`, old);
+  await saveCheckpointFile(file, { networks: { model: new Network({ inputSize: 1, hiddenSize: 1, outputSize: 1 }) } });
+  const left = fs.readdirSync(sub);
+  assert.ok(!left.includes(stale), 'the stale temporary file is still there');
+  for (const keep of [young, live, other, 'model.rnn']) assert.ok(left.includes(keep), `${keep} was removed`);
+});

@@ -13,5 +13,12 @@ export function chooseKernels(): void {
   if (!(KERNEL_CHOICES as readonly string[]).includes(choice)) {
     throw new UsageError(`RECURRENT_KERNELS must be one of ${KERNEL_CHOICES.join(', ')}, got "${choice}"`);
   }
-  useKernels(choice as KernelChoice);
+  try {
+    useKernels(choice as KernelChoice);
+  } catch (e) {
+    // the wasm heap reserves up to 4 GiB of address space; where that is refused (ulimit -v, small
+    // containers) "auto" runs on the JavaScript kernels instead of failing
+    if (choice !== 'auto' || !(e instanceof RangeError)) throw e;
+    useKernels('js');
+  }
 }

@@ -8,7 +8,7 @@ export function trainingOptions(defaults: { cell: string; hidden: number; epochs
   return [
     { name: 'cell', type: 'choice', choices: ['rnn', 'lstm', 'gru'], default: defaults.cell, help: 'recurrent cell' },
     { name: 'hidden', type: 'int', min: 1, default: defaults.hidden, arg: 'H', help: 'hidden units per layer' },
-    { name: 'layers', type: 'int', min: 1, default: 1, arg: 'L', help: 'stacked recurrent layers' },
+    { name: 'layers', type: 'int', min: 1, max: 16, default: 1, arg: 'L', help: 'stacked recurrent layers' },
     { name: 'epochs', type: 'int', min: 1, default: defaults.epochs, arg: 'N', help: 'passes over the training data' },
     { name: 'batch', type: 'int', min: 1, default: defaults.batch, arg: 'B', help: 'sequences per update' },
     { name: 'lr', type: 'number', min: 0, exclusiveMin: true, default: defaults.lr, arg: 'η', help: 'Adam learning rate' },

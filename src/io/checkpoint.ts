@@ -317,7 +317,9 @@ function parseHeader(input: Uint8Array | ArrayBuffer, options: DecodeOptions): {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new FormatError(`checkpoint header is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    // JSON.parse may quote the header's text, control characters included: escape them to keep one line
+    const why = (e instanceof Error ? e.message : String(e)).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    throw new FormatError(`checkpoint header is not valid JSON: ${why}`);
   }
   const payloadStart = align8(PREFIX + headerLength);
   for (let i = PREFIX + headerLength; i < Math.min(payloadStart, size); i++) {

@@ -14,6 +14,44 @@ function tempName(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/** A temporary file is another writer's for at most a few seconds; one older than this whose process is gone was left by a crash. */
+const STALE_TEMP_MS = 60_000;
+
+/**
+ * Removes the temporary files {@link tempName} gave writers of `target` that
+ * were killed before their rename (SIGKILL, power cut): the process is gone
+ * and the file is older than a minute. Best effort: errors are ignored.
+ */
+function sweepStaleTemps(target: string): void {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!m || Number(m[1]) === process.pid || processExists(Number(m[1]))) continue;
+    const file = path.join(dir, name);
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs > STALE_TEMP_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return typeof e === 'object' && e !== null && 'code' in e && e.code === 'EPERM';
+  }
+}
+
 /** fsync of a directory makes a rename durable; some platforms (Windows) and file systems refuse it, which is harmless. */
 async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.promises.FileHandle | undefined;
@@ -53,6 +91,7 @@ function syncDirectorySync(dir: string): void {
  * rethrown.
  */
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  sweepStaleTemps(file);
   const temp = tempName(file);
   let handle: fs.promises.FileHandle | undefined;
   try {
@@ -76,6 +115,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
 
 /** Synchronous {@link writeFileAtomic}: for exit handlers and scripts. */
 export function writeFileAtomicSync(file: string, bytes: Uint8Array): void {
+  sweepStaleTemps(file);
   const temp = tempName(file);
   let fd: number | undefined;
   try {

@@ -31,12 +31,21 @@ export type TableFormat = 'csv' | 'tsv' | 'json' | 'jsonl';
 
 /** Reads a table from a file; the format comes from the extension unless given. */
 export function readTable(file: string, format?: TableFormat): Table {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataFileError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);
+    throw new DataFileError(code === 'ENOENT' ? `${file}: no such file` : code === 'EISDIR' ? `${file}: is a directory, not a table file` : `${file}: cannot read (${code ?? String(e)})`);
+  }
+  if (bytes.length === 0) throw new DataFileError(`${file}: is empty; give a file with a header row and data`);
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new DataFileError(`${file}: looks like a binary file (a zero byte at offset ${nul}); give a CSV, TSV, JSON or JSONL text file`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DataFileError(`${file}: is not valid UTF-8 text; convert it (e.g. iconv -f latin1 -t utf-8) and try again`);
   }
   const fmt = format ?? formatOf(file);
   return parseTable(text, file, fmt);
@@ -54,10 +63,14 @@ function formatOf(file: string): TableFormat {
 export function parseTable(text: string, file: string, format: TableFormat): Table {
   if (format === 'csv' || format === 'tsv') {
     let records: Record<string, string>[];
+    // In a one-column file an empty line is an empty cell, a missing value: skipping it would shift every
+    // row after it (a time series by one step), so it is kept and reported; only the file's final line breaks go.
+    const delimiter = format === 'tsv' ? '\t' : ',';
+    const oneColumn = !(text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').includes(delimiter);
     try {
-      records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, delimiter: format === 'tsv' ? '\t' : ',' }) as Record<string, string>[];
+      records = parse(oneColumn ? text.replace(/(\r?\n)+$/, '\n') : text, { columns: true, skip_empty_lines: !oneColumn, trim: true, bom: true, delimiter }) as Record<string, string>[];
     } catch (e) {
-      throw new DataFileError(`${file}: not valid ${format.toUpperCase()} (${e instanceof Error ? e.message : String(e)})`);
+      throw new DataFileError(`${file}: not valid ${format.toUpperCase()} (${oneLine(e instanceof Error ? e.message : String(e))})`);
     }
     const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
     const columns = records.length > 0 ? Object.keys(records[0]!) : header.split(format === 'tsv' ? '\t' : ',').map((c) => c.trim()).filter((c) => c !== '');
@@ -69,7 +82,7 @@ export function parseTable(text: string, file: string, format: TableFormat): Tab
     try {
       rows = JSON.parse(text) as unknown[];
     } catch (e) {
-      throw new DataFileError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      throw new DataFileError(`${file}: not valid JSON (${oneLine(e instanceof Error ? e.message : String(e))})`);
     }
     if (!Array.isArray(rows)) throw new DataFileError(`${file}: expected a JSON array of objects (one per row)`);
   } else {
@@ -80,7 +93,7 @@ export function parseTable(text: string, file: string, format: TableFormat): Tab
       try {
         rows.push(JSON.parse(line));
       } catch (e) {
-        throw new DataFileError(`${file}: line ${i + 1} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+        throw new DataFileError(`${file}: line ${i + 1} is not valid JSON (${oneLine(e instanceof Error ? e.message : String(e))})`);
       }
     });
   }
@@ -189,4 +202,9 @@ function labelOf(table: Table, v: unknown, i: number, name: string): string {
   if (v === undefined || v === null || v === '') throw new DataFileError(`${table.file}: ${table.rowLabel(i)} has no label in "${name}"`);
   if (typeof v === 'object') throw new DataFileError(`${table.file}: ${table.rowLabel(i)}: label "${name}" must be text or a number`);
   return String(v);
+}
+
+/** A parser's message on one line: the control characters it may quote from the file escaped (`\n`, `\u0000`). */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

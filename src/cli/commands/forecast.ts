@@ -71,7 +71,6 @@ export const forecastCommand: Command = {
       cell: o.cell as CellKind, hiddenSize: o.hidden as number, layers: o.layers as number, scaling: o.scaling as ScalingKind,
       epochs: o.epochs as number, batchSize: o.batch as number, learningRate: o.lr as number, seed: o.seed as number,
       ...(typeof o.patience === 'number' ? { patience: o.patience } : {}),
-      signal: io.signal,
       onEpoch: args.json ? undefined : (e, tr, va) => io.err(`epoch ${e}: train loss ${fmt(tr, 4)}, validation loss ${fmt(va, 4)}\n`),
     });
     const seconds = (Date.now() - started) / 1000;

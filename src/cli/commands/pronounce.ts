@@ -60,7 +60,11 @@ export const pronounceCommand: Command = {
       } catch (e) {
         throw new FormatError(`${o.model}: cannot read the model (${e instanceof Error ? e.message : String(e)})`);
       }
-      loaded = seq2seqFromJson(doc);
+      try {
+        loaded = seq2seqFromJson(doc);
+      } catch (e) {
+        throw e instanceof FormatError ? new FormatError(`${o.model}: ${e.message}`) : e;
+      }
     }
     const split = loaded ? (loaded.extra.split as { seed: number; maxWord: number; stress: boolean; testWords: number } | undefined) : undefined;
     if (loaded && !split) throw new FormatError(`${String(o.model)}: no "extra.split" record of the training split`);
@@ -94,7 +98,7 @@ export const pronounceCommand: Command = {
       const started = Date.now();
       const history = trainSeq2Seq(model, train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) })), {
         epochs: o.epochs as number, batchSize: o.batch as number, learningRate: o.lr as number, decay: o.decay as number,
-        rng: new Rng((o.seed as number) + 1), signal: io.signal,
+        rng: new Rng((o.seed as number) + 1),
         onEpoch: args.json ? undefined : (e, l) => io.err(`epoch ${e}: cross-entropy per phoneme ${fmt(l, 4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`),
       });
       trained = { words: train.length, epochs: history.epochLoss.length, seconds: (Date.now() - started) / 1000, epochLoss: history.epochLoss };

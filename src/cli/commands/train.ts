@@ -5,14 +5,15 @@
  * model file a loss curve (SVG) and a report of the run (JSON).
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { OptionError } from '../../core/errors.js';
+import { OptionError, TrainingError } from '../../core/errors.js';
 import { getKernels } from '../../core/kernels.js';
 import { CELL_KINDS, type CellKind } from '../../cells/cell.js';
 import { Network } from '../../model/network.js';
 import { encodeCheckpoint } from '../../io/checkpoint.js';
 import { loadCheckpointFile, writeFileAtomic } from '../../node/checkpoint-file.js';
+import { lockOutput } from '../../node/lock.js';
 import { datasetText, readTextFile, TEXT_DATASETS } from '../../node/datasets.js';
 import { prepareCorpus, type Corpus } from '../../text/corpus.js';
 import { readTextModel, textModelMeta } from '../../text/model-file.js';
@@ -168,11 +169,35 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
   const budgetMs = o.time !== undefined ? parseDuration(String(o.time)) : Infinity;
   const maxSteps = o.steps !== undefined ? Number(o.steps) : (budgetMs === Infinity ? DEFAULT_STEPS : Infinity);
   const out = String(o.out ?? o.resume ?? 'model.rnn');
+  // One run per output: a second run writing the same model file is refused (LockError) instead of
+  // interleaving its checkpoints with ours; a bad output path (a directory) fails now, not at the first save.
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  const lock = lockOutput(out, { command: 'recurrent train' });
+  try {
+    return await trainTo(out, args, io, budgetMs, maxSteps);
+  } catch (e) {
+    // the last good checkpoint stays on disk: say so, in the CLI's terms
+    if (e instanceof TrainingError) {
+      throw new TrainingError(`${e.message} With recurrent train: lower --lr or set --clip; ${existsSync(out) ? `${out} still holds the last checkpoint saved before this step` : `nothing was saved to ${out}`}.`);
+    }
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: number, maxSteps: number): Promise<number> {
+  const o = args.options;
+  const file = args.positionals[0];
   chooseKernels();
   const setup = await prepare(args, file);
   const { net, corpus, settings } = setup;
   const tokenizer = corpus.tokenizer;
   const unit = tokenizer.kind === 'char' ? 'char' : 'word';
+  if (corpus.train.length < settings.seqLen + 1) {
+    // one window predicts seqLen symbols from the seqLen before them: it needs seqLen + 1 symbols
+    throw new OptionError(`the training text has ${corpus.train.length} ${unit}s (after holding out ${corpus.val.length} for validation), shorter than one sequence of --seq-len ${settings.seqLen} + 1; give a longer text or a --seq-len of at most ${Math.max(1, corpus.train.length - 1)}`);
+  }
   const windows = { seqLen: settings.seqLen, batchSize: settings.batch };
   const trainData = textBatches(corpus.train, tokenizer.vocabSize, windows);
   const evalSet = corpus.val.length >= 2 ? corpus.val.subarray(0, Math.min(corpus.val.length, EVAL_SYMBOLS + 1)) : null;
@@ -327,10 +352,10 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
   const stem = stemOf(out);
   const svgFile = `${stem}.loss.svg`;
   const reportFile = `${stem}.report.json`;
-  writeFileSync(svgFile, lossCurveSvg([
+  await writeFileAtomic(svgFile, new TextEncoder().encode(lossCurveSvg([
     { label: 'training', points: history.train, color: '#1f77b4' },
     { label: 'validation', points: history.val, color: '#d62728', dots: true },
-  ], { title: `${settings.cell.toUpperCase()} ${settings.layers}×${settings.hidden} on ${sourceName(setup.source)}`, yLabel: `bits per ${unit} (cross-entropy / ln 2)` }));
+  ], { title: `${settings.cell.toUpperCase()} ${settings.layers}×${settings.hidden} on ${sourceName(setup.source)}`, yLabel: `bits per ${unit} (cross-entropy / ln 2)` })));
   const charsPerSec = trainSec > 0 ? symbolsThisRun / trainSec : 0;
   const report = {
     model: out,
@@ -355,7 +380,7 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
     charsPerSec: Math.round(charsPerSec),
     finishedAt: new Date().toISOString(),
   };
-  writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
+  await writeFileAtomic(reportFile, new TextEncoder().encode(JSON.stringify(report, null, 2) + '\n'));
 
   if (args.json) io.out(JSON.stringify(report, null, 2) + '\n');
   else if (mode !== 'json') {
