@@ -35,7 +35,17 @@ export function useKernels(choice: KernelChoice, options: WasmLoadOptions = {}):
     setKernels(jsKernels);
     return jsKernels;
   }
-  const k = loadWasmKernels(options);
+  let k: WasmKernels;
+  try {
+    k = loadWasmKernels(options);
+  } catch (e) {
+    // "auto" must never fail: where the WebAssembly memory cannot be reserved
+    // (a process with a small address-space limit) the JavaScript kernels serve.
+    if (choice !== 'auto' || !(e instanceof RangeError)) throw e;
+    setFloat32Source(null);
+    setKernels(jsKernels);
+    return jsKernels;
+  }
   activate(k);
   return k;
 }

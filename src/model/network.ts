@@ -426,6 +426,15 @@ function layerConfigsOf(c: NetworkConfig): LayerConfig[] {
   }));
 }
 
+/** The most stacked layers a network may have (far beyond any useful depth; refused before anything is built). */
+export const MAX_LAYERS = 256;
+
+function expectLayers(value: unknown): number {
+  const layers = expectPositiveInt('layers', value);
+  if (layers > MAX_LAYERS) throw new OptionError(`layers must be at most ${MAX_LAYERS}, got ${layers}`);
+  return layers;
+}
+
 /** How many batch sizes keep their work buffers at once. */
 const MAX_WORKSPACES = 4;
 
@@ -453,7 +462,7 @@ function resolveConfig(o: NetworkOptions): NetworkConfig {
     inputSize: expectPositiveInt('inputSize', o.inputSize),
     hiddenSize: expectPositiveInt('hiddenSize', o.hiddenSize),
     outputSize: expectPositiveInt('outputSize', o.outputSize),
-    layers: o.layers === undefined ? 1 : expectPositiveInt('layers', o.layers),
+    layers: o.layers === undefined ? 1 : expectLayers(o.layers),
     hiddenActivation: o.hiddenActivation === undefined ? 'tanh' : expectChoice('hiddenActivation', o.hiddenActivation, HIDDEN_ACTIVATIONS),
     outputActivation,
     loss,
