@@ -92,8 +92,10 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     mark('page ready');
     await page.click('#train-start');
     const count = (key: string): Promise<number> => page.$eval(`#train-chart polyline[data-series="${key}"]`, (e) => Number(e.getAttribute('data-count')));
+    // Wait for enough of each: how many validation points come per update depends on the machine's speed.
     await page.waitForFunction(() => Number(document.querySelector('#train-chart polyline[data-series="train"]')?.getAttribute('data-count')) >= 300
-      && document.querySelectorAll('#train-samples li').length >= 5, null, { timeout: 60_000 });
+      && Number(document.querySelector('#train-chart polyline[data-series="valid"]')?.getAttribute('data-count')) >= 10
+      && document.querySelectorAll('#train-samples li').length >= 5, null, { timeout: 90_000 });
     mark('trained');
     await page.click('#train-start'); // pause
     await page.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
