@@ -70,8 +70,8 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  /** Shuffles `a` in place (Fisher–Yates) and returns it. */
-  shuffle<T>(a: T[]): T[] {
+  /** Shuffles `a` in place (Fisher–Yates: for i = n−1 … 1, swap a[i] with a[int(i+1)]) and returns it. */
+  shuffle<A extends { length: number; [i: number]: unknown }>(a: A): A {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = a[i]!;

@@ -72,13 +72,7 @@ export class SequenceBatches implements BatchSource {
   beginEpoch(rng: Rng | null): void {
     const o = this.order;
     for (let i = 0; i < o.length; i++) o[i] = i;
-    if (!this.shuffle || !rng) return;
-    for (let i = o.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const tmp = o[i]!;
-      o[i] = o[j]!;
-      o[j] = tmp;
-    }
+    if (this.shuffle && rng) rng.shuffle(o);
   }
 
   batch(i: number, dtype: DType): LoadedBatch {

@@ -20,7 +20,6 @@ import { splitIndices } from '../../tasks/splits.js';
 import { SymbolTable } from '../../tasks/symbols.js';
 import { UsageError, type Command } from '../args.js';
 import { fmt } from '../format.js';
-import { chooseKernels } from '../kernels.js';
 import { table, trainingOptions } from '../task-format.js';
 
 /** A prepared classification problem: items split three ways, class names, and how to describe it. */
@@ -67,7 +66,6 @@ export const classifyCommand: Command = {
   ],
   positionals: [0, 1],
   async run(args, io) {
-    chooseKernels();
     const o = args.options;
     const file = args.positionals[0];
     if (file && o.dataset) throw new UsageError('give a file or --dataset, not both');

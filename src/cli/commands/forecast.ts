@@ -16,7 +16,6 @@ import { splitByTime } from '../../tasks/splits.js';
 import { UsageError, type Command } from '../args.js';
 import { fmt } from '../format.js';
 import { seriesPlotSvg } from '../plot-series.js';
-import { chooseKernels } from '../kernels.js';
 import { table, trainingOptions, writeAtomic } from '../task-format.js';
 
 export const forecastCommand: Command = {
@@ -48,7 +47,6 @@ export const forecastCommand: Command = {
   ],
   positionals: [0, 1],
   async run(args, io) {
-    chooseKernels();
     const o = args.options;
     const file = args.positionals[0];
     if (file && o.dataset) throw new UsageError('give a file or --dataset, not both');

@@ -20,7 +20,6 @@ import { copyThrough, pronunciations, type Pronunciation } from '../../tasks/pro
 import { SymbolTable } from '../../tasks/symbols.js';
 import { UsageError, type Command } from '../args.js';
 import { fmt } from '../format.js';
-import { chooseKernels } from '../kernels.js';
 import { table, trainingOptions, writeAtomic } from '../task-format.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
@@ -49,7 +48,6 @@ export const pronounceCommand: Command = {
   ],
   positionals: [0, 1000],
   async run(args, io) {
-    chooseKernels();
     const o = args.options;
     // A loaded model brings the split it was trained with, so its held-out words stay unseen.
     let loaded: ReturnType<typeof seq2seqFromJson> | null = null;

@@ -7,7 +7,6 @@ import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { readTextModel } from '../../text/model-file.js';
 import { generate } from '../../text/sample.js';
 import { UsageError, type Command } from '../args.js';
-import { chooseKernels } from '../kernels.js';
 
 export const sampleCommand: Command = {
   name: 'sample',
@@ -36,7 +35,6 @@ export const sampleCommand: Command = {
     if (o.greedy && (o['top-k'] !== undefined || o['top-p'] !== undefined)) {
       throw new UsageError('--greedy takes the most likely symbol: leave out --top-k and --top-p');
     }
-    chooseKernels();
     const { net, tokenizer } = readTextModel(await loadCheckpointFile(file), file);
     const prime = String(o.prime);
     const sampling = {

@@ -26,7 +26,6 @@ import { fitStateFromCheckpoint, fitStateToCheckpoint } from '../../train/fit-st
 import { createOptimizer, OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
 import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../args.js';
 import { createProgress, formatDuration, type ProgressStats } from '../progress.js';
-import { chooseKernels } from '../kernels.js';
 import { lossCurveSvg } from '../svg.js';
 
 /** Model and data settings; stored in the model file and fixed when resuming. */
@@ -189,7 +188,6 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
 async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: number, maxSteps: number): Promise<number> {
   const o = args.options;
   const file = args.positionals[0];
-  chooseKernels();
   const setup = await prepare(args, file);
   const { net, corpus, settings } = setup;
   const tokenizer = corpus.tokenizer;
