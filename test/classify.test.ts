@@ -8,6 +8,7 @@ import { trainClassifier, classWeightedGradient, SequenceClassifier, type Labell
 import { SymbolTable } from '../src/tasks/symbols.js';
 import { sensorWindows } from '../src/tasks/sensor-windows.js';
 import { Network } from '../src/model/network.js';
+import { numericGradient, relativeError } from '../src/model/gradcheck.js';
 import { loadFirstNames, loadSensorNetwork } from '../src/node/stdlib-data.js';
 import { parseTable, readFeatureSequences } from '../src/node/csv.js';
 
@@ -135,21 +136,9 @@ test('mean pooling: finite-difference check of the pooled, class-weighted loss (
     p.zeroGrad();
     classifier.pooledLoss(items, weights, true);
     const analytic = Float64Array.from(p.grad);
-    const eps = 1e-6;
-    let d2 = 0;
-    let a2 = 0;
-    for (let i = 0; i < p.size; i++) {
-      const keep = p.data[i]!;
-      p.data[i] = keep + eps;
-      const plus = classifier.pooledLoss(items, weights, false).loss;
-      p.data[i] = keep - eps;
-      const minus = classifier.pooledLoss(items, weights, false).loss;
-      p.data[i] = keep;
-      const numeric = (plus - minus) / (2 * eps);
-      d2 += (numeric - analytic[i]!) ** 2;
-      a2 += numeric * numeric;
-    }
-    assert.ok(Math.sqrt(d2 / a2) < 1e-7, `${cell}: relative error ${Math.sqrt(d2 / a2)}`);
+    const numeric = numericGradient(p.data, () => classifier.pooledLoss(items, weights, false).loss);
+    const err = relativeError(analytic, numeric);
+    assert.ok(err < 5e-8, `${cell}: relative error ${err}`);
     // probabilities of the pooled model are a distribution
     for (const q of classifier.probabilities(items.map((it) => it.input))) assertClose(q.reduce((s, v) => s + v, 0), 1, 1e-12, 'Σp');
   }

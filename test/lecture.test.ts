@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { lectureBatch, lectureNetwork } from '../src/lecture/example.js';
 import { lectureWalkthrough } from '../src/lecture/walkthrough.js';
 import { gradientDescent } from '../src/train/gradient-descent.js';
-import { gradientCheck } from '../src/model/gradcheck.js';
+import { gradientCheck, numericGradient } from '../src/model/gradcheck.js';
 import { toRows } from '../src/core/tensor.js';
 import { assertClose, assertRowsClose } from './helpers/approx.js';
 
@@ -43,23 +43,8 @@ test('the exact gradient equals finite differences; the lecture one does not', (
   const batch = lectureBatch();
   const check = gradientCheck(net, batch);
   assert.ok(check.maxRelError < 1e-8, `exact BPTT vs finite differences: ${check.maxRelError}`);
-  // Central differences of J, computed here independently of the network's backward pass.
-  const p = net.params;
-  const eps = 1e-6;
-  const numeric = (name: string): number[] => {
-    const e = p.entry(name);
-    const out: number[] = [];
-    for (let i = e.offset; i < e.offset + e.size; i++) {
-      const keep = p.data[i]!;
-      p.data[i] = keep + eps;
-      const plus = net.loss(batch).loss;
-      p.data[i] = keep - eps;
-      const minus = net.loss(batch).loss;
-      p.data[i] = keep;
-      out.push((plus - minus) / (2 * eps));
-    }
-    return out;
-  };
+  // Central differences of J: they use only forward passes, never the network's backward.
+  const numeric = (name: string): number[] => Array.from(numericGradient(net.params.view(name), () => net.loss(batch).loss));
   const lecture = lectureWalkthrough({ modes: ['lecture'] }).gradients.lecture!;
   const numW = numeric('layer0.W');
   const numU = numeric('layer0.U');

@@ -6,36 +6,14 @@ import type { CellKind } from '../src/cells/cell.js';
 import { Seq2Seq, type Seq2SeqPair } from '../src/seq2seq/model.js';
 import { decode } from '../src/seq2seq/decode.js';
 import { trainSeq2Seq } from '../src/seq2seq/train.js';
+import { checkParameters } from '../src/model/gradcheck.js';
 
-/** Central differences of J over every parameter of encoder and decoder; returns the worst norm-wise relative error per matrix. */
+/** BPTT against central differences over every parameter of encoder and decoder: the norm-wise relative error per matrix. */
 function checkSeq2Seq(model: Seq2Seq, pairs: Seq2SeqPair[]): Record<string, number> {
   const batch = model.makeBatch(pairs);
   model.zeroGrad();
   model.gradient(batch);
-  const eps = 1e-6;
-  const out: Record<string, number> = {};
-  for (const p of model.paramSets) {
-    const analytic = Float64Array.from(p.grad);
-    for (const e of p.entries) {
-      let d2 = 0;
-      let a2 = 0;
-      let n2 = 0;
-      for (let i = e.offset; i < e.offset + e.size; i++) {
-        const keep = p.data[i]!;
-        p.data[i] = keep + eps;
-        const plus = model.loss(batch).loss;
-        p.data[i] = keep - eps;
-        const minus = model.loss(batch).loss;
-        p.data[i] = keep;
-        const n = (plus - minus) / (2 * eps);
-        d2 += (analytic[i]! - n) ** 2;
-        a2 += analytic[i]! ** 2;
-        n2 += n * n;
-      }
-      out[e.name] = Math.sqrt(d2) / Math.max(Math.sqrt(a2) + Math.sqrt(n2), 1e-7);
-    }
-  }
-  return out;
+  return checkParameters(model.paramSets, () => model.loss(batch).loss).perParameter;
 }
 
 const gradPairs: Seq2SeqPair[] = [

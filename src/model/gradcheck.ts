@@ -7,12 +7,15 @@
  * reporting for each parameter matrix the relative error of the whole
  * matrix, ‖a − n‖ / max(‖a‖ + ‖n‖, floor) (Euclidean norms over its
  * elements; a = BPTT, n = numeric). A norm-wise error is not fooled by
- * elements whose true gradient is ~0, where an element-wise ratio is noise. Run it on a float64 network: in float32 rounding swamps ε.
+ * elements whose true gradient is ~0, where an element-wise ratio is noise.
+ * Run it on a float64 network: in float32 rounding swamps ε.
  * It checks exact BPTT; truncated and lecture gradients are, by design,
  * not the gradient of J.
  */
 
 import { OptionError } from '../core/errors.js';
+import type { ParamSet } from '../core/params.js';
+import type { Float } from '../core/tensor.js';
 import type { Network, SequenceBatch } from './network.js';
 
 export interface GradientCheckOptions {
@@ -30,6 +33,62 @@ export interface GradientCheckResult {
 }
 
 /**
+ * Central differences of a scalar function with respect to every element of
+ * `v`: n_i = (f(v + ε·e_i) − f(v − ε·e_i)) / 2ε. Each element is restored
+ * after its two evaluations. `v` may be parameters, an initial state, or any
+ * other array the function reads.
+ */
+export function numericGradient(v: Float, f: () => number, epsilon = 1e-6): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const keep = v[i]!;
+    v[i] = keep + epsilon;
+    const plus = f();
+    v[i] = keep - epsilon;
+    const minus = f();
+    v[i] = keep;
+    out[i] = (plus - minus) / (2 * epsilon);
+  }
+  return out;
+}
+
+/** Norm-wise relative error ‖a − n‖ / max(‖a‖ + ‖n‖, floor) of two equal-length arrays. */
+export function relativeError(a: ArrayLike<number>, n: ArrayLike<number>, floor = 1e-7): number {
+  let diff2 = 0;
+  let a2 = 0;
+  let n2 = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff2 += (a[i]! - n[i]!) ** 2;
+    a2 += a[i]! ** 2;
+    n2 += n[i]! ** 2;
+  }
+  return Math.sqrt(diff2) / Math.max(Math.sqrt(a2) + Math.sqrt(n2), floor);
+}
+
+/**
+ * Compares the gradients already in `sets` (from one backward pass of
+ * `loss`) with central differences of `loss`, matrix by matrix, for models
+ * whose parameters live in several sets (an encoder and a decoder). With more
+ * than one set, names are prefixed by the set's index (`1:layer0.W`).
+ */
+export function checkParameters(sets: readonly ParamSet[], loss: () => number, options: GradientCheckOptions = {}): GradientCheckResult {
+  const eps = options.epsilon ?? 1e-6;
+  const perParameter: Record<string, number> = {};
+  let maxRelError = 0;
+  sets.forEach((p, k) => {
+    const analytic = Float64Array.from(p.grad);
+    for (const e of p.entries) {
+      const numeric = numericGradient(p.data.subarray(e.offset, e.offset + e.size), loss, eps);
+      const err = relativeError(analytic.subarray(e.offset, e.offset + e.size), numeric, options.floor);
+      perParameter[sets.length > 1 ? `${k}:${e.name}` : e.name] = err;
+      if (err > maxRelError) maxRelError = err;
+    }
+    p.grad.set(analytic);
+  });
+  return { maxRelError, perParameter };
+}
+
+/**
  * Checks the gradient of the network's loss on `batches` (summed) for every
  * parameter element. The parameters are restored afterwards.
  */
@@ -38,36 +97,7 @@ export function gradientCheck(
 ): GradientCheckResult {
   if (net.config.dtype !== 'float64') throw new OptionError('gradientCheck needs a float64 network (dtype: "float64")');
   const list = Array.isArray(batches) ? (batches as readonly SequenceBatch[]) : [batches as SequenceBatch];
-  const eps = options.epsilon ?? 1e-6;
-  const floor = options.floor ?? 1e-7;
-  const p = net.params;
-  p.zeroGrad();
+  net.params.zeroGrad();
   for (const b of list) net.gradient(b);
-  const analytic = Float64Array.from(p.grad);
-  const loss = (): number => list.reduce((s, b) => s + net.loss(b).loss, 0);
-  const perParameter: Record<string, number> = {};
-  let maxRelError = 0;
-  for (const e of p.entries) {
-    let diff2 = 0;
-    let a2 = 0;
-    let n2 = 0;
-    for (let i = e.offset; i < e.offset + e.size; i++) {
-      const keep = p.data[i]!;
-      p.data[i] = keep + eps;
-      const plus = loss();
-      p.data[i] = keep - eps;
-      const minus = loss();
-      p.data[i] = keep;
-      const numeric = (plus - minus) / (2 * eps);
-      const a = analytic[i]!;
-      diff2 += (a - numeric) ** 2;
-      a2 += a * a;
-      n2 += numeric * numeric;
-    }
-    const worst = Math.sqrt(diff2) / Math.max(Math.sqrt(a2) + Math.sqrt(n2), floor);
-    perParameter[e.name] = worst;
-    if (worst > maxRelError) maxRelError = worst;
-  }
-  p.grad.set(analytic);
-  return { maxRelError, perParameter };
+  return checkParameters([net.params], () => list.reduce((s, b) => s + net.loss(b).loss, 0), options);
 }

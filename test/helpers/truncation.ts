@@ -4,36 +4,17 @@
  */
 
 import type { CellState } from '../../src/cells/cell.js';
+import { numericGradient as centralDifferences, relativeError as normRelativeError } from '../../src/model/gradcheck.js';
 import type { Network, SequenceBatch } from '../../src/model/network.js';
 
 /** ∂(Σ loss)/∂θ for every parameter element by central differences (float64 network). */
 export function numericGradient(net: Network, batches: readonly SequenceBatch[], eps = 1e-6): Float64Array {
-  const p = net.params.data;
-  const g = new Float64Array(p.length);
-  const loss = (): number => batches.reduce((s, b) => s + net.loss(b).loss, 0);
-  for (let i = 0; i < p.length; i++) {
-    const keep = p[i]!;
-    p[i] = keep + eps;
-    const plus = loss();
-    p[i] = keep - eps;
-    const minus = loss();
-    p[i] = keep;
-    g[i] = (plus - minus) / (2 * eps);
-  }
-  return g;
+  return centralDifferences(net.params.data, () => batches.reduce((s, b) => s + net.loss(b).loss, 0), eps);
 }
 
 /** ‖a − b‖ / (‖a‖ + ‖b‖), the norm-wise relative error used by gradientCheck. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return Math.sqrt(d) / Math.max(Math.sqrt(na) + Math.sqrt(nb), 1e-300);
+  return normRelativeError(a, b, 1e-300);
 }
 
 /**
@@ -86,13 +67,6 @@ export function bruteForceTruncated(net: Network, batch: SequenceBatch, k: numbe
 /** ∂(loss)/∂(initial state) of every layer by central differences; perturbs `batch.init` in place and restores it. */
 export function numericInitGradient(net: Network, batch: SequenceBatch, eps = 1e-6): { h: number[]; c?: number[] }[] {
   if (!batch.init) throw new Error('numericInitGradient needs batch.init');
-  const diff = (v: Float64Array | Float32Array): number[] => Array.from(v, (keep, i) => {
-    v[i] = keep + eps;
-    const plus = net.loss(batch).loss;
-    v[i] = keep - eps;
-    const minus = net.loss(batch).loss;
-    v[i] = keep;
-    return (plus - minus) / (2 * eps);
-  });
+  const diff = (v: Float64Array | Float32Array): number[] => Array.from(centralDifferences(v, () => net.loss(batch).loss, eps));
   return batch.init.map((s) => (s.c ? { h: diff(s.h), c: diff(s.c) } : { h: diff(s.h) }));
 }
