@@ -273,8 +273,8 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const { dA, dh, carryH, carryC: dc, tmpA } = cache;
     dA.fill(0, 0, T * B * G);
     for (let t = T; t >= 1; t--) {
-      dh.set(dH.subarray((t - 1) * n, t * n)); // δh(t) from this source alone
-      if (t === T && dFinalC) dc.set(dFinalC.subarray(0, n));
+      for (let i = 0, o = (t - 1) * n; i < n; i++) dh[i] = dH[o + i]!; // δh(t) from this source alone
+      if (t === T && dFinalC) for (let i = 0; i < n; i++) dc[i] = dFinalC[i]!;
       else dc.fill(0);
       const last = Math.max(1, t - k + 1);
       for (let s = t; s >= last; s--) {

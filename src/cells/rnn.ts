@@ -200,7 +200,7 @@ export class RnnCell implements Cell<RnnCache> {
     const { hs, dNet, carry: dh, tmp, tmp2 } = cache;
     dNet.fill(0, 0, T * n);
     for (let t = T; t >= 1; t--) {
-      dh.set(dH.subarray((t - 1) * n, t * n)); // δh(t) from this source alone
+      for (let i = 0, o = (t - 1) * n; i < n; i++) dh[i] = dH[o + i]!; // δh(t) from this source alone
       const last = Math.max(1, t - k + 1);
       for (let s = t; s >= last; s--) {
         tmp.set(dh);
@@ -227,7 +227,7 @@ export class RnnCell implements Cell<RnnCache> {
     const { hs, dNet, tmp } = cache;
     for (let t = 1; t <= T; t++) {
       const o = (t - 1) * n;
-      dNet.set(dH.subarray(o, o + n), o);
+      for (let i = o; i < o + n; i++) dNet[i] = dH[i]!;
       for (let z = 2; z <= t; z++) {
         multiplyByDerivative(this.activation, hs, (z - 1) * n, dNet, o, n);
         this.k.gemm(false, true, B, H, H, dNet, o, H, this.W, 0, H, tmp, 0, H, false);
