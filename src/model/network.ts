@@ -97,6 +97,12 @@ export interface SequenceBatch {
   readonly feedback?: 'none' | 'argmax';
   /** Initial state of each layer; zeros when absent. */
   readonly init?: readonly CellState[];
+  /**
+   * Per-sequence loss weights (length B): J = Σ_b w_b·J_b, so δo of
+   * sequence b is scaled by w_b (class weights, importance weights).
+   * Absent means 1 for every sequence.
+   */
+  readonly weights?: ArrayLike<number>;
 }
 
 /** What {@link Network.gradient} returns. */
@@ -184,17 +190,49 @@ export class Network {
    */
   gradient(batch: SequenceBatch, options: BackwardOptions & { readonly initGradient?: boolean } = {}): GradientResult {
     this.checkBatch(batch);
+    this.checkBackwardOptions(options);
+    const ws = this.workspace(batch.T, batch.B);
+    const inputs = this.runForward(batch, ws);
+    const result = this.outputLoss(batch, ws, true);
+    const initGrads = this.backwardFrom(batch, ws, inputs, options);
+    return options.initGradient ? { ...result, initGradient: initGrads } : result;
+  }
+
+  /**
+   * Forward pass, then BPTT from a given δo(t) = ∂J/∂neto(t) (T×B×K)
+   * instead of one derived from the network's loss: for losses computed
+   * outside the network, e.g. over states pooled across steps. Rows of
+   * masked steps are ignored. Gradients are ADDED to `params.grad`.
+   */
+  gradientFromOutputDelta(batch: SequenceBatch, dO: ArrayLike<number>, options: BackwardOptions & { readonly initGradient?: boolean } = {}): readonly CellState[] | undefined {
+    this.checkBatch(batch);
+    this.checkBackwardOptions(options);
+    const { T, B, mask } = batch;
+    const K = this.config.outputSize;
+    if (dO.length < T * B * K) throw new ShapeError(`dO has ${dO.length} values, expected T×B×K = ${T}×${B}×${K} = ${T * B * K}`);
+    const ws = this.workspace(T, B);
+    const inputs = this.runForward(batch, ws);
+    for (let r = 0; r < T * B; r++) {
+      const on = !mask || mask[r] === 1;
+      for (let j = 0; j < K; j++) ws.dO[r * K + j] = on ? dO[r * K + j]! : 0;
+    }
+    const initGrads = this.backwardFrom(batch, ws, inputs, options);
+    return options.initGradient ? initGrads : undefined;
+  }
+
+  private checkBackwardOptions(options: BackwardOptions): void {
     if (options.truncate !== undefined && !(options.truncate >= 1)) {
       throw new OptionError(`truncate must be at least 1 step, got ${options.truncate}`);
     }
     if (options.gradientMode === 'lecture' && (this.config.cell !== 'rnn' || this.config.layers !== 1)) {
       throw new OptionError('gradientMode "lecture" is defined only for a single-layer RNN');
     }
+  }
+
+  /** BPTT from δo in ws.dO: ∂J/∂V, ∂J/∂b_o, then every layer top-down; returns ∂J/∂state(0) when asked. */
+  private backwardFrom(batch: SequenceBatch, ws: Workspace, inputs: SequenceInput[], options: BackwardOptions & { readonly initGradient?: boolean }): CellState[] {
     const { T, B } = batch;
     const { hiddenSize: H, outputSize: K } = this.config;
-    const ws = this.workspace(T, B);
-    const inputs = this.runForward(batch, ws);
-    const result = this.outputLoss(batch, ws, true);
     const rows = T * B;
     const top = ws.caches[this.layers.length - 1]!;
     const k = this.kernels;
@@ -218,7 +256,7 @@ export class Network {
       this.layers[l]!.backward(inputs[l]!, T, B, ws.caches[l]!, dH, l > 0 ? dBelow : null, dInit, batch.mask, options);
       [dH, dBelow] = [dBelow, dH];
     }
-    return options.initGradient ? { ...result, initGradient: initGrads } : result;
+    return initGrads;
   }
 
   /** The state of every layer after step t of the last pass with batch size B (views valid until the next such pass). */
@@ -326,7 +364,13 @@ export class Network {
           if (dO) dO.fill(0, row * K, (row + 1) * K);
           continue;
         }
-        J += rowLoss(g, kind, K, ws.yhat, row * K, y, row, dO);
+        const w = batch.weights ? batch.weights[b]! : 1;
+        const Jrow = rowLoss(g, kind, K, ws.yhat, row * K, y, row, dO);
+        if (w !== 1) {
+          // J_b weighted by w_b, and so is its δo
+          if (dO) for (let j = row * K; j < (row + 1) * K; j++) dO[j]! *= w;
+          J += w * Jrow;
+        } else J += Jrow;
         count++;
       }
     }
@@ -386,6 +430,13 @@ export class Network {
       for (let i = 0; i < T * B; i++) {
         const v = y.data[i]!;
         if (v < -1 || v >= K) throw new ShapeError(`batch.y index ${v} at position ${i} is outside [−1, ${K}) (outputSize K = ${K})`);
+      }
+    }
+    if (batch.weights) {
+      if (batch.weights.length < B) throw new ShapeError(`batch.weights has ${batch.weights.length} entries, expected one per sequence (B = ${B})`);
+      for (let b = 0; b < B; b++) {
+        const w = batch.weights[b]!;
+        if (!(w >= 0 && Number.isFinite(w))) throw new OptionError(`batch.weights[${b}] must be a finite number ≥ 0, got ${w}`);
       }
     }
     if (batch.mask && batch.mask.length < T * B) throw new ShapeError(`batch.mask has ${batch.mask.length} entries, expected T×B = ${T * B}`);

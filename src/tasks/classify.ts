@@ -25,7 +25,7 @@
 
 import { expectChoice, expectPositiveInt, OptionError, ShapeError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { allocate, type DType, type Float } from '../core/tensor.js';
+import { allocate, type DType } from '../core/tensor.js';
 import { CELL_KINDS, type CellKind } from '../cells/cell.js';
 import { Network, type SequenceBatch } from '../model/network.js';
 import { trainLoop, type TaskEpochRecord, type TrainLoopOptions } from './train-loop.js';
@@ -176,16 +176,16 @@ export class SequenceClassifier {
       n[b] = it.input.length;
     });
     if (withGradient) {
-      const neto = this.net.forward(batch);
-      const y = new Float64Array(T * B * C);
+      // z = (1/n)·Σ_t neto(t), so δo(t) = δz/n on each of the n real steps (masked steps carry none)
+      const dO = new Float64Array(T * B * C);
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < B; b++) {
+          if (t >= n[b]!) continue;
           const row = t * B + b;
-          // y(t) = neto(t) − δo(t)/2 with δo(t) = δz/n on real steps (masked steps carry no loss)
-          for (let c = 0; c < C; c++) y[row * C + c] = neto[row * C + c]! - (t < n[b]! ? dz[b * C + c]! / n[b]! / 2 : 0);
+          for (let c = 0; c < C; c++) dO[row * C + c] = dz[b * C + c]! / n[b]!;
         }
       }
-      this.net.gradient({ T, B, x: batch.x, y: { kind: 'dense', data: y }, mask: batch.mask!, lossAt: 'all' });
+      this.net.gradientFromOutputDelta(batch, dO);
     }
     return { loss: J, count: B };
   }
@@ -223,13 +223,12 @@ export function trainClassifier(
   const clf = new SequenceClassifier(net, kind, C, stats, pooling);
   const weights = options.classWeights;
   if (weights && weights.length !== C) throw new ShapeError(`classWeights has ${weights.length} entries, expected one per class (${C})`);
-  const acc: Float | null = weights ? allocate('float64', net.params.size) : null;
   const model = {
     params: net.params,
     gradient: (idx: readonly number[]) => {
       const items = idx.map((i) => train[i]!);
       if (pooling === 'mean') return clf.pooledLoss(items, weights, true);
-      return weights && acc ? classWeightedGradient(clf, items, weights, acc) : net.gradient(clf.batch(items, true));
+      return weights ? classWeightedGradient(clf, items, weights) : net.gradient(clf.batch(items, true));
     },
     validate: (): number | null => {
       if (validation.length === 0) return null;
@@ -249,30 +248,16 @@ export function trainClassifier(
 }
 
 /**
- * Sets params.grad to Σ_c w_c·∇J(items of class c) — the gradient of
- * J = Σ_i w_{y_i}·J_i — running one sub-batch per class present. `acc` is
- * a work buffer of the parameter count. Returns the weighted J and the
- * number of sequences counted.
+ * Sets params.grad to the gradient of J = Σ_i w_{y_i}·J_i: one batch whose
+ * per-sequence loss weights are the class weights of the labels. Returns the
+ * weighted J and the number of sequences counted.
  */
 export function classWeightedGradient(
-  clf: SequenceClassifier, items: readonly LabelledSequence[], weights: readonly number[], acc: Float = allocate('float64', clf.net.params.size),
+  clf: SequenceClassifier, items: readonly LabelledSequence[], weights: readonly number[],
 ): { loss: number; count: number } {
   const net = clf.net;
-  acc.fill(0);
-  let J = 0;
-  let count = 0;
-  for (let c = 0; c < clf.classes; c++) {
-    const part = items.filter((it) => it.label === c);
-    if (part.length === 0 || weights[c] === 0) continue;
-    net.params.zeroGrad();
-    const r = net.gradient(clf.batch(part, true));
-    const g = net.params.grad;
-    for (let i = 0; i < g.length; i++) acc[i]! += weights[c]! * g[i]!;
-    J += weights[c]! * r.loss;
-    count += r.count;
-  }
-  net.params.grad.set(acc);
-  return { loss: J, count };
+  net.params.zeroGrad();
+  return net.gradient({ ...clf.batch(items, true), weights: items.map((it) => weights[it.label]!) });
 }
 
 /** Per-feature mean and standard deviation over every step of the training sequences. */
