@@ -10,6 +10,7 @@ export * from './kernels/index.js';
 export * from './cells/index.js';
 export * from './model/index.js';
 export * from './train/index.js';
+export * from './parallel/index.js';
 export * from './data/index.js';
 export * from './lecture/index.js';
 export * from './io/index.js';

@@ -37,9 +37,8 @@ export class StateCarry {
     }
   }
 
-  /** Copies the state after step T of the network's last pass into the carry. */
-  capture(net: Network, T: number): void {
-    const now = net.stateAt(T, this.B);
+  /** Copies a state (e.g. `net.stateAt(T, B)` after a pass) into the carry. */
+  capture(now: readonly CellState[]): void {
     for (let l = 0; l < now.length; l++) {
       const s = this.states[l]!;
       s.h.set(now[l]!.h);
@@ -86,7 +85,7 @@ export function evaluate(net: Network, source: BatchSource, carry?: StateCarry):
     const batch: ReusableBatch = source.batch(i, net.config.dtype).batch;
     if (c) batch.init = c.init;
     const r = net.loss(batch);
-    if (c) c.capture(net, batch.T);
+    if (c) c.capture(net.stateAt(batch.T, c.B));
     J += r.loss;
     count += r.count;
   }

@@ -5,6 +5,7 @@
 import type { Rng } from '../core/rng.js';
 import type { Float } from '../core/tensor.js';
 import type { BatchSource } from '../data/source.js';
+import type { DataParallel } from '../parallel/data-parallel.js';
 import type { Optimizer, OptimizerOptions, OptimizerState } from './optimizers.js';
 import type { Schedule } from './schedules.js';
 
@@ -180,6 +181,13 @@ export interface FitOptions {
   readonly resume?: FitState;
   /** Give the event loop a turn (so a signal or a UI can run) at least this often, in ms. Default 25. */
   readonly yieldEveryMs?: number;
+  /**
+   * Computes each batch's gradient on several threads ({@link DataParallel},
+   * made for this network, e.g. by `createDataParallel` in `recurrent/node`).
+   * The result equals single-threaded training up to floating-point summation
+   * order. The caller owns it and disposes of it.
+   */
+  readonly parallel?: DataParallel;
 }
 
 /** What {@link fit} returns. */

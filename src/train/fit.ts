@@ -24,7 +24,7 @@ import { checkSchedule, learningRate, type Schedule } from './schedules.js';
 
 const KEYS = ['optimizer', 'learningRate', 'schedule', 'clipNorm', 'clipValue', 'reduction', 'truncate', 'gradientMode',
   'epochs', 'maxSteps', 'timeLimitMs', 'signal', 'validation', 'validateEvery', 'patience', 'minDelta', 'tolerance',
-  'toleranceOn', 'onStep', 'onEpoch', 'onValidation', 'rng', 'seed', 'resume', 'yieldEveryMs'] as const;
+  'toleranceOn', 'onStep', 'onEpoch', 'onValidation', 'rng', 'seed', 'resume', 'yieldEveryMs', 'parallel'] as const;
 
 /**
  * Trains `net` in place on `data` and returns the history.
@@ -141,7 +141,7 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
       const batch = loaded.batch;
       if (carry) batch.init = carry.init;
       p.zeroGrad();
-      const g = net.gradient(batch, o.backward);
+      const g = (options.parallel ?? net).gradient(batch, o.backward);
       const loss = g.loss / Math.max(g.count, 1);
       const rmse = Math.sqrt(loss);
       if (!Number.isFinite(g.loss)) throw divergence(net, batch, 'loss', g.loss, step, epoch, pos, o, 'data');
@@ -153,7 +153,7 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
         }
         previousRmse = rmse;
       }
-      if (carry) carry.capture(net, batch.T);
+      if (carry) carry.capture(options.parallel ? options.parallel.finalState(batch.T, batch.B) : net.stateAt(batch.T, batch.B));
       if (o.reduction === 'mean' && loaded.sequences !== 1) {
         const s = 1 / loaded.sequences; // g ← g / B_real
         for (let i = 0; i < p.grad.length; i++) p.grad[i]! *= s;
@@ -254,6 +254,9 @@ interface Resolved {
 /** Validates the options once, at the door, and fills in the defaults. */
 function resolve(net: Network, data: BatchSource, options: FitOptions): Resolved {
   const c = net.config;
+  if (options.parallel !== undefined && options.parallel.net !== net) {
+    throw new OptionError('parallel was made for another network: create it with the network being trained');
+  }
   if (data.inputSize !== c.inputSize || data.outputSize !== c.outputSize) {
     throw new ShapeError(`the data has inputSize ${data.inputSize} and outputSize ${data.outputSize}, but the network has D = ${c.inputSize} and K = ${c.outputSize}`);
   }

@@ -1,0 +1,308 @@
+/**
+ * Data-parallel training on several threads: the batch's B sequences are
+ * split into contiguous shards, the main thread computes the first and each
+ * replica thread one of the others, and the gradients are summed —
+ *
+ *   ∂J/∂θ = Σ_shards Σ_{b ∈ shard} ∂J_b/∂θ,
+ *
+ * the same sum as one thread computes, in a different order (so equal up to
+ * floating-point rounding). θ, the shards and the gradients live in shared
+ * memory; a step costs no message, only an atomic counter and a wake-up.
+ * Each replica is a full copy of the network; the optimizer runs once, on
+ * the main thread, between steps.
+ *
+ * Small batches do not pay for the hand-over: a batch with fewer than
+ * `minSequences` sequences per thread runs on fewer threads (one below
+ * 2·minSequences). Threads are started by the host ({@link SpawnReplica}):
+ * `createDataParallel` in `recurrent/node` uses worker_threads; a browser
+ * uses Web Workers (which need a cross-origin-isolated page for shared
+ * memory).
+ */
+
+import { FormatError, OptionError, RecurrentError, ShapeError, TrainingError } from '../core/errors.js';
+import { allocate, type Float } from '../core/tensor.js';
+import type { BackwardOptions, CellState } from '../cells/cell.js';
+import type { GradientResult, Network, SequenceBatch } from '../model/network.js';
+import {
+  C, CMD_EXIT, CMD_STEP, CONTROL_BYTES, controlViews, floatView, readError, shardDims, shardLayout, writeHeader,
+  type ControlViews, type FromReplica, type ShardDims, type ToReplica,
+} from './protocol.js';
+import { copyColumns, headerOf, LocalShard, sharedShard, type SharedShard } from './shard.js';
+
+/** A replica thread as the main thread sees it. */
+export interface ReplicaPort {
+  postMessage(message: ToReplica): void;
+  /** Registers the handler of the replica's messages (used while setting up). */
+  onMessage(handler: (message: FromReplica) => void): void;
+  /** Registers the handler of the thread failing to start or dying. */
+  onError(handler: (error: Error) => void): void;
+  terminate(): void;
+}
+
+/** Starts one replica thread (running {@link serveReplica}). */
+export type SpawnReplica = () => ReplicaPort;
+
+/** Options of {@link DataParallel.create}. */
+export interface DataParallelOptions {
+  /** Threads in all, the main thread included (≥ 1). */
+  readonly threads: number;
+  /** Fewest sequences worth a thread of their own. Default 8. */
+  readonly minSequences?: number;
+  /** How long to wait for a replica's step before declaring it lost, in ms. Default 120 000. */
+  readonly timeoutMs?: number;
+}
+
+/** Spins this many times on a replica's counter before sleeping. */
+const SPIN = 20_000;
+
+interface ReplicaSlot {
+  readonly port: ReplicaPort;
+  readonly control: ControlViews;
+  readonly grad: Float;
+  readonly gradBuffer: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+  generation: number;
+  /** The shard handed over in the current step (null: idle this step). */
+  shard: { b0: number; b1: number; view: SharedShard } | null;
+}
+
+/**
+ * Computes a network's batch gradients on several threads.
+ *
+ * ```ts
+ * import { createDataParallel } from 'recurrent/node';
+ * const parallel = await createDataParallel(net, { threads: 2 });
+ * try {
+ *   await fit(net, data, { parallel, ... });
+ * } finally {
+ *   parallel.dispose();
+ * }
+ * ```
+ */
+export class DataParallel {
+  readonly net: Network;
+  readonly threads: number;
+  readonly minSequences: number;
+  private readonly timeoutMs: number;
+  private readonly dims: ShardDims;
+  private readonly theta: Float;
+  private readonly replicas: ReplicaSlot[];
+  private readonly local: LocalShard;
+  private disposed = false;
+  /** The last gradient's split (null: it ran on this thread alone), and the assembled final states. */
+  private lastSplit: { T: number; B: number; b1: number } | null = null;
+  private finalStates: { B: number; states: { h: Float; c?: Float }[] } | null = null;
+  private readonly canWait: boolean;
+
+  private constructor(net: Network, theta: Float, replicas: ReplicaSlot[], options: DataParallelOptions) {
+    this.net = net;
+    this.threads = replicas.length + 1;
+    this.minSequences = options.minSequences ?? 8;
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.dims = shardDims(net.config);
+    this.theta = theta;
+    this.replicas = replicas;
+    this.local = new LocalShard(this.dims);
+    this.canWait = atomicsWaitAllowed();
+  }
+
+  /**
+   * Starts `threads − 1` replicas of `net` and resolves when all are ready.
+   * Rejects (after stopping the ones that started) when a thread cannot start.
+   */
+  static async create(net: Network, spawn: SpawnReplica, options: DataParallelOptions): Promise<DataParallel> {
+    const threads = options.threads;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new OptionError(`threads must be an integer in [1, 256], got ${String(threads)}`);
+    if (options.minSequences !== undefined && !(Number.isInteger(options.minSequences) && options.minSequences >= 1)) {
+      throw new OptionError(`minSequences must be a positive integer, got ${String(options.minSequences)}`);
+    }
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new OptionError(`timeoutMs must be positive, got ${String(options.timeoutMs)}`);
+    if (threads > 1 && typeof SharedArrayBuffer === 'undefined') {
+      throw new RecurrentError('UNSUPPORTED', 'multi-threaded training needs SharedArrayBuffer (in a browser: a cross-origin-isolated page); use threads: 1');
+    }
+    const c = net.config;
+    const n = net.params.size;
+    const bytes = c.dtype === 'float64' ? 8 : 4;
+    const thetaBuffer = new SharedArrayBuffer(Math.max(n * bytes, 8));
+    const theta = floatView(thetaBuffer, c.dtype, 0, n);
+    const kernels = net.kernels.name.startsWith('wasm') ? 'wasm' : 'js';
+    const slots: ReplicaSlot[] = [];
+    try {
+      for (let i = 1; i < threads; i++) {
+        const port = spawn();
+        const control = new SharedArrayBuffer(CONTROL_BYTES);
+        const gradBuffer = new SharedArrayBuffer(Math.max(n * bytes, 8));
+        const data = new SharedArrayBuffer(1024);
+        const slot: ReplicaSlot = { port, control: controlViews(control), grad: floatView(gradBuffer, c.dtype, 0, n), gradBuffer, data, generation: 0, shard: null };
+        slots.push(slot);
+        const ready = new Promise<void>((resolve, reject) => {
+          port.onMessage((m) => (m.type === 'ready' ? resolve() : reject(rebuildError(m.name, `gradient thread ${i}: ${m.message}`))));
+          port.onError((e) => reject(new RecurrentError('THREAD', `gradient thread ${i} failed to start: ${e.message}`)));
+        });
+        port.postMessage({ type: 'setup', config: c, kernels, control, theta: thetaBuffer, grad: gradBuffer, data, generation: 0 });
+        await ready;
+      }
+    } catch (e) {
+      for (const s of slots) s.port.terminate();
+      throw e;
+    }
+    return new DataParallel(net, theta, slots, options);
+  }
+
+  /**
+   * The gradient of a batch, like {@link Network.gradient}: ADDED to
+   * `net.params.grad` (zero it first), summed over the batch's sequences;
+   * returns J and the count. Initial-state gradients (`initGradient`) are
+   * computed on the main thread alone.
+   */
+  gradient(batch: SequenceBatch, options: BackwardOptions & { readonly initGradient?: boolean } = {}): GradientResult {
+    if (this.disposed) throw new OptionError('this DataParallel was disposed');
+    const net = this.net;
+    net.checkBatch(batch);
+    const B = batch.B;
+    const shards = Math.min(this.threads, Math.floor(B / this.minSequences));
+    if (shards <= 1 || options.initGradient) {
+      this.lastSplit = null;
+      return net.gradient(batch, options);
+    }
+    this.theta.set(net.params.data);
+    // shard s covers sequences [bounds[s], bounds[s+1]); this thread takes shard 0 (the smallest)
+    const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.round((s * B) / shards));
+    const handed: ReplicaSlot[] = [];
+    for (let s = 1; s < shards; s++) {
+      const slot = this.replicas[s - 1]!;
+      this.handOver(slot, batch, bounds[s]!, bounds[s + 1]!, options);
+      handed.push(slot);
+    }
+    let mine: GradientResult;
+    try {
+      mine = net.gradient(this.local.load(batch, 0, bounds[1]!), options);
+    } finally {
+      this.collect(handed); // the replicas finish even when this thread's shard threw
+    }
+    let loss = mine.loss;
+    let count = mine.count;
+    const g = net.params.grad;
+    for (const slot of handed) {
+      if (slot.control.ints[C.STATUS] !== 0) {
+        const e = readError(slot.control);
+        throw rebuildError(e.name, e.message);
+      }
+      // ∂J/∂θ += the replica's Σ_{b ∈ shard} ∂J_b/∂θ
+      const r = slot.grad;
+      for (let i = 0; i < g.length; i++) g[i]! += r[i]!;
+      loss += slot.control.result[0]!;
+      count += slot.control.result[1]!;
+    }
+    this.lastSplit = { T: batch.T, B, b1: bounds[1]! };
+    return { loss, count };
+  }
+
+  /**
+   * The state of every layer after the last step of the last
+   * {@link gradient} call (B×H per layer, all sequences): the carry of a
+   * stateful source. Views valid until the next call.
+   */
+  finalState(T: number, B: number): CellState[] {
+    const split = this.lastSplit;
+    if (!split || split.T !== T || split.B !== B) return this.net.stateAt(T, B);
+    const H = this.dims.H;
+    if (!this.finalStates || this.finalStates.B !== B) {
+      const dt = this.dims.dtype;
+      this.finalStates = { B, states: this.dims.hasC.map((c) => (c ? { h: allocate(dt, B * H), c: allocate(dt, B * H) } : { h: allocate(dt, B * H) })) };
+    }
+    const out = this.finalStates.states;
+    this.net.stateAt(T, split.b1).forEach((s, l) => {
+      out[l]!.h.set(s.h);
+      if (s.c) out[l]!.c!.set(s.c);
+    });
+    for (const slot of this.replicas) {
+      const sh = slot.shard;
+      if (!sh) continue;
+      out.forEach((s, l) => {
+        s.h.set(sh.view.finalH[l]!, sh.b0 * H);
+        if (s.c) s.c.set(sh.view.finalC[l]!, sh.b0 * H);
+      });
+    }
+    return out;
+  }
+
+  /** Stops the replica threads. The object cannot compute after this. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const slot of this.replicas) {
+      const ints = slot.control.ints;
+      ints[C.CMD] = CMD_EXIT;
+      Atomics.add(ints, C.SEQ, 1);
+      Atomics.notify(ints, C.SEQ);
+      slot.port.terminate();
+    }
+  }
+
+  /** Writes shard [b0, b1) and its options into a replica's memory and wakes it. */
+  private handOver(slot: ReplicaSlot, batch: SequenceBatch, b0: number, b1: number, options: BackwardOptions): void {
+    const h = headerOf(batch, b0, b1);
+    const need = shardLayout(h, this.dims).bytes;
+    const ints = slot.control.ints;
+    if (need > slot.data.byteLength) {
+      // a bigger block, sent before the step that needs it (the replica fetches it when GEN differs)
+      slot.data = new SharedArrayBuffer(Math.ceil(need * 1.25));
+      slot.generation++;
+      slot.port.postMessage({ type: 'data', data: slot.data, generation: slot.generation });
+    }
+    const view = sharedShard(slot.data, h, this.dims);
+    copyColumns(batch, b0, b1, view, this.dims);
+    writeHeader(ints, h);
+    ints[C.LOSS_LAST] = batch.lossAt === 'last' ? 1 : 0;
+    ints[C.FEEDBACK] = batch.feedback === 'argmax' ? 1 : 0;
+    ints[C.TRUNCATE] = options.truncate !== undefined && Number.isFinite(options.truncate) ? Math.max(1, Math.floor(options.truncate)) : 0;
+    ints[C.LECTURE] = options.gradientMode === 'lecture' ? 1 : 0;
+    ints[C.GEN] = slot.generation;
+    ints[C.CMD] = CMD_STEP;
+    ints[C.STATUS] = 0;
+    slot.shard = { b0, b1, view };
+    Atomics.add(ints, C.SEQ, 1); // (a sequentially consistent store: everything above is visible to the replica)
+    Atomics.notify(ints, C.SEQ);
+  }
+
+  /** Waits until every handed-over replica has finished its step. */
+  private collect(handed: ReplicaSlot[]): void {
+    for (const slot of this.replicas) if (!handed.includes(slot)) slot.shard = null;
+    for (const slot of handed) {
+      const ints = slot.control.ints;
+      const seq = Atomics.load(ints, C.SEQ);
+      let done = Atomics.load(ints, C.DONE);
+      for (let i = 0; done !== seq && i < SPIN; i++) done = Atomics.load(ints, C.DONE);
+      const start = Date.now();
+      while (done !== seq) {
+        if (Date.now() - start > this.timeoutMs) {
+          throw new TrainingError(`gradient thread ${this.replicas.indexOf(slot) + 1} did not finish its shard within ${this.timeoutMs} ms; it may have run out of memory. Train with threads: 1 to see the error`);
+        }
+        if (this.canWait) Atomics.wait(ints, C.DONE, done, 100);
+        done = Atomics.load(ints, C.DONE);
+      }
+    }
+  }
+}
+
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
+function atomicsWaitAllowed(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An error from another thread as the library's own class, so callers can still tell them apart. */
+function rebuildError(name: string, message: string): Error {
+  switch (name) {
+    case 'OptionError': return new OptionError(message);
+    case 'ShapeError': return new ShapeError(message);
+    case 'TrainingError': return new TrainingError(message);
+    case 'FormatError': return new FormatError(message);
+    default: return new RecurrentError('THREAD', message);
+  }
+}
