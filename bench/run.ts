@@ -18,7 +18,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORPUS_CHARS, HIDDEN, SEQ, flopsPerChar, loadCorpus, type BenchCell, type BenchMode } from './task.js';
@@ -88,7 +88,7 @@ function relaxedAvailable(): boolean {
 
 function runWorker(spec: WorkerSpec, vocab: number, log: (s: string) => void): BenchResult {
   const peer = spec.peer === 'brain' ? 'brain.js' : spec.peer;
-  log(`  ${peer} ${spec.backend} ${spec.cell} ${spec.mode} B=${spec.B} …`);
+  log(`  ${peer} ${spec.backend}${spec.threads ? ` ×${spec.threads} threads` : ''} ${spec.cell} ${spec.mode} B=${spec.B} …`);
   const r = spawnSync(process.execPath, [RELAXED_FLAG, join(here, 'worker.js'), JSON.stringify(spec)],
     { encoding: 'utf8', timeout: (spec.seconds * 10 + 120) * 1000, maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
@@ -162,7 +162,7 @@ function table(results: BenchResult[], tasks: Task[], vocab: number): string {
     if (rows.length === 0) continue;
     lines.push('', `${task.cell.toUpperCase()} ${task.mode === 'train' ? 'training' : 'sampling'}, batch ${task.B}` +
       ` (${fmt(flopsPerChar(task.cell, task.mode, vocab) / 1e3)}k FLOPs/char)`);
-    lines.push(`  ${'peer'.padEnd(10)} ${'backend'.padEnd(25)} ${'chars/s'.padStart(8)} ${'/CPU-s'.padStart(8)} ${'GFLOP/s'.padStart(7)} ${'peak MB'.padStart(7)}  fastest recurrent is … (per CPU-s)`);
+    lines.push(`  ${'peer'.padEnd(10)} ${'backend'.padEnd(29)} ${'chars/s'.padStart(8)} ${'/CPU-s'.padStart(8)} ${'GFLOP/s'.padStart(7)} ${'peak MB'.padStart(7)}  fastest recurrent is … (per CPU-s)`);
     const peers = rows.filter((r) => r.peer !== 'recurrent' && r.charsPerSec !== null);
     const best = rows.filter((r) => r.peer === 'recurrent' && r.charsPerSec !== null)
       .reduce<BenchResult | null>((m, r) => (m === null || r.charsPerSec! > m.charsPerSec! ? r : m), null);
@@ -171,7 +171,7 @@ function table(results: BenchResult[], tasks: Task[], vocab: number): string {
         ? peers.map((p) => `${ratio(r.charsPerSec!, p.charsPerSec!)} ${label(p)} (${ratio(r.charsPerCpuSec!, p.charsPerCpuSec!)})`).join(', ')
         : '';
       const tail = r.error ? `failed: ${r.error.slice(0, 160)}` : vs;
-      lines.push(`  ${r.peer.padEnd(10)} ${r.backend.padEnd(25)} ${fmt(r.charsPerSec).padStart(8)} ${fmt(r.charsPerCpuSec).padStart(8)} ${fmt(r.gflops, 2).padStart(7)} ${fmt(r.peakRssBytes === null ? null : r.peakRssBytes / 2 ** 20).padStart(7)}  ${tail}`);
+      lines.push(`  ${r.peer.padEnd(10)} ${r.backend.padEnd(29)} ${fmt(r.charsPerSec).padStart(8)} ${fmt(r.charsPerCpuSec).padStart(8)} ${fmt(r.gflops, 2).padStart(7)} ${fmt(r.peakRssBytes === null ? null : r.peakRssBytes / 2 ** 20).padStart(7)}  ${tail}`);
     }
   }
   return lines.join('\n');
@@ -185,6 +185,7 @@ async function main(): Promise<void> {
   const vocab = corpus.chars.length;
   const relaxed = relaxedAvailable();
   const backends = ['js', 'wasm-simd', ...(relaxed ? ['wasm-relaxed-simd'] : [])];
+  const cores = availableParallelism();
   const npVersion = want('numpy') ? numpyVersion() : null;
   const textPath = join(tmpdir(), `recurrent-bench-moby-${process.pid}.txt`);
   writeFileSync(textPath, corpus.text);
@@ -201,7 +202,11 @@ async function main(): Promise<void> {
   for (const task of tasks) {
     log(`${task.cell} ${task.mode} B=${task.B}`);
     const base = { cell: task.cell, mode: task.mode, B: task.B, seconds: o.seconds };
-    if (want('recurrent')) for (const backend of backends) results.push(runWorker({ peer: 'recurrent', backend, ...base }, vocab, log));
+    if (want('recurrent')) {
+      for (const backend of backends) results.push(runWorker({ peer: 'recurrent', backend, ...base }, vocab, log));
+      // data-parallel training on every core, with the fastest kernels
+      if (task.mode === 'train' && task.B > 1 && cores > 1) results.push(runWorker({ peer: 'recurrent', backend: backends.at(-1)!, threads: cores, ...base }, vocab, log));
+    }
     if (want('tfjs')) for (const backend of ['cpu', 'wasm']) results.push(runWorker({ peer: 'tfjs', backend, ...base }, vocab, log));
     if (want('brain') && task.B === 1) {
       if (task.cell === 'rnn' && task.mode === 'sample') {

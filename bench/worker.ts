@@ -16,6 +16,8 @@ export interface WorkerSpec {
   readonly mode: BenchMode;
   readonly B: number;
   readonly seconds: number;
+  /** recurrent training: threads per gradient (data-parallel); default 1. */
+  readonly threads?: number;
 }
 
 async function main(): Promise<void> {
@@ -26,9 +28,10 @@ async function main(): Promise<void> {
   if (spec.peer === 'recurrent') {
     const { useKernels } = await import('../src/kernels/index.js');
     const k = spec.backend === 'js' ? useKernels('js') : useKernels('wasm', { relaxed: spec.backend === 'wasm-relaxed-simd' });
-    backend = k.name;
+    const threads = spec.threads ?? 1;
+    backend = threads > 1 ? `${k.name} ×${threads} threads` : k.name;
     const { recurrentStep } = await import('./peer-recurrent.js');
-    step = recurrentStep(corpus, spec.cell, spec.mode, spec.B);
+    step = await recurrentStep(corpus, spec.cell, spec.mode, spec.B, threads);
   } else if (spec.peer === 'tfjs') {
     const { tfBackend, tfjsStep } = await import('./peer-tfjs.js');
     backend = await tfBackend(spec.backend as 'cpu' | 'wasm');

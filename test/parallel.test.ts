@@ -191,3 +191,20 @@ test('bad use gets a clear error: thread counts, another network, a disposed obj
   p2.dispose();
   assert.throws(() => p2.gradient(batch), /disposed/);
 });
+
+test('resume with threads is bit for bit: 12 steps straight equal 5, then a new network and DataParallel resumed from θ and the state, then 7 (float32, stateful windows)', async () => {
+  const rng = new Rng(31);
+  const tokens = Int32Array.from({ length: 16 * 40 + 1 }, () => rng.int(7));
+  const opts = { cell: 'gru' as const, inputSize: 7, hiddenSize: 8, outputSize: 7, loss: 'cross-entropy' as const, seed: 5 };
+  const data = () => new StreamBatches(symbolStream(tokens, 7), { batchSize: 16, seqLen: 5 });
+  const options = { optimizer: { kind: 'adam' as const }, learningRate: 0.01, epochs: 10 };
+  const straightNet = new Network(opts);
+  const straight = await fit(straightNet, data(), { ...options, maxSteps: 12, parallel: await parallelFor(straightNet, 2, 4) });
+  const firstNet = new Network(opts);
+  const first = await fit(firstNet, data(), { ...options, maxSteps: 5, parallel: await parallelFor(firstNet, 2, 4) });
+  const net = new Network(opts);
+  net.params.data.set(firstNet.params.data);
+  const resumed = await fit(net, data(), { ...options, maxSteps: 12, resume: first.state, parallel: await parallelFor(net, 2, 4) });
+  assert.deepEqual(net.params.data, straightNet.params.data);
+  assert.deepEqual([...first.history.steps, ...resumed.history.steps].map((s) => s.loss), straight.history.steps.map((s) => s.loss));
+});

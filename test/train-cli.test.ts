@@ -132,3 +132,21 @@ test('bad options exit 2 with a one-line message; a missing file exits 1', () =>
   assert.equal(noModel.status, 1);
   assert.match(noModel.stderr, /no-such\.rnn/);
 });
+
+test('--threads 2 trains the same model as --threads 1 up to float32 summation order; --threads 0 is bad usage', () => {
+  const losses: number[] = [];
+  for (const threads of ['1', '2']) {
+    const model = join(dir, `threads${threads}.rnn`);
+    const r = run(['train', corpus, ...TINY, '--batch', '16', '--steps', '25', '--out', model, '--threads', threads]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`kernels, ${threads} thread${threads === '1' ? '' : 's'}\\)`));
+    const report = JSON.parse(readFileSync(join(dir, `threads${threads}.report.json`), 'utf8')) as { threads: number; finalTrainLoss: number; finalValBpc: number };
+    assert.equal(report.threads, Number(threads));
+    losses.push(report.finalTrainLoss, report.finalValBpc);
+  }
+  assert.ok(Math.abs(losses[0]! - losses[2]!) < 1e-3, `train loss ${losses[0]} vs ${losses[2]}`);
+  assert.ok(Math.abs(losses[1]! - losses[3]!) < 1e-3, `validation bpc ${losses[1]} vs ${losses[3]}`);
+  const bad = run(['train', corpus, '--threads', '0']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--threads/);
+});

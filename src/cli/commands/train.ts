@@ -14,6 +14,8 @@ import { Network } from '../../model/network.js';
 import { encodeCheckpoint } from '../../io/checkpoint.js';
 import { loadCheckpointFile, writeFileAtomic } from '../../node/checkpoint-file.js';
 import { lockOutput } from '../../node/lock.js';
+import { createDataParallel } from '../../node/parallel.js';
+import { availableParallelism } from 'node:os';
 import { datasetText, readTextFile, TEXT_DATASETS } from '../../node/datasets.js';
 import { prepareCorpus, type Corpus } from '../../text/corpus.js';
 import { readTextModel, textModelMeta } from '../../text/model-file.js';
@@ -106,6 +108,15 @@ function stemOf(file: string): string {
 
 const bits = (nats: number): number => nats / Math.LN2;
 
+/** Fewest streams (batch rows) worth a thread of their own: below it the hand-over costs more than it saves. */
+const MIN_STREAMS_PER_THREAD = 8;
+
+/** --threads, or as many threads as the cores and the batch can keep busy. */
+function threadCount(o: ParsedArgs['options'], batch: number): number {
+  if (o.threads !== undefined) return Number(o.threads);
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(batch / MIN_STREAMS_PER_THREAD)));
+}
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a character- or word-level model on a text file or the bundled novel',
@@ -143,6 +154,7 @@ export const trainCommand: Command = {
     { name: 'sample-length', type: 'int', min: 1, default: 200, arg: 'N', help: 'symbols per sample' },
     { name: 'prime', type: 'string', default: 'The ', arg: 'TEXT', help: 'text the samples start from' },
     { name: 'checkpoint-every', type: 'int', min: 0, default: 1000, arg: 'N', help: 'save every N steps; 0 = only at the end' },
+    { name: 'threads', type: 'int', min: 1, max: 256, arg: 'N', help: `threads per gradient; default: the cores, with at least ${MIN_STREAMS_PER_THREAD} streams each` },
     { name: 'json-log', type: 'boolean', help: 'log JSON objects, one per line, on stdout' },
   ],
   positionals: [0, 1],
@@ -216,7 +228,8 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
   const sampleLength = Number(o['sample-length']);
   const stream = new SymbolStream(net);
 
-  if (mode !== 'json') io.err(describeRun(net, corpus, settings, setup, out, maxSteps, budgetMs) + '\n');
+  const threads = threadCount(o, settings.batch);
+  if (mode !== 'json') io.err(describeRun(net, corpus, settings, setup, out, maxSteps, budgetMs, threads) + '\n');
 
   const runStart = performance.now();
   const startStep = state?.step ?? 0;
@@ -297,40 +310,46 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
   };
 
   // fit runs from one checkpoint to the next; its state (optimizer, carried h and C) goes into each save
-  for (;;) {
-    const nextSave = checkpointEvery > 0 ? (Math.floor(step / checkpointEvery) + 1) * checkpointEvery : Infinity;
-    const target = Math.min(maxSteps, nextSave);
-    const leftMs = budgetMs - (performance.now() - runStart);
-    if (step >= maxSteps) break;
-    if (leftMs <= 0) {
-      stopReason = 'time';
+  const parallel = threads > 1 ? await createDataParallel(net, { threads, minSequences: MIN_STREAMS_PER_THREAD }) : undefined;
+  try {
+    for (;;) {
+      const nextSave = checkpointEvery > 0 ? (Math.floor(step / checkpointEvery) + 1) * checkpointEvery : Infinity;
+      const target = Math.min(maxSteps, nextSave);
+      const leftMs = budgetMs - (performance.now() - runStart);
+      if (step >= maxSteps) break;
+      if (leftMs <= 0) {
+        stopReason = 'time';
+        break;
+      }
+      if (io.signal.aborted) {
+        stopReason = 'interrupted';
+        break;
+      }
+      const r = await fit(net, trainData, {
+        optimizer, learningRate: settings.lr, seed: settings.seed,
+        // fit averages over the B streams and sums over the T steps: clip at T·clip is clipping the per-symbol mean at clip
+        ...(settings.clip > 0 ? { clipNorm: settings.clip * settings.seqLen } : {}),
+        ...(Number.isFinite(target) ? { maxSteps: target } : {}),
+        ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
+        signal: io.signal,
+        ...(evalData ? { validation: evalData, validateEvery: evalEvery } : {}),
+        onStep, onValidation,
+        ...(state ? { resume: state } : {}),
+        ...(parallel ? { parallel } : {}),
+      });
+      state = r.state;
+      step = r.step;
+      if (r.stopReason === 'aborted') stopReason = 'interrupted';
+      else if (r.stopReason === 'time') stopReason = 'time';
+      else if (r.stopReason === 'maxSteps' && step < maxSteps) {
+        await save();
+        progress.message(`saved ${out} at step ${step}`);
+        continue;
+      }
       break;
     }
-    if (io.signal.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
-    const r = await fit(net, trainData, {
-      optimizer, learningRate: settings.lr, seed: settings.seed,
-      // fit averages over the B streams and sums over the T steps: clip at T·clip is clipping the per-symbol mean at clip
-      ...(settings.clip > 0 ? { clipNorm: settings.clip * settings.seqLen } : {}),
-      ...(Number.isFinite(target) ? { maxSteps: target } : {}),
-      ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
-      signal: io.signal,
-      ...(evalData ? { validation: evalData, validateEvery: evalEvery } : {}),
-      onStep, onValidation,
-      ...(state ? { resume: state } : {}),
-    });
-    state = r.state;
-    step = r.step;
-    if (r.stopReason === 'aborted') stopReason = 'interrupted';
-    else if (r.stopReason === 'time') stopReason = 'time';
-    else if (r.stopReason === 'maxSteps' && step < maxSteps) {
-      await save();
-      progress.message(`saved ${out} at step ${step}`);
-      continue;
-    }
-    break;
+  } finally {
+    parallel?.dispose();
   }
   const loopSec = (performance.now() - runStart) / 1000;
   if (curveSteps > 0) history.train.push([step, round(bits(curveLoss / curveSteps))]);
@@ -363,6 +382,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
     vocabSize: tokenizer.vocabSize,
     parameters: net.params.size,
     kernels: net.kernels.name,
+    threads,
     symbols: { train: corpus.train.length, validation: corpus.val.length, unit },
     step,
     stepsThisRun: step - startStep,
@@ -481,7 +501,7 @@ function sourceName(source: TextSource): string {
   return 'dataset' in source ? source.dataset : source.file.split(/[\\/]/).pop()!;
 }
 
-function describeRun(net: Network, corpus: Corpus, s: TextRunSettings, setup: Setup, out: string, maxSteps: number, budgetMs: number): string {
+function describeRun(net: Network, corpus: Corpus, s: TextRunSettings, setup: Setup, out: string, maxSteps: number, budgetMs: number, threads: number): string {
   const unit = corpus.tokenizer.kind === 'char' ? 'characters' : 'words';
   const limit = [
     Number.isFinite(maxSteps) ? `${maxSteps} steps` : '',
@@ -489,7 +509,7 @@ function describeRun(net: Network, corpus: Corpus, s: TextRunSettings, setup: Se
   ].filter(Boolean).join(' or ');
   return [
     `${setup.resumedState ? `resuming at step ${setup.resumedState.step}` : 'training'} on ${sourceName(setup.source)}: ${corpus.train.length} ${unit} (+ ${corpus.val.length} held out), vocabulary ${corpus.tokenizer.vocabSize}`,
-    `model: ${s.cell.toUpperCase()}, ${s.layers} layer${s.layers > 1 ? 's' : ''} × ${s.hidden} hidden, ${net.params.size} parameters (${net.config.dtype}, ${getKernels().name} kernels)`,
+    `model: ${s.cell.toUpperCase()}, ${s.layers} layer${s.layers > 1 ? 's' : ''} × ${s.hidden} hidden, ${net.params.size} parameters (${net.config.dtype}, ${getKernels().name} kernels, ${threads} thread${threads > 1 ? 's' : ''})`,
     `training: ${s.optimizer} lr ${s.lr}, clip ${s.clip || 'off'}, windows of ${s.seqLen} × batch ${s.batch}, seed ${s.seed}, for ${limit}, saving to ${out}`,
   ].join('\n');
 }
