@@ -12,7 +12,7 @@
 import { Network } from '../model/network.js';
 import { useKernels } from '../kernels/select.js';
 import { C, CMD_EXIT, CMD_STEP, controlViews, floatView, readHeader, shardDims, writeError, type ControlViews, type FromReplica, type ShardDims, type ToReplica } from './protocol.js';
-import { LocalShard, sharedShard } from './shard.js';
+import { LocalShard, shardBatch, sharedShard } from './shard.js';
 import type { Float } from '../core/tensor.js';
 
 /** How a replica talks to its host thread. */
@@ -103,16 +103,10 @@ class Replica {
     try {
       const h = readHeader(c.ints);
       const view = sharedShard(this.data, h, this.dims);
-      const source = {
-        T: h.T, B: h.B,
-        x: h.xDense ? { kind: 'dense' as const, data: view.x as Float } : { kind: 'index' as const, data: view.x as Int32Array },
-        y: h.yDense ? { kind: 'dense' as const, data: view.y as Float } : { kind: 'index' as const, data: view.y as Int32Array },
-        ...(view.mask ? { mask: view.mask } : {}),
-        ...(view.weights ? { weights: view.weights } : {}),
-        ...(h.init ? { init: view.initH.map((hh, l) => (view.initC[l] ? { h: hh!, c: view.initC[l]! } : { h: hh! })) } : {}),
+      const source = shardBatch(h, view, {
         ...(c.ints[C.LOSS_LAST] === 1 ? { lossAt: 'last' as const } : {}),
         ...(c.ints[C.FEEDBACK] === 1 ? { feedback: 'argmax' as const } : {}),
-      };
+      });
       const batch = this.local.load(source, 0, h.B);
       const p = this.net.params;
       p.data.set(this.theta);

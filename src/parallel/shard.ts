@@ -48,8 +48,8 @@ export function copyColumns(src: SequenceBatch, b0: number, b1: number, dst: Sha
   }
 }
 
-/** A batch over a shard's arrays. */
-export function shardBatch(src: SequenceBatch, h: ShardHeader, a: ShardArrays): SequenceBatch {
+/** A batch over a shard's arrays, with the sequence shape (`lossAt`, `feedback`) of the batch it came from. */
+export function shardBatch(h: ShardHeader, a: ShardArrays, shape: Pick<SequenceBatch, 'lossAt' | 'feedback'>): SequenceBatch {
   return {
     T: h.T, B: h.B,
     x: h.xDense ? { kind: 'dense', data: a.x as Float } : { kind: 'index', data: a.x as Int32Array },
@@ -57,8 +57,8 @@ export function shardBatch(src: SequenceBatch, h: ShardHeader, a: ShardArrays): 
     ...(a.mask ? { mask: a.mask } : {}),
     ...(a.weights ? { weights: a.weights } : {}),
     ...(h.init ? { init: a.initH.map((hh, l): CellState => (a.initC[l] ? { h: hh!, c: a.initC[l]! } : { h: hh! })) } : {}),
-    ...(src.lossAt ? { lossAt: src.lossAt } : {}),
-    ...(src.feedback ? { feedback: src.feedback } : {}),
+    ...(shape.lossAt ? { lossAt: shape.lossAt } : {}),
+    ...(shape.feedback ? { feedback: shape.feedback } : {}),
   };
 }
 
@@ -101,7 +101,7 @@ export class LocalShard {
     const h = headerOf(src, b0, b1);
     const a = this.arraysFor(h);
     copyColumns(src, b0, b1, a, this.d);
-    return shardBatch(src, h, a);
+    return shardBatch(h, a, src);
   }
 
   private arraysFor(h: ShardHeader): ShardArrays {
