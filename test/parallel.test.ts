@@ -7,6 +7,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
 import { OptionError } from '../src/core/errors.js';
@@ -207,4 +208,21 @@ test('resume with threads is bit for bit: 12 steps straight equal 5, then a new 
   const resumed = await fit(net, data(), { ...options, maxSteps: 12, resume: first.state, parallel: await parallelFor(net, 2, 4) });
   assert.deepEqual(net.params.data, straightNet.params.data);
   assert.deepEqual([...first.history.steps, ...resumed.history.steps].map((s) => s.loss), straight.history.steps.map((s) => s.loss));
+});
+
+test('the threads do not keep a process alive: a script that never disposes still exits', () => {
+  const parallel = new URL('../src/node/parallel.js', import.meta.url).href;
+  const network = new URL('../src/model/network.js', import.meta.url).href;
+  const script = `
+    const { createDataParallel } = await import(${JSON.stringify(parallel)});
+    const { Network } = await import(${JSON.stringify(network)});
+    const net = new Network({ cell: 'rnn', inputSize: 3, hiddenSize: 4, outputSize: 3, loss: 'cross-entropy' });
+    const p = await createDataParallel(net, { threads: 2, minSequences: 2 });
+    const x = new Int32Array(12), y = new Int32Array(12);
+    p.gradient({ T: 3, B: 4, x: { kind: 'index', data: x }, y: { kind: 'index', data: y } });
+    console.log('stepped');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.signal, null, 'the process had to be killed: it did not exit on its own');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'stepped');
 });

@@ -8,4 +8,4 @@ export { writeFileAtomic, writeFileAtomicSync, saveCheckpointFile, saveCheckpoin
 export * from './csv.js';
 export * from './stdlib-data.js';
 export { lockOutput, lockFileOf, checkOutputPath, LockError, type OutputLock, type LockInfo, type LockOptions } from './lock.js';
-export { createDataParallel, spawnNodeReplica, type NodeDataParallelOptions } from './parallel.js';
+export { createDataParallel, type NodeDataParallelOptions } from './parallel.js';

@@ -13,18 +13,25 @@ export type NodeDataParallelOptions = Omit<DataParallelOptions, 'threads'> & { r
 /**
  * Starts `threads − 1` worker threads, each holding a replica of `net`, and
  * returns the {@link DataParallel} that splits batches across them and this
- * thread. Pass it to `fit` as `parallel`; call `dispose()` when done (the
- * threads do not keep the process alive, but hold memory until then).
+ * thread. Pass it to `fit` as `parallel`; call `dispose()` when done. Once
+ * started, the threads do not keep the process alive.
  */
 export async function createDataParallel(net: Network, options: NodeDataParallelOptions = {}): Promise<DataParallel> {
   const threads = options.threads ?? availableParallelism();
-  return DataParallel.create(net, spawnNodeReplica, { ...options, threads });
+  const workers: Worker[] = [];
+  const parallel = await DataParallel.create(net, () => nodeReplica(workers), { ...options, threads });
+  // while starting, a thread's pending 'ready' must keep the process alive; from now on nothing should
+  // (listeners attached to a worker ref its port again, so this comes last)
+  for (const w of workers) w.unref();
+  return parallel;
 }
 
-/** One worker_thread running the replica loop. */
-export function spawnNodeReplica(): ReplicaPort {
-  const worker = new Worker(new URL('./gradient-thread.js', import.meta.url));
-  worker.unref();
+/** One worker_thread running the replica loop (src/node/gradient-thread.ts), added to `started`. */
+function nodeReplica(started: Worker[]): ReplicaPort {
+  // no inherited execArgv: the parent's may not suit a worker (--input-type, --eval); V8 flags such as
+  // --experimental-wasm-relaxed-simd are process-wide and reach the thread anyway
+  const worker = new Worker(new URL('./gradient-thread.js', import.meta.url), { execArgv: [] });
+  started.push(worker);
   return {
     postMessage: (m) => worker.postMessage(m),
     onMessage: (handler) => worker.on('message', handler),
