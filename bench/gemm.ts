@@ -17,13 +17,20 @@ interface Shape {
   readonly M: number;
   readonly N: number;
   readonly K: number;
+  /** op(B) packed once beforehand (packB + gemmPacked), as the recurrent weights are in training. */
+  readonly packed?: boolean;
 }
 
 const SHAPES: Shape[] = [
   { what: 'h·W_h (forward, B×H by H×4H)', tA: false, tB: false, M: 32, N: 512, K: 128 },
+  { what: 'h·W_h, W_h packed once', tA: false, tB: false, M: 32, N: 512, K: 128, packed: true },
   { what: 'δ·W_hᵀ (backward)', tA: false, tB: true, M: 32, N: 128, K: 512 },
+  { what: 'δ·W_hᵀ, W_hᵀ packed once', tA: false, tB: true, M: 32, N: 128, K: 512, packed: true },
+  { what: 'h·W (RNN forward, W packed once)', tA: false, tB: false, M: 32, N: 128, K: 128, packed: true },
   { what: 'hᵀ·δ (weight gradient, T·B rows)', tA: true, tB: false, M: 128, N: 512, K: 1024 },
   { what: 'h·V (output, vocab 85)', tA: false, tB: false, M: 1024, N: 85, K: 128 },
+  { what: 'hᵀ·δo (∂J/∂V)', tA: true, tB: false, M: 128, N: 85, K: 1024 },
+  { what: 'δo·Vᵀ (∂J/∂h from the output)', tA: false, tB: true, M: 1024, N: 128, K: 85 },
   { what: 'h·W_h at batch 1 (sampling)', tA: false, tB: false, M: 1, N: 512, K: 128 },
 ];
 
@@ -31,7 +38,10 @@ function time(k: Kernels, s: Shape, A: Float32Array, B: Float32Array, C: Float32
   const flops = 2 * s.M * s.N * s.K;
   const lda = s.tA ? s.M : s.K;
   const ldb = s.tB ? s.K : s.N;
-  const run = () => k.gemm(s.tA, s.tB, s.M, s.N, s.K, A, 0, lda, B, 0, ldb, C, 0, s.N, false);
+  const packed = s.packed ? k.packB?.(s.tB, s.K, s.N, B, 0, ldb, null) ?? null : null;
+  const run = packed
+    ? () => { k.gemmPacked!(s.tA, s.M, s.N, s.K, A, 0, lda, packed, C, 0, s.N, false); }
+    : () => k.gemm(s.tA, s.tB, s.M, s.N, s.K, A, 0, lda, B, 0, ldb, C, 0, s.N, false);
   for (let i = 0; i < 5; i++) run();
   const rates: number[] = [];
   const end = performance.now() + budget * 1000;

@@ -47,6 +47,8 @@ test('gemm: wasm equals js within float32 rounding on random shapes, transposes,
   const shapes: [number, number, number][] = [
     [1, 1, 1], [7, 13, 5], [129, 65, 33], [3, 17, 300], [2, 9, 9], [4, 8, 600], [5, 600, 7], [32, 512, 128], [13, 7, 1],
     [1, 85, 128], [3, 70, 33], [2, 64, 1], [1, 512, 128],
+    // row blocks of 5, 4 and 2 (5m + 2 rows: the 2-row kernel over strip pairs, an odd last strip, an edge strip)
+    [7, 24, 9], [12, 40, 33], [17, 8, 6], [22, 85, 128], [10, 16, 4], [11, 9, 3], [130, 21, 7],
   ];
   const rng = new Rng(7);
   for (const k of variants) {
@@ -91,6 +93,7 @@ test('gemm: wasm equals js within float32 rounding on random shapes, transposes,
 test('packB + gemmPacked give exactly gemm\'s result on awkward shapes, and repacking reuses the memory', () => {
   const shapes: [number, number, number][] = [
     [1, 1, 1], [7, 13, 5], [129, 65, 33], [3, 17, 300], [4, 8, 600], [5, 600, 7], [32, 512, 128], [32, 128, 512], [9, 1030, 513],
+    [7, 24, 9], [22, 85, 128], [1024, 85, 128],
   ];
   const rng = new Rng(37);
   for (const k of variants) {
@@ -176,6 +179,41 @@ test('addRowVector, sumRowsInto, gatherRows (with −1) and scatterAddRows equal
         assert.deepEqual(dW, dW2, `${k.name} scatterAddRows ${rows}×${N}`);
       }
     }
+  }
+});
+
+test('gatherRowsBias and scatterAddRowsSum give exactly the two kernels they fuse; arrays outside the heap are declined', () => {
+  const rng = new Rng(19);
+  for (const k of variants) {
+    for (const [rows, N] of [[1, 1], [7, 13], [129, 65], [4, 8], [33, 512]] as const) {
+      const ld = N + 3;
+      const vocab = 6;
+      const W = randomArray(rng, vocab * ld + 1, 'heap', k);
+      const b = randomArray(rng, N + 2, 'heap', k);
+      const index = Int32Array.from({ length: rows + 2 }, (_, i) => (i % 5 === 4 ? -1 : rng.int(vocab)));
+      // C[r, :] = W[index[r], :] + b
+      const C = randomArray(rng, rows * ld + 3, 'heap', k);
+      const C2 = new Float32Array(C);
+      assert.equal(k.gatherRowsBias(rows, N, index, 2, W, 1, ld, b, 2, C, 3, ld), true);
+      jsKernels.gatherRows(rows, N, index, 2, W, 1, ld, C2, 3, ld, false);
+      jsKernels.addRowVector(rows, N, C2, 3, ld, b, 2);
+      assert.deepEqual(C, C2, `${k.name} gatherRowsBias ${rows}×${N}`);
+      // dW[index[r], :] += dC[r, :], out += dC[r, :]
+      const dC = randomArray(rng, rows * ld + 2, 'heap', k);
+      const dW = randomArray(rng, vocab * ld, 'heap', k);
+      const out = randomArray(rng, N + 1, 'heap', k);
+      const dW2 = new Float32Array(dW);
+      const out2 = new Float32Array(out);
+      assert.equal(k.scatterAddRowsSum(rows, N, index, 2, dC, 2, ld, dW, 0, ld, out, 1), true);
+      jsKernels.scatterAddRows(rows, N, index, 2, dC, 2, ld, dW2, 0, ld);
+      jsKernels.sumRowsInto(rows, N, dC, 2, ld, out2, 1);
+      assert.deepEqual(dW, dW2, `${k.name} scatterAddRowsSum dW ${rows}×${N}`);
+      assert.deepEqual(out, out2, `${k.name} scatterAddRowsSum out ${rows}×${N}`);
+    }
+    const outside = new Float32Array(8);
+    const inHeap = k.heap.floats(8)!;
+    assert.equal(k.gatherRowsBias(1, 2, new Int32Array(1), 0, outside, 0, 2, inHeap, 0, inHeap, 0, 2), false);
+    assert.equal(k.scatterAddRowsSum(1, 2, new Int32Array(1), 0, inHeap, 0, 2, inHeap, 0, 2, outside, 0), false);
   }
 });
 
@@ -510,6 +548,39 @@ for (const cell of ['rnn', 'lstm'] as const) {
     for (let i = 0; i < ref.grad.length; i++) {
       assert.ok(Math.abs(got.grad[i]! - ref.grad[i]!) <= 1e-4 * scale, `grad[${i}] = ${got.grad[i]}, js ${ref.grad[i]}`);
     }
+  });
+}
+
+for (const cell of ['rnn', 'lstm'] as const) {
+  test(`${cell.toUpperCase()}: the products with h(0) skipped when no initial state is given change nothing (zero initial state given explicitly, ∂J/∂h(0) asked for)`, () => {
+    for (const backend of ['js', 'wasm'] as const) {
+      if (backend === 'wasm' && !support.simd) continue;
+      useKernels(backend);
+      const net = new Network({ cell, inputSize: 11, hiddenSize: 20, outputSize: 11, loss: 'cross-entropy', seed: 4 });
+      const batch = symbolBatch(6, 5, 11, 8);
+      const run = (withInit: boolean, initGradient: boolean) => {
+        net.params.zeroGrad();
+        const init = withInit ? [{ h: new Float32Array(5 * 20), c: new Float32Array(5 * 20) }] : undefined;
+        const r = net.gradient({ ...batch, ...(init ? { init } : {}) }, { initGradient });
+        return { loss: r.loss, grad: Float64Array.from(net.params.grad), dInit: r.initGradient?.[0]?.h.slice() };
+      };
+      const skipped = run(false, false);
+      const full = run(true, true);
+      const asked = run(false, true);
+      assert.equal(skipped.loss, full.loss);
+      for (let i = 0; i < full.grad.length; i++) {
+        assert.ok(Math.abs(skipped.grad[i]! - full.grad[i]!) <= 1e-7 * (1 + Math.abs(full.grad[i]!)), `${backend} grad[${i}]`);
+        assert.ok(Math.abs(asked.grad[i]! - full.grad[i]!) <= 1e-7 * (1 + Math.abs(full.grad[i]!)), `${backend} grad[${i}] with ∂J/∂h(0)`);
+      }
+      assert.ok(full.dInit && asked.dInit);
+      let norm = 0;
+      for (let i = 0; i < full.dInit.length; i++) {
+        assert.ok(Math.abs(asked.dInit[i]! - full.dInit[i]!) <= 1e-7 * (1 + Math.abs(full.dInit[i]!)), `${backend} ∂J/∂h(0)[${i}]`);
+        norm += Math.abs(full.dInit[i]!);
+      }
+      assert.ok(norm > 0, 'the initial-state gradient is not trivially zero');
+    }
+    useKernels('auto');
   });
 }
 

@@ -377,8 +377,7 @@ export class GruCell implements Cell<GruCache>, GatedCell {
     const G = 3 * H;
     const rows = T * B;
     const { hs, hn, dAx, dHn } = cache;
-    addInputGradient(this.k, x, rows, D, dAx, G, this.dW);
-    if (this.db) this.k.sumRowsInto(rows, G, dAx, 0, G, this.db, 0);
+    addInputGradient(this.k, x, rows, D, dAx, G, this.dW, this.db);
     if (dX) inputGradient(this.k, rows, D, dAx, G, this.W, dX);
     this.k.gemm(true, false, H, 2 * H, rows, hs, 0, H, dAx, 0, G, this.dW, D * G, G, true);
     if (this.variant === 'reset-after') {

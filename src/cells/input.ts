@@ -17,14 +17,21 @@ export function projectInput(
   U: Float, ldu: number, out: Float, outOff: number, N: number, bias: Float | null,
 ): void {
   if (x.kind === 'dense') k.gemm(false, false, rows, N, D, x.data, row0 * D, D, U, 0, ldu, out, outOff, N, false);
+  else if (bias && k.gatherRowsBias?.(rows, N, x.data, row0, U, 0, ldu, bias, 0, out, outOff, N)) return;
   else k.gatherRows(rows, N, x.data, row0, U, 0, ldu, out, outOff, N, false);
   if (bias) k.addRowVector(rows, N, out, outOff, N, bias, 0);
 }
 
-/** dU += Xᵀ·δ over `rows` rows (a scatter-add of δ's rows for symbol input); δ is rows×N. */
-export function addInputGradient(k: Kernels, x: SequenceInput, rows: number, D: number, delta: Float, N: number, dU: Float): void {
+/**
+ * dU += Xᵀ·δ over `rows` rows (a scatter-add of δ's rows for symbol input),
+ * and db += Σ_r δ[r, :] when `db` is given (the bias gradient; for symbols
+ * in the same pass over δ when the kernels can); δ is rows×N.
+ */
+export function addInputGradient(k: Kernels, x: SequenceInput, rows: number, D: number, delta: Float, N: number, dU: Float, db: Float | null = null): void {
   if (x.kind === 'dense') k.gemm(true, false, D, N, rows, x.data, 0, D, delta, 0, N, dU, 0, N, true);
+  else if (db && k.scatterAddRowsSum?.(rows, N, x.data, 0, delta, 0, N, dU, 0, N, db, 0)) return;
   else k.scatterAddRows(rows, N, x.data, 0, delta, 0, N, dU, 0, N);
+  if (db) k.sumRowsInto(rows, N, delta, 0, N, db, 0);
 }
 
 /** dX = δ·Uᵀ over `rows` rows: the gradient passed to the layer below. */

@@ -76,6 +76,8 @@ export interface LstmCache extends CellCache {
   /** W_h packed for the forward pass's products, and W_hᵀ for the backward's (kernels with packB; repacked every pass). */
   packedW: PackedMatrix | null;
   packedWT: PackedMatrix | null;
+  /** h(0) = 0 (no initial state given): the products with h(0) are skipped. */
+  zeroInit: boolean;
 }
 
 export class LstmCell implements Cell<LstmCache>, GatedCell {
@@ -120,6 +122,7 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
       tmpA: allocate(dtype, B * 4 * H),
       packedW: null,
       packedWT: null,
+      zeroInit: true,
     };
   }
 
@@ -127,6 +130,7 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const n = B * this.hiddenSize;
     if (init) cache.hs.set(init.h.subarray(0, n), 0);
     else cache.hs.fill(0, 0, n);
+    cache.zeroInit = !init;
     if (init?.c) cache.cs.set(init.c.subarray(0, n), 0);
     else cache.cs.fill(0, 0, n);
   }
@@ -172,7 +176,8 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const n = B * H;
     const { hs, cs, gates, tc } = cache;
     const a0 = (t - 1) * B * G;
-    if (!(packed && this.k.gemmPacked?.(false, B, G, H, hs, (t - 1) * n, H, packed, gates, a0, G, true))) {
+    // a(1) += h(0)·W_h is nothing to add when h(0) = 0
+    if (!(t === 1 && cache.zeroInit) && !(packed && this.k.gemmPacked?.(false, B, G, H, hs, (t - 1) * n, H, packed, gates, a0, G, true))) {
       this.k.gemm(false, false, B, G, H, hs, (t - 1) * n, H, this.W, D * G, G, gates, a0, G, true);
     }
     // The fused kernel (WebAssembly) does the loop below in one call when it can.
@@ -246,7 +251,8 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
       this.k.addRowVector(1, n, carryH, 0, n, dH, (t - 1) * n);
       // carryH is both δh(t) (read) and the bypass part of δh(t−1) (written after each element is read)
       this.stepBackward(t, B, cache, carryH, carryC, dA, (t - 1) * B * G, carryH, mask);
-      // δh(t−1) += δa(t)·W_hᵀ
+      // δh(t−1) += δa(t)·W_hᵀ (δh(0) only when ∂J/∂h(0) is asked for)
+      if (t === 1 && !dInit) break;
       if (!(packed && this.k.gemmPacked?.(false, B, H, G, dA, (t - 1) * B * G, G, packed, carryH, 0, H, true))) {
         this.k.gemm(false, true, B, H, G, dA, (t - 1) * B * G, G, this.W, this.inputSize * G, G, carryH, 0, H, true);
       }
@@ -342,9 +348,10 @@ export class LstmCell implements Cell<LstmCache>, GatedCell {
     const D = this.inputSize;
     const G = 4 * H;
     const rows = T * B;
-    this.k.gemm(true, false, H, G, rows, cache.hs, 0, H, cache.dA, 0, G, this.dW, D * G, G, true);
-    addInputGradient(this.k, x, rows, D, cache.dA, G, this.dW);
-    if (this.db) this.k.sumRowsInto(rows, G, cache.dA, 0, G, this.db, 0);
+    // h(0)'s rows add nothing when h(0) = 0
+    const r0 = cache.zeroInit ? B : 0;
+    this.k.gemm(true, false, H, G, rows - r0, cache.hs, r0 * H, H, cache.dA, r0 * G, G, this.dW, D * G, G, true);
+    addInputGradient(this.k, x, rows, D, cache.dA, G, this.dW, this.db);
     if (dX) inputGradient(this.k, rows, D, cache.dA, G, this.W, dX);
   }
 }

@@ -47,6 +47,8 @@ export interface RnnCache extends CellCache {
   /** W packed for the forward pass's products, and Wᵀ for the backward's (kernels with packB; repacked every pass). */
   packedW: PackedMatrix | null;
   packedWT: PackedMatrix | null;
+  /** h(0) = 0 (no initial state given): the products with h(0) are skipped. */
+  zeroInit: boolean;
 }
 
 export class RnnCell implements Cell<RnnCache> {
@@ -93,6 +95,7 @@ export class RnnCell implements Cell<RnnCache> {
       tmp2: allocate(dtype, B * H),
       packedW: null,
       packedWT: null,
+      zeroInit: true,
     };
   }
 
@@ -100,6 +103,7 @@ export class RnnCell implements Cell<RnnCache> {
     const n = B * this.hiddenSize;
     if (init) cache.hs.set(init.h.subarray(0, n), 0);
     else cache.hs.fill(0, 0, n);
+    cache.zeroInit = !init;
   }
 
   stateAt(t: number, B: number, cache: RnnCache): CellState {
@@ -129,7 +133,8 @@ export class RnnCell implements Cell<RnnCache> {
     const H = this.hiddenSize;
     const n = B * H;
     const hs = cache.hs;
-    if (!(packed && this.k.gemmPacked?.(false, B, H, H, hs, (t - 1) * n, H, packed, hs, t * n, H, true))) {
+    // neth(1) += h(0)·W is nothing to add when h(0) = 0
+    if (!(t === 1 && cache.zeroInit) && !(packed && this.k.gemmPacked?.(false, B, H, H, hs, (t - 1) * n, H, packed, hs, t * n, H, true))) {
       this.k.gemm(false, false, B, H, H, hs, (t - 1) * n, H, this.W, 0, H, hs, t * n, H, true);
     }
     if (!(this.activation === 'tanh' && this.k.tanhInPlace?.(hs, t * n, n))) activate(this.activation, hs, t * n, n);
@@ -171,6 +176,8 @@ export class RnnCell implements Cell<RnnCache> {
       const o = (t - 1) * n;
       // δneth(t) = (∂J/∂h(t) + δneth(t+1)·Wᵀ) ∘ (1 − h²), fused, when the kernels have it (tanh, no mask)
       if (!mask && this.activation === 'tanh' && this.k.tanhBackward?.(n, hs, t * n, dH, o, carry, 0, dNet, o)) {
+        // δneth(1)·Wᵀ is ∂J/∂h(0): needed only when asked for
+        if (t === 1 && !dInit) break;
         if (!(packed && this.k.gemmPacked?.(false, B, H, H, dNet, o, H, packed, carry, 0, H, false))) {
           this.k.gemm(false, true, B, H, H, dNet, o, H, this.W, 0, H, carry, 0, H, false);
         }
@@ -240,9 +247,10 @@ export class RnnCell implements Cell<RnnCache> {
   private parameterGradients(x: SequenceInput, T: number, B: number, cache: RnnCache, dX: Float | null): void {
     const H = this.hiddenSize;
     const rows = T * B;
-    this.k.gemm(true, false, H, H, rows, cache.hs, 0, H, cache.dNet, 0, H, this.dW, 0, H, true);
-    addInputGradient(this.k, x, rows, this.inputSize, cache.dNet, H, this.dU);
-    if (this.db_h) this.k.sumRowsInto(rows, H, cache.dNet, 0, H, this.db_h, 0);
+    // h(0)'s rows add nothing when h(0) = 0
+    const r0 = cache.zeroInit ? B : 0;
+    this.k.gemm(true, false, H, H, rows - r0, cache.hs, r0 * H, H, cache.dNet, r0 * H, H, this.dW, 0, H, true);
+    addInputGradient(this.k, x, rows, this.inputSize, cache.dNet, H, this.dU, this.db_h);
     if (dX) inputGradient(this.k, rows, this.inputSize, cache.dNet, H, this.U, dX);
   }
 }

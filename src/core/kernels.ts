@@ -79,6 +79,20 @@ export interface Kernels {
   lstmGatesBackward?(B: number, H: number, gates: Float, gOff: number, cPrev: Float, cPrevOff: number, tc: Float, tcOff: number,
     dh: Float, dhOff: number, dc: Float, dcOff: number, out: Float, outOff: number, next: Float, nextOff: number): boolean;
 
+  /**
+   * `C[r, :] = W[index[r], :] + b` (index −1: `C[r, :] = b`): {@link gatherRows}
+   * and {@link addRowVector} in one pass, with the same sums.
+   */
+  gatherRowsBias?(rows: number, N: number, index: Int32Array, iOff: number, W: Float, wOff: number, ldw: number,
+    b: Float, bOff: number, C: Float, cOff: number, ldc: number): boolean;
+
+  /**
+   * `dW[index[r], :] += dC[r, :]` (index −1 skipped) and `out += dC[r, :]` for
+   * every row: {@link scatterAddRows} and {@link sumRowsInto} in one pass, the same sums.
+   */
+  scatterAddRowsSum?(rows: number, N: number, index: Int32Array, iOff: number, dC: Float, cOff: number, ldc: number,
+    dW: Float, wOff: number, ldw: number, out: Float, outOff: number): boolean;
+
   /** a = tanh(a) over n elements from `off`. */
   tanhInPlace?(a: Float, off: number, n: number): boolean;
 

@@ -14,7 +14,7 @@
 (module
   (import "env" "memory" MEMORY)
 
-  ;; 4×8 float32 tile for partial column strips (N not a multiple of 8).
+  ;; 5×8 float32 tile for partial strips (N not a multiple of 8, or a block of fewer rows).
   (global $TILE i32 (i32.const 256))
   ;; K and N blocking of the packed product: a KC×NC panel of op(B) is packed
   ;; at once (KC·NC·4 = 512 KiB, resident in L2); one 8-column strip of it
@@ -23,6 +23,12 @@
   (global $NC i32 (i32.const 512))
   ;; M blocking: an MC×KC block of A is packed (128 KiB) after the op(B) panel.
   (global $MC i32 (i32.const 128))
+  ;; Whether gemm uses the 5-row micro-kernel: set (by the loader, through
+  ;; setFiveRows) for the relaxed-SIMD build only. With a separate multiply
+  ;; and add, ten accumulators and their products do not fit in V8's 15 xmm
+  ;; registers and the 4-row kernel alone is faster.
+  (global $fiveRows (mut i32) (i32.const 0))
+  (func (export "setFiveRows") (param $on i32) (global.set $fiveRows (local.get $on)))
 
   ;; dst[0..n) += src[0..n)   (n floats, 4 at a time, then the tail)
   (func $addInto (param $dst i32) (param $src i32) (param $n i32)
@@ -46,6 +52,28 @@
         (local.set $src (i32.add (local.get $src) (i32.const 4)))
         (br_if $s (i32.lt_u (local.get $dst) (local.get $end))))))
 
+  ;; dst[0..n) = x[0..n) + y[0..n)   (n floats, 4 at a time, then the tail)
+  (func $sumTo (param $dst i32) (param $x i32) (param $y i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done4
+      (br_if $done4 (i32.ge_u (local.get $dst) (local.get $end4)))
+      (loop $v
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $x)) (v128.load (local.get $y))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br_if $v (i32.lt_u (local.get $dst) (local.get $end4)))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (loop $s
+        (f32.store (local.get $dst) (f32.add (f32.load (local.get $x)) (f32.load (local.get $y))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (br_if $s (i32.lt_u (local.get $dst) (local.get $end))))))
+
   ;; C[r, 0..w) += TILE[r, 0..w) for r < rows: the edge of a partial strip.
   (func $flushTile (param $c i32) (param $ldcb i32) (param $rows i32) (param $w i32)
     (local $r i32) (local $t i32)
@@ -63,7 +91,10 @@
   ;; f32x4 accumulators hold the 4×8 tile for the whole k loop; per k: two
   ;; loads of Bp, four broadcast loads of Ap, eight multiply-adds. (Unrolling
   ;; the k loop twice measured slower in V8: 25 against 35 GFLOP/s relaxed,
-  ;; and so did a 5×8 tile with ten accumulators: about 20.)
+  ;; and so did a 5×8 tile with five broadcast loads: about 20, every load
+  ;; being scheduled first and the registers spilling; $k5x8 splats instead.)
+  ;; Eight accumulators keep at most 8 multiply-adds in flight, which the
+  ;; 4-cycle latency limits to 2 per cycle: about 41 of the core's 47 GFLOP/s.
   (func $k4x8 (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldcb i32)
               (param $w i32) (param $rows i32)
     (local $end i32)
@@ -115,44 +146,235 @@
         (v128.store offset=112 (global.get $TILE) (local.get $c31))
         (call $flushTile (local.get $c) (local.get $ldcb) (local.get $rows) (local.get $w)))))
 
+  ;; Micro-kernel on a packed 5-row block of A (kc groups of 5 floats, A(i, k)
+  ;; at ap + 20k + 4i): C[0..rows, 0..w) += Ap·Bp, ten f32x4 accumulators.
+  ;; Eight accumulators leave the multiply-adds waiting on their own latency
+  ;; (4 cycles, 2 per cycle: 8 in flight at most); ten fill the pipeline.
+  ;; The five A values of step k come from two v128 loads and lane splats
+  ;; (i8x16.shuffle): V8 schedules every load of the loop body first, so five
+  ;; broadcast loads would all be live at once and spill, while the splats
+  ;; are placed next to their uses (10 + 2 + 3 = 15 xmm registers, V8's
+  ;; allocatable set). The second load reads 12 bytes past the group (the
+  ;; next group, or the slack after the packed A). 45–46 GFLOP/s against the
+  ;; 4×8 kernel's 41 in isolation (the core's f32x4 multiply-add peak is about 47).
+  (func $k5x8 (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldcb i32)
+              (param $w i32) (param $rows i32)
+    (local $end i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $c40 v128) (local $c41 v128)
+    (local $b0 v128) (local $b1 v128) (local $a v128) (local $x v128)
+    (local.set $end (i32.add (local.get $bp) (i32.shl (local.get $kc) (i32.const 5))))
+    (loop $k
+      (local.set $b0 (v128.load (local.get $bp)))
+      (local.set $b1 (v128.load offset=16 (local.get $bp)))
+      (local.set $a (v128.load (local.get $ap)))
+      (local.set $x (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $a) (local.get $a)))
+      (local.set $c00 (fma (local.get $x) (local.get $b0) (local.get $c00)))
+      (local.set $c01 (fma (local.get $x) (local.get $b1) (local.get $c01)))
+      (local.set $x (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $a) (local.get $a)))
+      (local.set $c10 (fma (local.get $x) (local.get $b0) (local.get $c10)))
+      (local.set $c11 (fma (local.get $x) (local.get $b1) (local.get $c11)))
+      (local.set $x (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $a) (local.get $a)))
+      (local.set $c20 (fma (local.get $x) (local.get $b0) (local.get $c20)))
+      (local.set $c21 (fma (local.get $x) (local.get $b1) (local.get $c21)))
+      (local.set $x (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $a) (local.get $a)))
+      (local.set $c30 (fma (local.get $x) (local.get $b0) (local.get $c30)))
+      (local.set $c31 (fma (local.get $x) (local.get $b1) (local.get $c31)))
+      (local.set $a (v128.load offset=16 (local.get $ap)))
+      (local.set $x (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $a) (local.get $a)))
+      (local.set $c40 (fma (local.get $x) (local.get $b0) (local.get $c40)))
+      (local.set $c41 (fma (local.get $x) (local.get $b1) (local.get $c41)))
+      (local.set $ap (i32.add (local.get $ap) (i32.const 20)))
+      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (br_if $k (i32.lt_u (local.get $bp) (local.get $end))))
+    (if (i32.and (i32.eq (local.get $w) (i32.const 8)) (i32.eq (local.get $rows) (i32.const 5)))
+      (then
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c00)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c01)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c10)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c11)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c20)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c21)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c30)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c31)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c40)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c41))))
+      (else
+        (v128.store (global.get $TILE) (local.get $c00))
+        (v128.store offset=16 (global.get $TILE) (local.get $c01))
+        (v128.store offset=32 (global.get $TILE) (local.get $c10))
+        (v128.store offset=48 (global.get $TILE) (local.get $c11))
+        (v128.store offset=64 (global.get $TILE) (local.get $c20))
+        (v128.store offset=80 (global.get $TILE) (local.get $c21))
+        (v128.store offset=96 (global.get $TILE) (local.get $c30))
+        (v128.store offset=112 (global.get $TILE) (local.get $c31))
+        (v128.store offset=128 (global.get $TILE) (local.get $c40))
+        (v128.store offset=144 (global.get $TILE) (local.get $c41))
+        (call $flushTile (local.get $c) (local.get $ldcb) (local.get $rows) (local.get $w)))))
+
+  ;; Micro-kernel for the last 2 rows of a panel of 5m + 2 (a batch of 32 is
+  ;; 6 blocks of 5 and this): a packed 2-row block (kc groups of 2 floats)
+  ;; times two adjacent 8-column strips at bp and bq, eight accumulators
+  ;; (as many as the 4×8 kernel, with half its rows). C[0..2, 0..w0) and
+  ;; C[0..2, 8..8+w1) are added to; w1 = 0 leaves the second strip unused.
+  (func $k2x16 (param $ap i32) (param $bp i32) (param $bq i32) (param $kc i32) (param $c i32) (param $ldcb i32)
+               (param $w0 i32) (param $w1 i32)
+    (local $end i32)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128)
+    (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $x v128) (local $y v128)
+    (local.set $end (i32.add (local.get $bp) (i32.shl (local.get $kc) (i32.const 5))))
+    (loop $k
+      (local.set $b0 (v128.load (local.get $bp)))
+      (local.set $b1 (v128.load offset=16 (local.get $bp)))
+      (local.set $b2 (v128.load (local.get $bq)))
+      (local.set $b3 (v128.load offset=16 (local.get $bq)))
+      (local.set $x (v128.load32_splat (local.get $ap)))
+      (local.set $y (v128.load32_splat offset=4 (local.get $ap)))
+      (local.set $c00 (fma (local.get $x) (local.get $b0) (local.get $c00)))
+      (local.set $c01 (fma (local.get $x) (local.get $b1) (local.get $c01)))
+      (local.set $c02 (fma (local.get $x) (local.get $b2) (local.get $c02)))
+      (local.set $c03 (fma (local.get $x) (local.get $b3) (local.get $c03)))
+      (local.set $c10 (fma (local.get $y) (local.get $b0) (local.get $c10)))
+      (local.set $c11 (fma (local.get $y) (local.get $b1) (local.get $c11)))
+      (local.set $c12 (fma (local.get $y) (local.get $b2) (local.get $c12)))
+      (local.set $c13 (fma (local.get $y) (local.get $b3) (local.get $c13)))
+      (local.set $ap (i32.add (local.get $ap) (i32.const 8)))
+      (local.set $bq (i32.add (local.get $bq) (i32.const 32)))
+      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (br_if $k (i32.lt_u (local.get $bp) (local.get $end))))
+    (if (i32.and (i32.eq (local.get $w0) (i32.const 8)) (i32.eq (local.get $w1) (i32.const 8)))
+      (then
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c00)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c01)))
+        (v128.store offset=32 (local.get $c) (f32x4.add (v128.load offset=32 (local.get $c)) (local.get $c02)))
+        (v128.store offset=48 (local.get $c) (f32x4.add (v128.load offset=48 (local.get $c)) (local.get $c03)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldcb)))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $c10)))
+        (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (local.get $c11)))
+        (v128.store offset=32 (local.get $c) (f32x4.add (v128.load offset=32 (local.get $c)) (local.get $c12)))
+        (v128.store offset=48 (local.get $c) (f32x4.add (v128.load offset=48 (local.get $c)) (local.get $c13))))
+      (else
+        ;; an edge: each strip's half through the scratch tile
+        (v128.store (global.get $TILE) (local.get $c00))
+        (v128.store offset=16 (global.get $TILE) (local.get $c01))
+        (v128.store offset=32 (global.get $TILE) (local.get $c10))
+        (v128.store offset=48 (global.get $TILE) (local.get $c11))
+        (call $flushTile (local.get $c) (local.get $ldcb) (i32.const 2) (local.get $w0))
+        (if (i32.gt_s (local.get $w1) (i32.const 0))
+          (then
+            (v128.store (global.get $TILE) (local.get $c02))
+            (v128.store offset=16 (global.get $TILE) (local.get $c03))
+            (v128.store offset=32 (global.get $TILE) (local.get $c12))
+            (v128.store offset=48 (global.get $TILE) (local.get $c13))
+            (call $flushTile (i32.add (local.get $c) (i32.const 32)) (local.get $ldcb) (i32.const 2) (local.get $w1)))))))
+
+  ;; How many 5-row blocks a panel of m rows is cut into, the rest being
+  ;; 4-row blocks: the most that leave a multiple of 4 (m = 5a + 4b, which
+  ;; every m ≥ 12 allows), else ⌊m/5⌋ and a zero-padded last block.
+  (func $fiveBlocks (param $m i32) (result i32)
+    (local $a i32)
+    (local.set $a (i32.div_u (local.get $m) (i32.const 5)))
+    (loop $try
+      (if (i32.eqz (i32.and (i32.sub (local.get $m) (i32.mul (local.get $a) (i32.const 5))) (i32.const 3)))
+        (then (return (local.get $a))))
+      (local.set $a (i32.sub (local.get $a) (i32.const 1)))
+      (br_if $try (i32.ge_s (local.get $a) (i32.const 0))))
+    (i32.div_u (local.get $m) (i32.const 5)))
+
   ;; Packs rows [0, rows) × columns [0, kc) of A (A(i, k) at a + i·rs + k·cs)
-  ;; into 4-row blocks of kcp (even ≥ kc) groups of 4 floats, zero-padded
-  ;; past `rows` and past kc.
-  (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $rows i32) (param $kc i32) (param $kcp i32) (param $dst i32)
-    (local $i i32) (local $r i32) (local $k i32) (local $p i32) (local $d i32) (local $n i32)
+  ;; into row blocks: n5 blocks of 5 rows, then one block of 2 when `two`
+  ;; (rows = 5·n5 + 2) or else blocks of 4. A block of r rows is kcp (even
+  ;; ≥ kc) groups of r floats, group k = A(i..i+r−1, k), zero-padded past
+  ;; `rows` and past kc.
+  (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $rows i32) (param $n5 i32) (param $two i32)
+               (param $kc i32) (param $kcp i32) (param $dst i32)
+    (local $i i32) (local $r i32) (local $j i32) (local $k i32) (local $k4 i32) (local $p i32) (local $q i32) (local $d i32)
+    (local $n i32) (local $gs i32) (local $rs2 i32) (local $rs3 i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rs2 (i32.shl (local.get $rs) (i32.const 1)))
+    (local.set $rs3 (i32.add (local.get $rs2) (local.get $rs)))
     (loop $block
+      (local.set $r (select (i32.const 5) (select (i32.const 2) (i32.const 4) (local.get $two))
+                            (i32.lt_s (local.get $i) (i32.mul (local.get $n5) (i32.const 5)))))
+      (local.set $gs (i32.shl (local.get $r) (i32.const 2)))
       (local.set $n (i32.sub (local.get $rows) (local.get $i)))
-      (if (i32.gt_s (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
-      (if (i32.or (i32.lt_s (local.get $n) (i32.const 4)) (i32.ne (local.get $kc) (local.get $kcp)))
-        (then (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $kcp) (i32.const 4)))))
-      (if (i32.and (i32.eq (local.get $n) (i32.const 4)) (i32.eq (local.get $rs) (i32.const 4)))
+      (if (i32.gt_s (local.get $n) (local.get $r)) (then (local.set $n (local.get $r))))
+      (if (i32.or (i32.lt_s (local.get $n) (local.get $r)) (i32.ne (local.get $kc) (local.get $kcp)))
+        (then (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $kcp) (local.get $gs)))))
+      (local.set $p (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rs))))
+      (local.set $d (local.get $dst))
+      (local.set $k (i32.const 0))
+      (if (i32.and (i32.ge_s (local.get $n) (i32.const 4)) (i32.eq (local.get $rs) (i32.const 4)))
         (then
-          ;; Aᵀ stored: the 4 values of step k are adjacent, one v128
-          (local.set $p (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-          (local.set $d (local.get $dst))
-          (local.set $k (i32.const 0))
+          ;; Aᵀ stored: rows i..i+3 of step k are adjacent, one v128 (and a fifth float)
           (loop $kv
             (v128.store (local.get $d) (v128.load (local.get $p)))
+            (if (i32.eq (local.get $n) (i32.const 5))
+              (then (f32.store offset=16 (local.get $d) (f32.load offset=16 (local.get $p)))))
             (local.set $p (i32.add (local.get $p) (local.get $cs)))
-            (local.set $d (i32.add (local.get $d) (i32.const 16)))
+            (local.set $d (i32.add (local.get $d) (local.get $gs)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br_if $kv (i32.lt_u (local.get $k) (local.get $kc)))))
         (else
-          (local.set $r (i32.const 0))
-          (loop $row
-            (local.set $p (i32.add (local.get $a) (i32.mul (i32.add (local.get $i) (local.get $r)) (local.get $rs))))
-            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
-            (local.set $k (i32.const 0))
-            (loop $ks
-              (f32.store (local.get $d) (f32.load (local.get $p)))
-              (local.set $p (i32.add (local.get $p) (local.get $cs)))
-              (local.set $d (i32.add (local.get $d) (i32.const 16)))
-              (local.set $k (i32.add (local.get $k) (i32.const 1)))
-              (br_if $ks (i32.lt_u (local.get $k) (local.get $kc))))
-            (local.set $r (i32.add (local.get $r) (i32.const 1)))
-            (br_if $row (i32.lt_u (local.get $r) (local.get $n))))))
-      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kcp) (i32.const 4))))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (if (i32.and (i32.ge_s (local.get $n) (i32.const 4)) (i32.eq (local.get $cs) (i32.const 4)))
+            (then
+              ;; A stored row-major: 4 steps of rows i..i+3 as a 4×4 block,
+              ;; transposed in registers into 4 groups (the fifth row lane by lane)
+              (local.set $k4 (i32.and (local.get $kc) (i32.const -4)))
+              (block $done4
+                (br_if $done4 (i32.eqz (local.get $k4)))
+                (loop $kq
+                  (local.set $x0 (v128.load (local.get $p)))
+                  (local.set $x1 (v128.load (i32.add (local.get $p) (local.get $rs))))
+                  (local.set $x2 (v128.load (i32.add (local.get $p) (local.get $rs2))))
+                  (local.set $x3 (v128.load (i32.add (local.get $p) (local.get $rs3))))
+                  (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x0) (local.get $x1)))
+                  (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x2) (local.get $x3)))
+                  (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x0) (local.get $x1)))
+                  (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x2) (local.get $x3)))
+                  (local.set $q (local.get $d))
+                  (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+                  (local.set $q (i32.add (local.get $q) (local.get $gs)))
+                  (v128.store (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+                  (local.set $q (i32.add (local.get $q) (local.get $gs)))
+                  (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+                  (local.set $q (i32.add (local.get $q) (local.get $gs)))
+                  (v128.store (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+                  (if (i32.eq (local.get $n) (i32.const 5))
+                    (then
+                      (local.set $x0 (v128.load (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 2)))))
+                      (v128.store32_lane offset=16 0 (local.get $d) (local.get $x0))
+                      (v128.store32_lane offset=36 1 (local.get $d) (local.get $x0))
+                      (v128.store32_lane offset=56 2 (local.get $d) (local.get $x0))
+                      (v128.store32_lane offset=76 3 (local.get $d) (local.get $x0))))
+                  (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                  (local.set $d (i32.add (local.get $d) (i32.shl (local.get $gs) (i32.const 2))))
+                  (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                  (br_if $kq (i32.lt_u (local.get $k) (local.get $k4)))))))
+          ;; what is left (all of it for fewer than 4 rows or other strides): one float at a time
+          (block $done1
+            (br_if $done1 (i32.ge_u (local.get $k) (local.get $kc)))
+            (local.set $j (i32.const 0))
+            (loop $row
+              (local.set $q (i32.add (local.get $p) (i32.mul (local.get $j) (local.get $rs))))
+              (local.set $k4 (local.get $k))
+              (local.set $d (i32.add (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $gs))) (i32.shl (local.get $j) (i32.const 2))))
+              (loop $ks
+                (f32.store (local.get $d) (f32.load (local.get $q)))
+                (local.set $q (i32.add (local.get $q) (local.get $cs)))
+                (local.set $d (i32.add (local.get $d) (local.get $gs)))
+                (local.set $k4 (i32.add (local.get $k4) (i32.const 1)))
+                (br_if $ks (i32.lt_u (local.get $k4) (local.get $kc))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $row (i32.lt_u (local.get $j) (local.get $n)))))))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kcp) (local.get $gs))))
+      (local.set $i (i32.add (local.get $i) (local.get $r)))
       (br_if $block (i32.lt_s (local.get $i) (local.get $rows)))))
 
   ;; Stores the transpose of the 4×4 block whose rows are r0..r3 as four
@@ -430,7 +652,7 @@
   ;; `packBuf` is scratch for packed op(B) (KC·NC floats) followed by packed
   ;; A (MC·KC floats): 640 KiB in all. Loops, outside in: K blocks of KC,
   ;; N blocks of NC (pack op(B)), M blocks of MC (pack A), 8-column strips,
-  ;; 4-row blocks (the micro-kernel). `bPacked`, when not 0, is op(B) packed
+  ;; 5- and 4-row blocks (the micro-kernels). `bPacked`, when not 0, is op(B) packed
   ;; by packB (b and ldb must still describe B: fewer than 4 rows read it).
   (func (export "gemm") (param $tA i32) (param $tB i32) (param $M i32) (param $N i32) (param $K i32)
         (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
@@ -439,7 +661,7 @@
     (local $ldab i32) (local $ldbb i32) (local $ldcb i32) (local $rs i32) (local $cs i32) (local $i i32)
     (local $k0 i32) (local $kc i32) (local $kcp i32) (local $n0 i32) (local $nc i32) (local $m0 i32) (local $mr i32)
     (local $s i32) (local $w i32) (local $bp i32) (local $ap i32) (local $apack i32) (local $cp i32) (local $row i32)
-    (local $rows i32)
+    (local $rows i32) (local $n5 i32) (local $two i32) (local $r i32) (local $w1 i32)
     (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))
     (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))
     (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
@@ -503,9 +725,18 @@
         (loop $mblock
           (local.set $mr (i32.sub (local.get $M) (local.get $m0)))
           (if (i32.gt_s (local.get $mr) (global.get $MC)) (then (local.set $mr (global.get $MC))))
+          ;; row blocks: all of 4 (plain SIMD), or 5s and a 2 (mr = 5m + 2), or 5s and 4s
+          (local.set $n5 (i32.const 0))
+          (local.set $two (i32.const 0))
+          (if (global.get $fiveRows)
+            (then
+              (local.set $n5 (i32.div_u (local.get $mr) (i32.const 5)))
+              (if (i32.eq (i32.sub (local.get $mr) (i32.mul (local.get $n5) (i32.const 5))) (i32.const 2))
+                (then (local.set $two (i32.const 1)))
+                (else (local.set $n5 (call $fiveBlocks (local.get $mr)))))))
           (call $packA
             (i32.add (i32.add (local.get $a) (i32.mul (local.get $m0) (local.get $rs))) (i32.mul (local.get $k0) (local.get $cs)))
-            (local.get $rs) (local.get $cs) (local.get $mr) (local.get $kc) (local.get $kcp) (local.get $apack))
+            (local.get $rs) (local.get $cs) (local.get $mr) (local.get $n5) (local.get $two) (local.get $kc) (local.get $kcp) (local.get $apack))
           (local.set $s (i32.const 0))
           (local.set $bp (local.get $panel))
           (loop $strip
@@ -515,15 +746,33 @@
             (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (local.get $m0) (local.get $ldcb)))
                                     (i32.shl (i32.add (local.get $n0) (local.get $s)) (i32.const 2))))
             (local.set $i (i32.const 0))
-            (loop $rows4
+            (loop $rowblock
+              ;; the n5 blocks of 5 rows first, then a block of 2 or blocks of 4 (see $packA)
+              (local.set $r (select (i32.const 5) (select (i32.const 2) (i32.const 4) (local.get $two))
+                                    (i32.lt_s (local.get $i) (i32.mul (local.get $n5) (i32.const 5)))))
               (local.set $rows (i32.sub (local.get $mr) (local.get $i)))
-              (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
-              (call $k4x8 (local.get $ap) (local.get $bp) (local.get $kcp) (local.get $cp) (local.get $ldcb)
-                (local.get $w) (local.get $rows))
-              (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $kcp) (i32.const 4))))
-              (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ldcb) (i32.const 2))))
-              (local.set $i (i32.add (local.get $i) (i32.const 4)))
-              (br_if $rows4 (i32.lt_s (local.get $i) (local.get $mr))))
+              (if (i32.gt_s (local.get $rows) (local.get $r)) (then (local.set $rows (local.get $r))))
+              (if (i32.eq (local.get $r) (i32.const 5))
+                (then (call $k5x8 (local.get $ap) (local.get $bp) (local.get $kcp) (local.get $cp) (local.get $ldcb)
+                        (local.get $w) (local.get $rows)))
+                (else
+                  (if (i32.eq (local.get $r) (i32.const 4))
+                    (then (call $k4x8 (local.get $ap) (local.get $bp) (local.get $kcp) (local.get $cp) (local.get $ldcb)
+                            (local.get $w) (local.get $rows)))
+                    (else
+                      ;; 2 rows: this strip and the next at once, from the even strips
+                      (if (i32.eqz (i32.and (local.get $s) (i32.const 8)))
+                        (then
+                          (local.set $w1 (i32.sub (i32.sub (local.get $nc) (local.get $s)) (i32.const 8)))
+                          (if (i32.gt_s (local.get $w1) (i32.const 8)) (then (local.set $w1 (i32.const 8))))
+                          (if (i32.lt_s (local.get $w1) (i32.const 0)) (then (local.set $w1 (i32.const 0))))
+                          (call $k2x16 (local.get $ap) (local.get $bp)
+                            (select (i32.add (local.get $bp) (i32.shl (local.get $kcp) (i32.const 5))) (local.get $bp) (local.get $w1))
+                            (local.get $kcp) (local.get $cp) (local.get $ldcb) (local.get $w) (local.get $w1))))))))
+              (local.set $ap (i32.add (local.get $ap) (i32.mul (local.get $kcp) (i32.shl (local.get $r) (i32.const 2)))))
+              (local.set $cp (i32.add (local.get $cp) (i32.mul (local.get $ldcb) (local.get $r))))
+              (local.set $i (i32.add (local.get $i) (local.get $r)))
+              (br_if $rowblock (i32.lt_s (local.get $i) (local.get $mr))))
             (local.set $bp (i32.add (local.get $bp) (i32.shl (local.get $kcp) (i32.const 5))))
             (local.set $s (i32.add (local.get $s) (i32.const 8)))
             (br_if $strip (i32.lt_s (local.get $s) (local.get $nc))))
@@ -600,6 +849,45 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
 
+  ;; C[r, :] = W[index[r], :] + b (index −1: C[r, :] = b): the one-hot input
+  ;; and its bias in one pass, with the same sums as gatherRows then addRowVector.
+  (func (export "gatherRowsBias") (param $rows i32) (param $N i32) (param $idx i32) (param $w i32) (param $ldw i32)
+        (param $b i32) (param $c i32) (param $ldc i32)
+    (local $r i32) (local $k i32)
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      (local.set $k (i32.load (local.get $idx)))
+      (if (i32.lt_s (local.get $k) (i32.const 0))
+        (then (memory.copy (local.get $c) (local.get $b) (i32.shl (local.get $N) (i32.const 2))))
+        (else
+          (call $sumTo (local.get $c)
+            (i32.add (local.get $w) (i32.mul (local.get $k) (i32.shl (local.get $ldw) (i32.const 2))))
+            (local.get $b) (local.get $N))))
+      (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+      (local.set $c (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; dW[index[r], :] += dC[r, :] (index −1 skipped) and out += dC[r, :] for
+  ;; every row: scatterAddRows and sumRowsInto in one pass over dC (the
+  ;; one-hot input's weight gradient and the bias gradient), same sums.
+  (func (export "scatterAddRowsSum") (param $rows i32) (param $N i32) (param $idx i32) (param $dc i32) (param $ldc i32)
+        (param $dw i32) (param $ldw i32) (param $out i32)
+    (local $r i32) (local $k i32)
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (loop $row
+      (local.set $k (i32.load (local.get $idx)))
+      (if (i32.ge_s (local.get $k) (i32.const 0))
+        (then
+          (call $addInto
+            (i32.add (local.get $dw) (i32.mul (local.get $k) (i32.shl (local.get $ldw) (i32.const 2))))
+            (local.get $dc) (local.get $N))))
+      (call $addInto (local.get $out) (local.get $dc) (local.get $N))
+      (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+      (local.set $dc (i32.add (local.get $dc) (i32.shl (local.get $ldc) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
+
   ;; dW[index[r], :] += dC[r, :]; index −1 is skipped.
   (func (export "scatterAddRows") (param $rows i32) (param $N i32) (param $idx i32) (param $dc i32) (param $ldc i32)
         (param $dw i32) (param $ldw i32)
@@ -622,7 +910,7 @@
   ;; e^x for 4 lanes: x = n·ln2 + r with n = round(x·log₂e), |r| ≤ ln2/2;
   ;; e^r by Cephes' degree-7 expf polynomial, 2ⁿ from the exponent bits.
   ;; Relative error about 2⁻²³ (float32 rounding) for x in [−87, 88].
-  ;; The constants of exp4, sigmoid4 and tanh4, stored once at instantiation
+  ;; The constants of exp4, tanh4 and their inline copies, stored once at instantiation
   ;; at CONSTS (bytes 1024.., in the scratch below the heap): a v128.load
   ;; from there is one instruction, where V8 builds a v128.const from
   ;; general registers (about four) on every call.
@@ -669,11 +957,6 @@
     (f32x4.mul (local.get $p)
       (i32x4.shl (f32x4.add (local.get $n) (v128.load offset=1216 (i32.const 0))) (i32.const 23))))
 
-  ;; σ(x) = 1 / (1 + e^−x)
-  (func $sigmoid4 (param $x v128) (result v128)
-    (f32x4.div (v128.load offset=1200 (i32.const 0))
-      (f32x4.add (v128.load offset=1200 (i32.const 0)) (call $exp4 (f32x4.neg (local.get $x))))))
-
   ;; tanh x = sign(x)·(1 − e^−2|x|) / (1 + e^−2|x|)
   (func $tanh4 (param $x v128) (result v128)
     (local $e v128)
@@ -683,43 +966,93 @@
       (f32x4.div (f32x4.sub (v128.load offset=1200 (i32.const 0)) (local.get $e))
                  (f32x4.add (v128.load offset=1200 (i32.const 0)) (local.get $e)))))
 
+  ;; In place over n floats at p (n and n3 multiples of 4): σ on [0, n3), tanh
+  ;; on [n3, n), with $exp4's arithmetic inline (a call per 4 lanes, with its
+  ;; frame and spilled registers, costs about as much as the arithmetic):
+  ;;   σ(x) = 1 / (1 + e^−x)      tanh x = sign(x)·(1 − e^−2|x|) / (1 + e^−2|x|)
+  ;; (for tanh the same operations as $tanh4, so the same results).
+  (func $sigmoidTanh (param $p i32) (param $n3 i32) (param $n i32)
+    (local $mid i32) (local $end i32)
+    (local $x v128) (local $y v128) (local $e v128) (local $nn v128) (local $r v128) (local $q v128) (local $one v128)
+    (local.set $one (v128.load offset=1200 (i32.const 0)))
+    (local.set $mid (i32.add (local.get $p) (i32.shl (local.get $n3) (i32.const 2))))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    ;; σ(x) = 1 / (1 + e^−x)
+    (block $doneS
+      (br_if $doneS (i32.ge_u (local.get $p) (local.get $mid)))
+      (loop $vs
+        (local.set $y (f32x4.neg (v128.load (local.get $p))))
+        (local.set $y (f32x4.pmin (f32x4.pmax (local.get $y) (v128.load offset=1024 (i32.const 0))) (v128.load offset=1040 (i32.const 0))))
+        (local.set $nn (f32x4.nearest (f32x4.mul (local.get $y) (v128.load offset=1056 (i32.const 0)))))
+        (local.set $r (f32x4.sub (local.get $y) (f32x4.mul (local.get $nn) (v128.load offset=1072 (i32.const 0)))))
+        (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $nn) (v128.load offset=1088 (i32.const 0)))))
+        (local.set $q (fma (v128.load offset=1104 (i32.const 0)) (local.get $r) (v128.load offset=1120 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1136 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1152 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1168 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1184 (i32.const 0))))
+        (local.set $q (f32x4.add (fma (local.get $q) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r)) (v128.load offset=1200 (i32.const 0))))
+        (local.set $e (f32x4.mul (local.get $q) (i32x4.shl (f32x4.add (local.get $nn) (v128.load offset=1216 (i32.const 0))) (i32.const 23))))
+        (v128.store (local.get $p) (f32x4.div (local.get $one) (f32x4.add (local.get $one) (local.get $e))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vs (i32.lt_u (local.get $p) (local.get $mid)))))
+    ;; tanh x = sign(x)·(1 − e^−2|x|) / (1 + e^−2|x|)
+    (block $doneT
+      (br_if $doneT (i32.ge_u (local.get $p) (local.get $end)))
+      (loop $vt
+        (local.set $x (v128.load (local.get $p)))
+        (local.set $y (f32x4.mul (f32x4.abs (local.get $x)) (v128.load offset=1232 (i32.const 0))))
+        (local.set $y (f32x4.pmin (f32x4.pmax (local.get $y) (v128.load offset=1024 (i32.const 0))) (v128.load offset=1040 (i32.const 0))))
+        (local.set $nn (f32x4.nearest (f32x4.mul (local.get $y) (v128.load offset=1056 (i32.const 0)))))
+        (local.set $r (f32x4.sub (local.get $y) (f32x4.mul (local.get $nn) (v128.load offset=1072 (i32.const 0)))))
+        (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $nn) (v128.load offset=1088 (i32.const 0)))))
+        (local.set $q (fma (v128.load offset=1104 (i32.const 0)) (local.get $r) (v128.load offset=1120 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1136 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1152 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1168 (i32.const 0))))
+        (local.set $q (fma (local.get $q) (local.get $r) (v128.load offset=1184 (i32.const 0))))
+        (local.set $q (f32x4.add (fma (local.get $q) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r)) (v128.load offset=1200 (i32.const 0))))
+        (local.set $e (f32x4.mul (local.get $q) (i32x4.shl (f32x4.add (local.get $nn) (v128.load offset=1216 (i32.const 0))) (i32.const 23))))
+        (v128.store (local.get $p)
+          (v128.or (v128.and (local.get $x) (v128.load offset=1248 (i32.const 0)))
+                   (f32x4.div (f32x4.sub (local.get $one) (local.get $e)) (f32x4.add (local.get $one) (local.get $e)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vt (i32.lt_u (local.get $p) (local.get $end))))))
+
   ;; One LSTM step's element-wise math for B rows (H a multiple of 4), in
   ;; place on the pre-activations a = [a_f | a_i | a_o | a_C] (row stride 4H):
   ;;   f = σ(a_f)  i = σ(a_i)  o = σ(a_o)  C̃ = tanh(a_C)   (written back over a)
   ;;   C(t) = f ∘ C(t−1) + i ∘ C̃     tc = tanh C(t)     h(t) = o ∘ tc
-  ;; cPrev, c, h, tc are B×H with row stride H.
+  ;; cPrev, c, h, tc are B×H with row stride H. Row by row: the gates in one
+  ;; pass over the 4H pre-activations, C(t) (into c and tc), tanh in place
+  ;; over tc, then h.
   (func (export "lstmGates") (param $B i32) (param $H i32) (param $a i32) (param $cPrev i32) (param $c i32)
         (param $h i32) (param $tc i32)
-    (local $b i32) (local $j i32) (local $hb i32) (local $p i32) (local $q i32)
-    (local $f v128) (local $i v128) (local $o v128) (local $g v128) (local $cv v128) (local $t v128)
+    (local $b i32) (local $j i32) (local $hb i32) (local $p i32) (local $cv v128)
     (if (i32.or (i32.eqz (local.get $B)) (i32.eqz (local.get $H))) (then (return)))
     (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
     (loop $row
+      (call $sigmoidTanh (local.get $a) (i32.mul (local.get $H) (i32.const 3)) (i32.shl (local.get $H) (i32.const 2)))
+      ;; C(t) = f ∘ C(t−1) + i ∘ C̃
       (local.set $j (i32.const 0))
       (loop $col
         (local.set $p (i32.add (local.get $a) (local.get $j)))
-        (local.set $f (call $sigmoid4 (v128.load (local.get $p))))
-        (v128.store (local.get $p) (local.get $f))
-        (local.set $p (i32.add (local.get $p) (local.get $hb)))
-        (local.set $i (call $sigmoid4 (v128.load (local.get $p))))
-        (v128.store (local.get $p) (local.get $i))
-        (local.set $p (i32.add (local.get $p) (local.get $hb)))
-        (local.set $o (call $sigmoid4 (v128.load (local.get $p))))
-        (v128.store (local.get $p) (local.get $o))
-        (local.set $p (i32.add (local.get $p) (local.get $hb)))
-        (local.set $g (call $tanh4 (v128.load (local.get $p))))
-        (v128.store (local.get $p) (local.get $g))
-        ;; C(t) = f ∘ C(t−1) + i ∘ C̃
-        (local.set $q (local.get $j))
-        (local.set $cv (f32x4.add (f32x4.mul (local.get $f) (v128.load (i32.add (local.get $cPrev) (local.get $q))))
-                                  (f32x4.mul (local.get $i) (local.get $g))))
-        (v128.store (i32.add (local.get $c) (local.get $q)) (local.get $cv))
-        ;; h(t) = o ∘ tanh C(t)
-        (local.set $t (call $tanh4 (local.get $cv)))
-        (v128.store (i32.add (local.get $tc) (local.get $q)) (local.get $t))
-        (v128.store (i32.add (local.get $h) (local.get $q)) (f32x4.mul (local.get $o) (local.get $t)))
+        (local.set $cv (f32x4.add (f32x4.mul (v128.load (local.get $p)) (v128.load (i32.add (local.get $cPrev) (local.get $j))))
+                                  (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $hb)))
+                                             (v128.load (i32.add (local.get $p) (i32.mul (local.get $hb) (i32.const 3)))))))
+        (v128.store (i32.add (local.get $c) (local.get $j)) (local.get $cv))
+        (v128.store (i32.add (local.get $tc) (local.get $j)) (local.get $cv))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br_if $col (i32.lt_u (local.get $j) (local.get $hb))))
+      ;; tc = tanh C(t);  h(t) = o ∘ tc
+      (call $sigmoidTanh (local.get $tc) (i32.const 0) (local.get $H))
+      (local.set $j (i32.const 0))
+      (loop $col2
+        (v128.store (i32.add (local.get $h) (local.get $j))
+          (f32x4.mul (v128.load (i32.add (i32.add (local.get $a) (i32.shl (local.get $hb) (i32.const 1))) (local.get $j)))
+                     (v128.load (i32.add (local.get $tc) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $col2 (i32.lt_u (local.get $j) (local.get $hb))))
       (local.set $a (i32.add (local.get $a) (i32.shl (local.get $hb) (i32.const 2))))
       (local.set $cPrev (i32.add (local.get $cPrev) (local.get $hb)))
       (local.set $c (i32.add (local.get $c) (local.get $hb)))
@@ -739,10 +1072,8 @@
     (local.set $end4 (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $d4
       (br_if $d4 (i32.ge_u (local.get $a) (local.get $end4)))
-      (loop $v
-        (v128.store (local.get $a) (call $tanh4 (v128.load (local.get $a))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (br_if $v (i32.lt_u (local.get $a) (local.get $end4)))))
+      (call $sigmoidTanh (local.get $a) (i32.const 0) (i32.and (local.get $n) (i32.const -4)))
+      (local.set $a (local.get $end4)))
     (block $d1
       (br_if $d1 (i32.ge_u (local.get $a) (local.get $end)))
       (loop $s
@@ -755,6 +1086,7 @@
   (func (export "softmaxRows") (param $a i32) (param $rows i32) (param $n i32)
     (local $r i32) (local $p i32) (local $end i32) (local $end4 i32)
     (local $m v128) (local $mx f32) (local $s v128) (local $sum f32) (local $e v128) (local $inv v128) (local $x f32)
+    (local $y v128) (local $nn v128) (local $rr v128) (local $q v128)
     (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $n))) (then (return)))
     (loop $row
       (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
@@ -764,12 +1096,12 @@
       (local.set $p (local.get $a))
       (block $m4 (br_if $m4 (i32.ge_u (local.get $p) (local.get $end4)))
         (loop $lm
-          (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $p))))
+          (local.set $m (f32x4.pmax (local.get $m) (v128.load (local.get $p))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $lm (i32.lt_u (local.get $p) (local.get $end4)))))
       (block $m1 (br_if $m1 (i32.ge_u (local.get $p) (local.get $end)))
         (loop $lm1
-          (local.set $m (f32x4.max (local.get $m) (v128.load32_splat (local.get $p))))
+          (local.set $m (f32x4.pmax (local.get $m) (v128.load32_splat (local.get $p))))
           (local.set $p (i32.add (local.get $p) (i32.const 4)))
           (br_if $lm1 (i32.lt_u (local.get $p) (local.get $end)))))
       (local.set $mx (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
@@ -781,7 +1113,19 @@
       (local.set $p (local.get $a))
       (block $e4 (br_if $e4 (i32.ge_u (local.get $p) (local.get $end4)))
         (loop $le
-          (local.set $e (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $m))))
+          ;; e = e^(z − max), $exp4 inline
+          (local.set $y (f32x4.sub (v128.load (local.get $p)) (local.get $m)))
+          (local.set $y (f32x4.pmin (f32x4.pmax (local.get $y) (v128.load offset=1024 (i32.const 0))) (v128.load offset=1040 (i32.const 0))))
+          (local.set $nn (f32x4.nearest (f32x4.mul (local.get $y) (v128.load offset=1056 (i32.const 0)))))
+          (local.set $rr (f32x4.sub (local.get $y) (f32x4.mul (local.get $nn) (v128.load offset=1072 (i32.const 0)))))
+          (local.set $rr (f32x4.sub (local.get $rr) (f32x4.mul (local.get $nn) (v128.load offset=1088 (i32.const 0)))))
+          (local.set $q (fma (v128.load offset=1104 (i32.const 0)) (local.get $rr) (v128.load offset=1120 (i32.const 0))))
+          (local.set $q (fma (local.get $q) (local.get $rr) (v128.load offset=1136 (i32.const 0))))
+          (local.set $q (fma (local.get $q) (local.get $rr) (v128.load offset=1152 (i32.const 0))))
+          (local.set $q (fma (local.get $q) (local.get $rr) (v128.load offset=1168 (i32.const 0))))
+          (local.set $q (fma (local.get $q) (local.get $rr) (v128.load offset=1184 (i32.const 0))))
+          (local.set $q (f32x4.add (fma (local.get $q) (f32x4.mul (local.get $rr) (local.get $rr)) (local.get $rr)) (v128.load offset=1200 (i32.const 0))))
+          (local.set $e (f32x4.mul (local.get $q) (i32x4.shl (f32x4.add (local.get $nn) (v128.load offset=1216 (i32.const 0))) (i32.const 23))))
           (v128.store (local.get $p) (local.get $e))
           (local.set $s (f32x4.add (local.get $s) (local.get $e)))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))

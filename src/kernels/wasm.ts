@@ -21,17 +21,23 @@ export interface KernelExports {
   sumRowsInto(rows: number, N: number, x: number, ldx: number, out: number): void;
   gatherRows(rows: number, N: number, idx: number, w: number, ldw: number, c: number, ldc: number, acc: number): void;
   scatterAddRows(rows: number, N: number, idx: number, dc: number, ldc: number, dw: number, ldw: number): void;
+  gatherRowsBias(rows: number, N: number, idx: number, w: number, ldw: number, b: number, c: number, ldc: number): void;
+  scatterAddRowsSum(rows: number, N: number, idx: number, dc: number, ldc: number, dw: number, ldw: number, out: number): void;
   lstmGates(B: number, H: number, a: number, cPrev: number, c: number, h: number, tc: number): void;
   tanhInPlace(a: number, n: number): void;
   softmaxRows(a: number, rows: number, n: number): void;
   lstmGatesBackward(B: number, H: number, g: number, cPrev: number, tc: number, dh: number, dc: number, out: number, next: number): void;
   tanhBackward(n: number, h: number, dh: number, carry: number, out: number): void;
+  setFiveRows(on: number): void;
   adam(n: number, theta: number, grad: number, m: number, v: number, l2: number, b1: number, c1: number,
     b2: number, c2: number, stepSize: number, sqrtBc2: number, eps: number, shrink: number): void;
 }
 
-/** Packing scratch of the gemm: KC×NC floats of op(B), then MC×KC of A (see kernels.wat). */
-export const PACK_BYTES = (256 * 512 + 128 * 256) * 4;
+/**
+ * Packing scratch of the gemm: KC×NC floats of op(B), then MC×KC of A (see
+ * kernels.wat), and 64 bytes of slack that the 5-row micro-kernel reads past the last block.
+ */
+export const PACK_BYTES = (256 * 512 + 128 * 256) * 4 + 64;
 
 // staging slots for operands outside the heap
 const SLOT_A = 0;
@@ -72,12 +78,15 @@ export class WasmKernels implements Kernels {
     this.relaxed = relaxed;
     this.pack = packPtr;
     this.name = relaxed ? 'wasm-relaxed-simd' : 'wasm-simd';
+    // the 5-row micro-kernel pays only with fused multiply-add (see kernels.wat)
+    exports.setFiveRows(relaxed ? 1 : 0);
   }
 
   /**
    * C (+)= op(A)·op(B) (BLAS sgemm, row-major): op(A) M×K, op(B) K×N, C M×N.
-   * A 4×8 register-blocked micro-kernel over packed 4-row blocks of A and
-   * 8-column strips of op(B), both packed per call; fewer than 4 rows stream B's rows (or take dot products with Bᵀ).
+   * Register-blocked micro-kernels (5×8 with relaxed SIMD, and 4×8) over packed
+   * row blocks of A and 8-column strips of op(B), both packed per call; fewer
+   * than 4 rows stream B's rows (or take dot products with Bᵀ).
    */
   gemm(
     transA: boolean, transB: boolean, M: number, N: number, K: number,
@@ -199,6 +208,43 @@ export class WasmKernels implements Kernels {
     const pi = pw >= 0 && pc >= 0 && rows > 0 ? this.indexAddress(index, iOff, rows) : -1;
     if (pi < 0) return jsKernels.scatterAddRows(rows, N, index, iOff, dC, cOff, ldc, dW, wOff, ldw);
     this.ex.scatterAddRows(rows, N, pi, pc + cOff * 4, ldc, pw + wOff * 4, ldw);
+  }
+
+  /**
+   * `C[r, :] = W[index[r], :] + b` (index −1: `C[r, :] = b`), gatherRows and
+   * addRowVector in one pass (optional kernel: false, doing nothing, unless
+   * W, b and C are float32 in the heap).
+   */
+  gatherRowsBias(rows: number, N: number, index: Int32Array, iOff: number, W: Float, wOff: number, ldw: number,
+    b: Float, bOff: number, C: Float, cOff: number, ldc: number): boolean {
+    const pw = this.floatAddress(W);
+    const pb = this.floatAddress(b);
+    const pc = this.floatAddress(C);
+    if (pw < 0 || pb < 0 || pc < 0) return false;
+    if (rows <= 0) return true;
+    const pi = this.indexAddress(index, iOff, rows);
+    if (pi < 0) return false;
+    this.ex.gatherRowsBias(rows, N, pi, pw + wOff * 4, ldw, pb + bOff * 4, pc + cOff * 4, ldc);
+    return true;
+  }
+
+  /**
+   * `dW[index[r], :] += dC[r, :]` (index −1 skipped) and `out += dC[r, :]`
+   * for every row: scatterAddRows and sumRowsInto in one pass over dC, the
+   * same sums (optional kernel: false, doing nothing, unless dC, dW and out
+   * are float32 in the heap).
+   */
+  scatterAddRowsSum(rows: number, N: number, index: Int32Array, iOff: number, dC: Float, cOff: number, ldc: number,
+    dW: Float, wOff: number, ldw: number, out: Float, outOff: number): boolean {
+    const pc = this.floatAddress(dC);
+    const pw = this.floatAddress(dW);
+    const po = this.floatAddress(out);
+    if (pc < 0 || pw < 0 || po < 0) return false;
+    if (rows <= 0) return true;
+    const pi = this.indexAddress(index, iOff, rows);
+    if (pi < 0) return false;
+    this.ex.scatterAddRowsSum(rows, N, pi, pc + cOff * 4, ldc, pw + wOff * 4, ldw, po + outOff * 4);
+    return true;
   }
 
   /**

@@ -76,6 +76,17 @@ export function rowLoss(
   return J;
 }
 
+/**
+ * {@link rowLoss} for softmax + cross-entropy with a symbol target, when the
+ * row of `dO` already holds ŷ: δo = ŷ − onehot(target) changes one element,
+ * J = −log ŷ_target. A target outside [0, K) carries no loss (δo = ŷ).
+ */
+export function oneHotCrossEntropy(K: number, yhat: Float, o: number, target: number, dO: Float): number {
+  if (!(target >= 0 && target < K)) return 0;
+  dO[o + target] = yhat[o + target]! - 1;
+  return -Math.log(Math.max(yhat[o + target]!, 1e-300));
+}
+
 function elementLoss(g: OutputActivation, loss: LossKind, p: number, y: number): number {
   if (loss === 'mse') return (y - p) * (y - p);
   if (g === 'softmax') return y === 0 ? 0 : -y * Math.log(Math.max(p, 1e-300));

@@ -21,7 +21,7 @@ import { allocate, type DType, type Float } from '../core/tensor.js';
 import { CELL_KINDS, type BackwardOptions, type Cell, type CellCache, type CellKind, type CellState, type SequenceInput, type StepMask } from '../cells/cell.js';
 import { cellType, type LayerConfig } from '../cells/registry.js';
 import { traceLayer, type LayerTrace } from '../cells/inspect.js';
-import { applyOutputActivation, checkOutputAndLoss, LOSSES, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
+import { applyOutputActivation, checkOutputAndLoss, LOSSES, oneHotCrossEntropy, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
 
 /** Options of {@link Network}; every one but the three sizes has a default. */
 export interface NetworkOptions {
@@ -356,6 +356,10 @@ export class Network {
     let J = 0;
     let count = 0;
     const dO = withDelta ? ws.dO : null;
+    // softmax + cross-entropy on symbols: δo = ŷ − onehot(y), so ŷ is copied
+    // for all rows at once and each row then changes one element
+    const oneHot = dO !== null && g === 'softmax' && kind === 'cross-entropy' && y.kind === 'index';
+    if (oneHot) dO.set(ws.yhat.subarray(0, T * B * K));
     for (let t = 1; t <= T; t++) {
       for (let b = 0; b < B; b++) {
         const row = (t - 1) * B + b;
@@ -365,7 +369,7 @@ export class Network {
           continue;
         }
         const w = batch.weights ? batch.weights[b]! : 1;
-        const Jrow = rowLoss(g, kind, K, ws.yhat, row * K, y, row, dO);
+        const Jrow = oneHot ? oneHotCrossEntropy(K, ws.yhat, row * K, y.data[row]!, dO) : rowLoss(g, kind, K, ws.yhat, row * K, y, row, dO);
         if (w !== 1) {
           // J_b weighted by w_b, and so is its δo
           if (dO) for (let j = row * K; j < (row + 1) * K; j++) dO[j]! *= w;
