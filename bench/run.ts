@@ -9,11 +9,13 @@
  * Every measurement runs in its own process (fresh JIT, its own peak memory):
  * warm-up, then timed repetitions, median reported (bench/measure.ts).
  *
- *   node dist/bench/run.js [--json] [--out FILE] [--seconds S] [--only PEERS] [--cells rnn,lstm]
+ *   node dist/bench/run.js [--json] [--out FILE] [--seconds S] [--only PEERS] [--cells rnn,lstm] [--rounds R]
  *
  * --json prints the results as JSON instead of the table; --out also writes
  * the JSON to FILE; --seconds caps each measurement (default 3); --only keeps
- * the named peers (recurrent, tfjs, brain, numpy).
+ * the named peers (recurrent, tfjs, brain, numpy); --rounds repeats the
+ * whole set R times and reports each row's median over the rounds (on a
+ * shared machine, whose speed drifts over minutes, this steadies the ratios).
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -55,10 +57,11 @@ interface Options {
   seconds: number;
   only: Set<string> | null;
   cells: BenchCell[];
+  rounds: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { json: false, out: null, seconds: 3, only: null, cells: ['rnn', 'lstm'] };
+  const o: Options = { json: false, out: null, seconds: 3, only: null, cells: ['rnn', 'lstm'], rounds: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -71,12 +74,14 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--seconds') o.seconds = Number(value());
     else if (a === '--only') o.only = new Set(value().split(','));
     else if (a === '--cells') o.cells = value().split(',') as BenchCell[];
+    else if (a === '--rounds') o.rounds = Number(value());
     else if (a === '--help') {
-      console.log('usage: node dist/bench/run.js [--json] [--out FILE] [--seconds S] [--only recurrent,tfjs,brain,numpy] [--cells rnn,lstm]');
+      console.log('usage: node dist/bench/run.js [--json] [--out FILE] [--seconds S] [--only recurrent,tfjs,brain,numpy] [--cells rnn,lstm] [--rounds R]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
   if (!(o.seconds > 0)) throw new Error('--seconds must be a positive number');
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error('--rounds must be a positive integer');
   return o;
 }
 
@@ -131,6 +136,39 @@ function runNumpy(task: Task, threads: 'default' | '1', textPath: string, second
   } catch {
     return { peer: 'numpy', backend, ...task, charsPerSec: null, charsPerCpuSec: null, reps: [], gflops: null, peakRssBytes: null, error: (r.stderr || 'no output').trim().split('\n').slice(-2).join(' | ') };
   }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * One row per measurement (peer, backend, task) with the median of its
+ * rounds' rates; `reps` holds each round's chars/s. A row fails only when
+ * every round failed.
+ */
+function medianOverRounds(all: BenchResult[]): BenchResult[] {
+  const groups = new Map<string, BenchResult[]>();
+  for (const r of all) {
+    const key = [r.peer, r.backend, r.cell, r.mode, r.B].join('|');
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((rs) => {
+    const ok = rs.filter((r) => r.charsPerSec !== null);
+    if (ok.length === 0 || rs.length === 1) return rs[0]!;
+    const cps = median(ok.map((r) => r.charsPerSec!));
+    const first = ok[0]!;
+    return {
+      ...first,
+      charsPerSec: cps,
+      charsPerCpuSec: median(ok.map((r) => r.charsPerCpuSec!)),
+      reps: ok.map((r) => r.charsPerSec!),
+      gflops: first.gflops === null ? null : first.gflops * cps / first.charsPerSec!,
+      peakRssBytes: Math.max(...ok.map((r) => r.peakRssBytes ?? 0)),
+    };
+  });
 }
 
 function fmt(n: number | null, digits = 0): string {
@@ -199,8 +237,8 @@ async function main(): Promise<void> {
   log(`machine: ${machine}; relaxed SIMD: ${relaxed ? 'available (' + RELAXED_FLAG + ')' : 'not available'}; ${o.seconds} s per measurement`);
 
   const results: BenchResult[] = [];
-  for (const task of tasks) {
-    log(`${task.cell} ${task.mode} B=${task.B}`);
+  for (let round = 1; round <= o.rounds; round++) for (const task of tasks) {
+    log(`${o.rounds > 1 ? `round ${round}/${o.rounds}: ` : ''}${task.cell} ${task.mode} B=${task.B}`);
     const base = { cell: task.cell, mode: task.mode, B: task.B, seconds: o.seconds };
     if (want('recurrent')) {
       for (const backend of backends) results.push(runWorker({ peer: 'recurrent', backend, ...base }, vocab, log));
@@ -226,15 +264,16 @@ async function main(): Promise<void> {
     command: `node ${process.argv.slice(1).map((a) => a.replace(root + '/', '')).join(' ')}`,
     machine, relaxedSimd: relaxed, seconds: o.seconds, hidden: HIDDEN, seq: SEQ, vocab, numpy: numpyNote,
     flopsPerChar: Object.fromEntries(tasks.map((t) => [`${t.cell}-${t.mode}`, flopsPerChar(t.cell, t.mode, vocab)])),
-    results,
+    rounds: o.rounds,
+    results: medianOverRounds(results),
   };
   if (o.out) writeFileSync(o.out, JSON.stringify(report, null, 2) + '\n');
   if (o.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
-  console.log(`recurrent benchmark — ${report.date}\nmachine: ${machine}\nrelaxed SIMD: ${relaxed ? 'yes' : 'no'}; ${numpyNote}; median of timed repetitions, ${o.seconds} s cap per measurement`);
-  console.log(table(results, tasks, vocab));
+  console.log(`recurrent benchmark — ${report.date}\nmachine: ${machine}\nrelaxed SIMD: ${relaxed ? 'yes' : 'no'}; ${numpyNote}; median of timed repetitions, ${o.seconds} s cap per measurement${o.rounds > 1 ? `; median of ${o.rounds} rounds` : ''}`);
+  console.log(table(report.results, tasks, vocab));
   console.log('\nchars/s: wall clock, median of repetitions; /CPU-s: chars per CPU-second of the process (all threads), which other load on the machine does not change.\nGFLOP/s (wall) counts the model\'s matrix products only, the same nominal FLOPs/char for every peer; peak MB is the process\'s maximum RSS.');
 }
 
