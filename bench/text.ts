@@ -17,14 +17,18 @@
  * norm 5), and it skips each epoch's last, shorter window (its stateful
  * layer has a fixed batch shape).
  *
- *   node dist/bench/text.js [--minutes M | --seconds S] [--only recurrent|tfjs] [--json] [--out FILE]
+ * `recurrent` computes each gradient on `--threads` threads (default: the
+ * cores; data-parallel, `createDataParallel`), as `recurrent train` does.
+ *
+ *   node dist/bench/text.js [--minutes M | --seconds S] [--only recurrent|tfjs] [--threads N] [--json] [--out FILE]
  */
 
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { useKernels } from '../src/kernels/select.js';
+import { createDataParallel } from '../src/node/parallel.js';
 import { Network } from '../src/model/network.js';
 import { mobyDickText } from '../src/node/datasets.js';
 import { prepareCorpus } from '../src/text/corpus.js';
@@ -43,6 +47,7 @@ interface Args {
   only: 'recurrent' | 'tfjs' | null;
   json: boolean;
   out: string | null;
+  threads: number;
 }
 
 /** One row of the result. */
@@ -58,7 +63,7 @@ export interface TextBenchResult {
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { budgetSec: 300, only: null, json: false, out: null };
+  const a: Args = { budgetSec: 300, only: null, json: false, out: null, threads: availableParallelism() };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const next = (): string => {
@@ -74,9 +79,11 @@ function parse(argv: string[]): Args {
       a.only = v;
     } else if (f === '--json') a.json = true;
     else if (f === '--out') a.out = next();
-    else throw new Error(`unknown option ${f}; usage: text.js [--minutes M | --seconds S] [--only recurrent|tfjs] [--json] [--out FILE]`);
+    else if (f === '--threads') a.threads = Number(next());
+    else throw new Error(`unknown option ${f}; usage: text.js [--minutes M | --seconds S] [--only recurrent|tfjs] [--threads N] [--json] [--out FILE]`);
   }
   if (!(a.budgetSec > 0)) throw new Error('the budget must be positive');
+  if (!(Number.isInteger(a.threads) && a.threads >= 1)) throw new Error('--threads must be a positive integer');
   return a;
 }
 
@@ -90,13 +97,15 @@ function evaluationSymbols(val: Int32Array): Int32Array {
   return val.subarray(0, 1 + k * BATCH * SEQ);
 }
 
-async function benchRecurrent(train: Int32Array, evalSet: Int32Array, vocabSize: number, budgetSec: number): Promise<TextBenchResult> {
+async function benchRecurrent(train: Int32Array, evalSet: Int32Array, vocabSize: number, budgetSec: number, threads: number): Promise<TextBenchResult> {
   const kernels = useKernels('auto');
   const net = new Network({ cell: 'lstm', inputSize: vocabSize, hiddenSize: HIDDEN, outputSize: vocabSize, loss: 'cross-entropy', seed: 1 });
   const data = textBatches(train, vocabSize, { seqLen: SEQ, batchSize: BATCH });
   let trainSec = 0;
   let chars = 0;
+  const parallel = threads > 1 ? await createDataParallel(net, { threads }) : undefined;
   const r = await fit(net, data, {
+    ...(parallel ? { parallel } : {}),
     optimizer: { kind: 'adam' }, learningRate: LR, clipNorm: CLIP * SEQ, timeLimitMs: budgetSec * 1000,
     onStep: (s) => {
       const sec = BATCH / s.samplesPerSec;
@@ -104,9 +113,10 @@ async function benchRecurrent(train: Int32Array, evalSet: Int32Array, vocabSize:
       chars += s.tokensPerSec * sec;
     },
   });
+  parallel?.dispose();
   const valBpc = evaluateText(net, evalSet, { seqLen: SEQ, batchSize: BATCH }) / Math.LN2;
   return {
-    peer: 'recurrent', backend: kernels.name, steps: r.step, epochs: r.step / data.batchesPerEpoch,
+    peer: 'recurrent', backend: threads > 1 ? `${kernels.name} ×${threads} threads` : kernels.name, steps: r.step, epochs: r.step / data.batchesPerEpoch,
     trainSec, charsPerSec: chars / trainSec, valBpc,
   };
 }
@@ -201,7 +211,7 @@ async function main(): Promise<void> {
   const results: TextBenchResult[] = [];
   if (args.only !== 'tfjs') {
     log('recurrent: training…');
-    results.push(await benchRecurrent(corpus.train, evalSet, vocabSize, args.budgetSec));
+    results.push(await benchRecurrent(corpus.train, evalSet, vocabSize, args.budgetSec, args.threads));
     log(row(results[results.length - 1]!));
   }
   if (args.only !== 'recurrent') {
