@@ -212,10 +212,14 @@ const BIN = path.join(DIST, 'src', 'cli', 'bin.js');
 const corpus = path.join(dir, 'corpus.txt');
 fs.writeFileSync(corpus, 'the quick brown fox jumps over the lazy dog. '.repeat(60));
 
-/** `recurrent train` with a checkpoint every step; killed `delayMs` after its first progress line. */
-async function killTrain(out: string, sig: NodeJS.Signals, delayMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; steps: number[]; finalStep: number | null }> {
+/**
+ * `recurrent train` with a checkpoint every step; killed `delayMs` after its
+ * first progress line. `threads` 2 trains 16 streams data-parallel on two threads.
+ */
+async function killTrain(out: string, sig: NodeJS.Signals, delayMs: number, threads: 1 | 2): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; steps: number[]; finalStep: number | null }> {
   const child = spawn(process.execPath, [BIN, 'train', corpus, '-o', out, '--checkpoint-every', '1', '--steps', '100000', '--json-log',
-    '--hidden', '16', '--seq-len', '16', '--batch', '4', '--sample-every', '0', '--eval-every', '1000000', '--cell', 'rnn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--hidden', '16', '--seq-len', '16', ...(threads === 2 ? ['--batch', '16', '--threads', '2'] : ['--batch', '4', '--threads', '1']),
+    '--sample-every', '0', '--eval-every', '1000000', '--cell', 'rnn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const steps: number[] = [];
   let finalStep: number | null = null;
   let armed = false;
@@ -241,21 +245,24 @@ async function killTrain(out: string, sig: NodeJS.Signals, delayMs: number): Pro
   return { ...r, steps, finalStep };
 }
 
-test('recurrent train --checkpoint-every 1, killed (SIGKILL) or interrupted (SIGINT) at random moments: the model file always loads', async (t) => {
+test('recurrent train --checkpoint-every 1, on one thread or two, killed (SIGKILL) or interrupted (SIGINT) at random moments: the model file always loads', async (t) => {
   if (!fs.existsSync(BIN)) {
     t.skip(`${BIN} is not built`);
     return;
   }
   const rng = new Rng(SEED + 1);
-  const plans = Array.from({ length: 10 }, (_, k) => ({ out: path.join(dir, `cli-${k}.rnn`), sig: (k % 2 ? 'SIGINT' : 'SIGKILL') as NodeJS.Signals, delay: Math.floor(rng.uniform(0, 500)) }));
+  const plans = Array.from({ length: 12 }, (_, k) => ({
+    out: path.join(dir, `cli-${k}.rnn`), sig: (k % 2 ? 'SIGINT' : 'SIGKILL') as NodeJS.Signals, delay: Math.floor(rng.uniform(0, 500)),
+    threads: (k % 4 < 2 ? 1 : 2) as 1 | 2,
+  }));
   let next = 0;
   const summary: string[] = [];
   const worker = async (): Promise<void> => {
     while (next < plans.length) {
-      const { out, sig, delay } = plans[next++]!;
-      const r = await killTrain(out, sig, delay);
+      const { out, sig, delay, threads } = plans[next++]!;
+      const r = await killTrain(out, sig, delay, threads);
       const lastReported = r.steps.length ? Math.max(...r.steps) : 0;
-      const what = `${sig} ${delay} ms after the first progress line (last reported step ${lastReported}, exit ${r.code ?? r.signal})`;
+      const what = `${sig} ${delay} ms after the first progress line, ${threads} thread(s) (last reported step ${lastReported}, exit ${r.code ?? r.signal})`;
       assert.ok(!r.stderr.includes('    at '), `${what}: stack trace: ${r.stderr}`);
       if (sig === 'SIGINT') {
         // stops cleanly: saves, prints its summary, exit code 130
@@ -271,7 +278,7 @@ test('recurrent train --checkpoint-every 1, killed (SIGKILL) or interrupted (SIG
       } else {
         assert.ok(lastReported <= 1, `${what}: no model file after step ${lastReported}`);
       }
-      summary.push(`${sig}@${delay}ms→${r.finalStep ?? lastReported}`);
+      summary.push(`${sig}@${delay}ms×${threads}→${r.finalStep ?? lastReported}`);
     }
   };
   await Promise.all([worker(), worker()]);
