@@ -35,7 +35,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** A batch with every feature a shard must carry: chosen by the flags. */
-function makeBatch(net: Network, T: number, B: number, rng: Rng, f: { dense?: boolean; mask?: boolean; weights?: boolean; init?: boolean; last?: boolean }): SequenceBatch {
+function makeBatch(net: Network, T: number, B: number, rng: Rng, f: { dense?: boolean; mask?: boolean; weights?: boolean; init?: boolean; last?: boolean; feedback?: boolean }): SequenceBatch {
   const { inputSize: D, outputSize: K, hiddenSize: H } = net.config;
   const x = f.dense
     ? { kind: 'dense' as const, data: Float64Array.from({ length: T * B * D }, () => rng.uniform(-1, 1)) }
@@ -57,6 +57,7 @@ function makeBatch(net: Network, T: number, B: number, rng: Rng, f: { dense?: bo
     ...(f.weights ? { weights: Float64Array.from({ length: B }, () => rng.uniform(0, 2)) } : {}),
     ...(init ? { init } : {}),
     ...(f.last ? { lossAt: 'last' as const } : {}),
+    ...(f.feedback ? { feedback: 'argmax' as const } : {}),
   };
 }
 
@@ -68,11 +69,12 @@ function netFor(cell: 'rnn' | 'lstm' | 'gru', dense: boolean, layers: number): N
 }
 
 for (const cell of ['rnn', 'lstm', 'gru'] as const) {
-  test(`${cell}: the gradient, J, count and final states on 3 threads equal one thread's (float64, 1e-12), with masks, weights, initial states, dense and index data`, async () => {
+  test(`${cell}: the gradient, J, count and final states on 3 threads equal one thread's (float64, 1e-12), with masks, weights, initial states, argmax feedback, dense and index data`, async () => {
     const cases = [
       { dense: false, init: true, weights: true },
       { dense: true, mask: true, last: true },
       { dense: false, mask: true, weights: true, init: true, last: true },
+      { dense: false, feedback: true, init: true }, // one-to-many: each step's input is the argmax of the step before
     ];
     for (const [i, f] of cases.entries()) {
       const net = netFor(cell, !!f.dense, 2);
