@@ -167,7 +167,7 @@ export class DataParallel {
     }
     this.theta.set(net.params.data);
     // shard s covers sequences [bounds[s], bounds[s+1]); this thread takes shard 0 (the smallest)
-    const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.round((s * B) / shards));
+    const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((s * B) / shards));
     const handed: ReplicaSlot[] = [];
     for (let s = 1; s < shards; s++) {
       const slot = this.replicas[s - 1]!;
