@@ -136,7 +136,7 @@ export class WasmKernels implements Kernels {
    * later changes of B: pack again after an update.
    */
   packB(transB: boolean, K: number, N: number, B: Float, bOff: number, ldb: number, reuse: PackedMatrix | null): PackedMatrix | null {
-    const pb = B instanceof Float32Array ? this.heap.addressOf(B) : -1;
+    const pb = this.floatAddress(B);
     if (pb < 0 || !(K > 0 && N > 0)) return null;
     const floats = Math.ceil(N / 8) * 8 * (K + (K & 1));
     let p = reuse instanceof WasmPackedMatrix && reuse.owner === this && reuse.data.length >= floats ? reuse : null;
@@ -176,16 +176,16 @@ export class WasmKernels implements Kernels {
 
   /** X[r, :] += b for each of `rows` rows. */
   addRowVector(rows: number, N: number, X: Float, xOff: number, ldx: number, b: Float, bOff: number): void {
-    const px = X instanceof Float32Array ? this.heap.addressOf(X) : -1;
-    const pb = b instanceof Float32Array ? this.heap.addressOf(b) : -1;
+    const px = this.floatAddress(X);
+    const pb = this.floatAddress(b);
     if (px < 0 || pb < 0) return jsKernels.addRowVector(rows, N, X, xOff, ldx, b, bOff);
     this.ex.addRowVector(rows, N, px + xOff * 4, ldx, pb + bOff * 4);
   }
 
   /** out[c] += Σ_r X[r, c]. */
   sumRowsInto(rows: number, N: number, X: Float, xOff: number, ldx: number, out: Float, outOff: number): void {
-    const px = X instanceof Float32Array ? this.heap.addressOf(X) : -1;
-    const po = out instanceof Float32Array ? this.heap.addressOf(out) : -1;
+    const px = this.floatAddress(X);
+    const po = this.floatAddress(out);
     if (px < 0 || po < 0) return jsKernels.sumRowsInto(rows, N, X, xOff, ldx, out, outOff);
     this.ex.sumRowsInto(rows, N, px + xOff * 4, ldx, po + outOff * 4);
   }
@@ -193,8 +193,8 @@ export class WasmKernels implements Kernels {
   /** C[r, :] (+)= W[index[r], :] (onehot(index)·W); index −1 contributes nothing. */
   gatherRows(rows: number, N: number, index: Int32Array, iOff: number, W: Float, wOff: number, ldw: number,
     C: Float, cOff: number, ldc: number, accumulate: boolean): void {
-    const pw = W instanceof Float32Array ? this.heap.addressOf(W) : -1;
-    const pc = C instanceof Float32Array ? this.heap.addressOf(C) : -1;
+    const pw = this.floatAddress(W);
+    const pc = this.floatAddress(C);
     const pi = pw >= 0 && pc >= 0 && rows > 0 ? this.indexAddress(index, iOff, rows) : -1;
     if (pi < 0) return jsKernels.gatherRows(rows, N, index, iOff, W, wOff, ldw, C, cOff, ldc, accumulate);
     this.ex.gatherRows(rows, N, pi, pw + wOff * 4, ldw, pc + cOff * 4, ldc, +accumulate);
@@ -203,8 +203,8 @@ export class WasmKernels implements Kernels {
   /** dW[index[r], :] += dC[r, :]; index −1 is skipped. */
   scatterAddRows(rows: number, N: number, index: Int32Array, iOff: number, dC: Float, cOff: number, ldc: number,
     dW: Float, wOff: number, ldw: number): void {
-    const pc = dC instanceof Float32Array ? this.heap.addressOf(dC) : -1;
-    const pw = dW instanceof Float32Array ? this.heap.addressOf(dW) : -1;
+    const pc = this.floatAddress(dC);
+    const pw = this.floatAddress(dW);
     const pi = pw >= 0 && pc >= 0 && rows > 0 ? this.indexAddress(index, iOff, rows) : -1;
     if (pi < 0) return jsKernels.scatterAddRows(rows, N, index, iOff, dC, cOff, ldc, dW, wOff, ldw);
     this.ex.scatterAddRows(rows, N, pi, pc + cOff * 4, ldc, pw + wOff * 4, ldw);
@@ -307,7 +307,7 @@ export class WasmKernels implements Kernels {
    * the heap). tanh x = sign(x)·(1 − e^−2|x|)/(1 + e^−2|x|).
    */
   tanhInPlace(a: Float, off: number, n: number): boolean {
-    const p = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
+    const p = this.floatAddress(a);
     if (p < 0) return false;
     this.ex.tanhInPlace(p + off * 4, n);
     return true;
@@ -319,7 +319,7 @@ export class WasmKernels implements Kernels {
    * false, doing nothing, unless `a` is float32 in the heap.
    */
   softmaxRows(a: Float, off: number, rows: number, n: number): boolean {
-    const p = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
+    const p = this.floatAddress(a);
     if (p < 0) return false;
     this.ex.softmaxRows(p + off * 4, rows, n);
     return true;

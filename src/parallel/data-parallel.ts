@@ -42,11 +42,23 @@ export interface ReplicaPort {
 /** Starts one replica thread (running {@link serveReplica}). */
 export type SpawnReplica = () => ReplicaPort;
 
+/**
+ * Fewest sequences worth a thread of their own, by default: with 4 a thread
+ * the LSTM gained nothing from a second core, from 8 on both cells did
+ * (docs/performance.md, Multi-core training).
+ */
+export const MIN_SEQUENCES_PER_THREAD = 8;
+
+/** Threads a batch of B sequences keeps busy on `cores` cores: min(cores, ⌊B / minSequences⌋), at least 1. */
+export function threadsFor(B: number, cores: number, minSequences = MIN_SEQUENCES_PER_THREAD): number {
+  return Math.max(1, Math.min(cores, Math.floor(B / minSequences)));
+}
+
 /** Options of {@link DataParallel.create}. */
 export interface DataParallelOptions {
   /** Threads in all, the main thread included (≥ 1). */
   readonly threads: number;
-  /** Fewest sequences worth a thread of their own. Default 8. */
+  /** Fewest sequences worth a thread of their own. Default {@link MIN_SEQUENCES_PER_THREAD}. */
   readonly minSequences?: number;
   /** How long to wait for a replica's step before declaring it lost, in ms. Default 120 000. */
   readonly timeoutMs?: number;
@@ -97,7 +109,7 @@ export class DataParallel {
   private constructor(net: Network, theta: Float, replicas: ReplicaSlot[], options: DataParallelOptions) {
     this.net = net;
     this.threads = replicas.length + 1;
-    this.minSequences = options.minSequences ?? 8;
+    this.minSequences = options.minSequences ?? MIN_SEQUENCES_PER_THREAD;
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.dims = shardDims(net.config);
     this.theta = theta;
@@ -160,7 +172,7 @@ export class DataParallel {
     const net = this.net;
     net.checkBatch(batch);
     const B = batch.B;
-    const shards = Math.min(this.threads, Math.floor(B / this.minSequences));
+    const shards = threadsFor(B, this.threads, this.minSequences);
     if (shards <= 1 || options.initGradient) {
       this.lastSplit = null;
       return net.gradient(batch, options);

@@ -7,12 +7,10 @@
  * batch or one core, training runs on the training worker alone.
  */
 
-import { DataParallel, type ReplicaPort } from '../../src/parallel/data-parallel.js';
+import { DataParallel, MIN_SEQUENCES_PER_THREAD, threadsFor, type ReplicaPort } from '../../src/parallel/data-parallel.js';
 import type { FromReplica } from '../../src/parallel/protocol.js';
 import type { Network } from '../../src/model/network.js';
 
-/** Fewest sequences of a batch worth a thread of their own (DataParallel's minSequences). */
-export const MIN_SEQUENCES = 8;
 /** Most threads chosen from the cores (each replica is a full copy of the network). */
 export const MAX_THREADS = 4;
 /** How long the replicas may take to start before training goes on without them. */
@@ -30,20 +28,21 @@ export function sharedMemoryAvailable(): boolean {
 }
 
 /**
- * The thread count for a batch of B sequences: min(cores, MAX_THREADS,
- * ⌊B / MIN_SEQUENCES⌋), so a batch needs 16 sequences for 2 threads; or
- * `forced` (from the page's address), still at most ⌊B / MIN_SEQUENCES⌋.
+ * The thread count for a batch of B sequences: the library's
+ * {@link threadsFor} (min(cores, ⌊B / 8⌋), so a batch needs 16 sequences for
+ * 2 threads) capped at MAX_THREADS; or `forced` (from the page's address),
+ * still at most ⌊B / 8⌋.
  */
 export function planThreads(B: number, forced?: number): ThreadPlan {
   if (!sharedMemoryAvailable()) return { threads: 1, reason: 'page not cross-origin isolated' };
   if (typeof Worker !== 'function') return { threads: 1, reason: 'no nested workers' };
   if (forced === 1) return { threads: 1, reason: 'set by the address' };
-  const byBatch = Math.floor(B / MIN_SEQUENCES);
-  if (byBatch < 2) return { threads: 1, reason: `batch below ${2 * MIN_SEQUENCES}` };
+  const byBatch = threadsFor(B, Infinity);
+  if (byBatch < 2) return { threads: 1, reason: `batch below ${2 * MIN_SEQUENCES_PER_THREAD}` };
   if (forced !== undefined) return { threads: Math.min(forced, byBatch), reason: forced > byBatch ? `batch of ${B}` : 'set by the address' };
   const cores = navigator.hardwareConcurrency || 1;
   if (cores < 2) return { threads: 1, reason: 'one core' };
-  return { threads: Math.min(cores, MAX_THREADS, byBatch), reason: '' };
+  return { threads: threadsFor(B, Math.min(cores, MAX_THREADS)), reason: '' };
 }
 
 /** One nested Web Worker running a gradient replica. */
@@ -77,7 +76,7 @@ export async function startThreads(net: Network, plan: ThreadPlan): Promise<{ pa
     return port;
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const created = DataParallel.create(net, spawn, { threads: plan.threads, minSequences: MIN_SEQUENCES });
+  const created = DataParallel.create(net, spawn, { threads: plan.threads });
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the gradient workers did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
   });

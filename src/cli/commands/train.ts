@@ -15,6 +15,7 @@ import { encodeCheckpoint } from '../../io/checkpoint.js';
 import { loadCheckpointFile, writeFileAtomic } from '../../node/checkpoint-file.js';
 import { lockOutput } from '../../node/lock.js';
 import { createDataParallel } from '../../node/parallel.js';
+import { MIN_SEQUENCES_PER_THREAD, threadsFor } from '../../parallel/data-parallel.js';
 import { availableParallelism } from 'node:os';
 import { datasetText, readTextFile, TEXT_DATASETS } from '../../node/datasets.js';
 import { prepareCorpus, type Corpus } from '../../text/corpus.js';
@@ -108,13 +109,9 @@ function stemOf(file: string): string {
 
 const bits = (nats: number): number => nats / Math.LN2;
 
-/** Fewest streams (batch rows) worth a thread of their own: below it the hand-over costs more than it saves. */
-const MIN_STREAMS_PER_THREAD = 8;
-
-/** --threads, or as many threads as the cores and the batch can keep busy. */
+/** --threads, or as many threads as the cores and the batch's streams can keep busy. */
 function threadCount(o: ParsedArgs['options'], batch: number): number {
-  if (o.threads !== undefined) return Number(o.threads);
-  return Math.max(1, Math.min(availableParallelism(), Math.floor(batch / MIN_STREAMS_PER_THREAD)));
+  return o.threads !== undefined ? Number(o.threads) : threadsFor(batch, availableParallelism());
 }
 
 export const trainCommand: Command = {
@@ -154,7 +151,7 @@ export const trainCommand: Command = {
     { name: 'sample-length', type: 'int', min: 1, default: 200, arg: 'N', help: 'symbols per sample' },
     { name: 'prime', type: 'string', default: 'The ', arg: 'TEXT', help: 'text the samples start from' },
     { name: 'checkpoint-every', type: 'int', min: 0, default: 1000, arg: 'N', help: 'save every N steps; 0 = only at the end' },
-    { name: 'threads', type: 'int', min: 1, max: 256, arg: 'N', help: `threads per gradient; default: the cores, with at least ${MIN_STREAMS_PER_THREAD} streams each` },
+    { name: 'threads', type: 'int', min: 1, max: 256, arg: 'N', help: `threads per gradient; default: the cores, with at least ${MIN_SEQUENCES_PER_THREAD} streams each` },
     { name: 'json-log', type: 'boolean', help: 'log JSON objects, one per line, on stdout' },
   ],
   positionals: [0, 1],
@@ -310,7 +307,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
   };
 
   // fit runs from one checkpoint to the next; its state (optimizer, carried h and C) goes into each save
-  const parallel = threads > 1 ? await createDataParallel(net, { threads, minSequences: MIN_STREAMS_PER_THREAD }) : undefined;
+  const parallel = threads > 1 ? await createDataParallel(net, { threads }) : undefined;
   try {
     for (;;) {
       const nextSave = checkpointEvery > 0 ? (Math.floor(step / checkpointEvery) + 1) * checkpointEvery : Infinity;
