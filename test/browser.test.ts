@@ -110,6 +110,9 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     mark('trained');
     await page.click('#train-start'); // pause
     await page.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
+    // the chart redraws on the next animation frame: wait until it shows every update the stats count
+    await page.waitForFunction(() => Number(document.querySelector('#train-chart polyline[data-series="train"]')?.getAttribute('data-count'))
+      === Number(document.querySelector('dd[data-stat="updates"]')?.textContent));
     const trainCount = await count('train');
     const first = Number(await page.$eval('#train-chart polyline[data-series="train"]', (e) => e.getAttribute('data-first')));
     const smoothLast = Number(await page.$eval('#train-chart polyline[data-series="smooth"]', (e) => e.getAttribute('data-last')));
