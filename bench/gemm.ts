@@ -1,6 +1,6 @@
 /**
  * GFLOP/s of the gemm kernels on the shapes a char-LSTM (H = 128, B = 32,
- * T = 32) multiplies: the recurrent product, its backward, the weight
+ * T = 32) multiplies: the rnnkit product, its backward, the weight
  * gradient, and the batch-1 sampling product. Best and median of repeated
  * timed blocks (the best is the least disturbed by other load).
  *
@@ -17,7 +17,7 @@ interface Shape {
   readonly M: number;
   readonly N: number;
   readonly K: number;
-  /** op(B) packed once beforehand (packB + gemmPacked), as the recurrent weights are in training. */
+  /** op(B) packed once beforehand (packB + gemmPacked), as the rnnkit weights are in training. */
   readonly packed?: boolean;
 }
 

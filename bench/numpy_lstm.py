@@ -5,7 +5,7 @@ The same task as the TypeScript benchmark: one-hot characters (the input
 product as a row gather of U), hidden H, sequence T, batch B, softmax +
 cross-entropy, exact BPTT over the window, Adam; float32 throughout, and
 numpy's BLAS (OpenBLAS) for every matrix product. Batch-major like
-`recurrent`: one (B×H)·(H×G·H) product per step, and the products that do not
+`rnnkit`: one (B×H)·(H×G·H) product per step, and the products that do not
 depend on the recurrence (output layer, weight gradients) done once over all
 T·B rows.
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: training and sampling throughput of a char-level RNN and
  * LSTM (hidden 128, sequence 32, batch 32 and 1, Adam, the first 200,000
- * characters of Moby Dick) for `recurrent` with each kernel backend and for
+ * characters of Moby Dick) for `rnnkit` with each kernel backend and for
  * its peers, measured in one run: TensorFlow.js (cpu and wasm backends),
  * brain.js (batch 1), and a batched numpy implementation (bench/numpy_lstm.py,
  * when python3 with numpy is present).
@@ -13,7 +13,7 @@
  *
  * --json prints the results as JSON instead of the table; --out also writes
  * the JSON to FILE; --seconds caps each measurement (default 3); --only keeps
- * the named peers (recurrent, tfjs, brain, numpy); --rounds repeats the
+ * the named peers (rnnkit, tfjs, brain, numpy); --rounds repeats the
  * whole set R times and reports each row's median over the rounds (on a
  * shared machine, whose speed drifts over minutes, this steadies the ratios).
  */
@@ -38,7 +38,7 @@ interface Task {
 
 /** One row of the results. */
 export interface BenchResult extends Task {
-  /** e.g. "recurrent", "tfjs", "brain.js", "numpy". */
+  /** e.g. "rnnkit", "tfjs", "brain.js", "numpy". */
   readonly peer: string;
   /** Kernel backend / TF backend / thread setting as the peer reported it. */
   readonly backend: string;
@@ -76,7 +76,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--cells') o.cells = value().split(',') as BenchCell[];
     else if (a === '--rounds') o.rounds = Number(value());
     else if (a === '--help') {
-      console.log('usage: node dist/bench/run.js [--json] [--out FILE] [--seconds S] [--only recurrent,tfjs,brain,numpy] [--cells rnn,lstm] [--rounds R]');
+      console.log('usage: node dist/bench/run.js [--json] [--out FILE] [--seconds S] [--only rnnkit,tfjs,brain,numpy] [--cells rnn,lstm] [--rounds R]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -190,7 +190,7 @@ function label(r: BenchResult): string {
 
 /**
  * The results as a plain-text table, one block per task. For the fastest
- * recurrent backend: its ratio to every peer, by wall-clock chars/s and
+ * rnnkit backend: its ratio to every peer, by wall-clock chars/s and
  * (in brackets) by chars per CPU-second.
  */
 function table(results: BenchResult[], tasks: Task[], vocab: number): string {
@@ -200,9 +200,9 @@ function table(results: BenchResult[], tasks: Task[], vocab: number): string {
     if (rows.length === 0) continue;
     lines.push('', `${task.cell.toUpperCase()} ${task.mode === 'train' ? 'training' : 'sampling'}, batch ${task.B}` +
       ` (${fmt(flopsPerChar(task.cell, task.mode, vocab) / 1e3)}k FLOPs/char)`);
-    lines.push(`  ${'peer'.padEnd(10)} ${'backend'.padEnd(29)} ${'chars/s'.padStart(8)} ${'/CPU-s'.padStart(8)} ${'GFLOP/s'.padStart(7)} ${'peak MB'.padStart(7)}  fastest recurrent is … (per CPU-s)`);
-    const peers = rows.filter((r) => r.peer !== 'recurrent' && r.charsPerSec !== null);
-    const best = rows.filter((r) => r.peer === 'recurrent' && r.charsPerSec !== null)
+    lines.push(`  ${'peer'.padEnd(10)} ${'backend'.padEnd(29)} ${'chars/s'.padStart(8)} ${'/CPU-s'.padStart(8)} ${'GFLOP/s'.padStart(7)} ${'peak MB'.padStart(7)}  fastest rnnkit is … (per CPU-s)`);
+    const peers = rows.filter((r) => r.peer !== 'rnnkit' && r.charsPerSec !== null);
+    const best = rows.filter((r) => r.peer === 'rnnkit' && r.charsPerSec !== null)
       .reduce<BenchResult | null>((m, r) => (m === null || r.charsPerSec! > m.charsPerSec! ? r : m), null);
     for (const r of rows) {
       const vs = r === best
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
   const backends = ['js', 'wasm-simd', ...(relaxed ? ['wasm-relaxed-simd'] : [])];
   const cores = availableParallelism();
   const npVersion = want('numpy') ? numpyVersion() : null;
-  const textPath = join(tmpdir(), `recurrent-bench-moby-${process.pid}.txt`);
+  const textPath = join(tmpdir(), `rnnkit-bench-moby-${process.pid}.txt`);
   writeFileSync(textPath, corpus.text);
 
   const tasks: Task[] = [];
@@ -233,17 +233,17 @@ async function main(): Promise<void> {
     tasks.push({ cell, mode: 'train', B: 32 }, { cell, mode: 'train', B: 1 }, { cell, mode: 'sample', B: 1 });
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  log(`recurrent benchmark: hidden ${HIDDEN}, sequence ${SEQ}, Adam, first ${CORPUS_CHARS.toLocaleString('en-US')} chars of Moby Dick (vocab ${vocab})`);
+  log(`rnnkit benchmark: hidden ${HIDDEN}, sequence ${SEQ}, Adam, first ${CORPUS_CHARS.toLocaleString('en-US')} chars of Moby Dick (vocab ${vocab})`);
   log(`machine: ${machine}; relaxed SIMD: ${relaxed ? 'available (' + RELAXED_FLAG + ')' : 'not available'}; ${o.seconds} s per measurement`);
 
   const results: BenchResult[] = [];
   for (let round = 1; round <= o.rounds; round++) for (const task of tasks) {
     log(`${o.rounds > 1 ? `round ${round}/${o.rounds}: ` : ''}${task.cell} ${task.mode} B=${task.B}`);
     const base = { cell: task.cell, mode: task.mode, B: task.B, seconds: o.seconds };
-    if (want('recurrent')) {
-      for (const backend of backends) results.push(runWorker({ peer: 'recurrent', backend, ...base }, vocab, log));
+    if (want('rnnkit')) {
+      for (const backend of backends) results.push(runWorker({ peer: 'rnnkit', backend, ...base }, vocab, log));
       // data-parallel training on every core, with the fastest kernels
-      if (task.mode === 'train' && task.B > 1 && cores > 1) results.push(runWorker({ peer: 'recurrent', backend: backends.at(-1)!, threads: cores, ...base }, vocab, log));
+      if (task.mode === 'train' && task.B > 1 && cores > 1) results.push(runWorker({ peer: 'rnnkit', backend: backends.at(-1)!, threads: cores, ...base }, vocab, log));
     }
     if (want('tfjs')) for (const backend of ['cpu', 'wasm']) results.push(runWorker({ peer: 'tfjs', backend, ...base }, vocab, log));
     if (want('brain') && task.B === 1) {
@@ -272,7 +272,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
-  console.log(`recurrent benchmark — ${report.date}\nmachine: ${machine}\nrelaxed SIMD: ${relaxed ? 'yes' : 'no'}; ${numpyNote}; median of timed repetitions, ${o.seconds} s cap per measurement${o.rounds > 1 ? `; median of ${o.rounds} rounds` : ''}`);
+  console.log(`rnnkit benchmark — ${report.date}\nmachine: ${machine}\nrelaxed SIMD: ${relaxed ? 'yes' : 'no'}; ${numpyNote}; median of timed repetitions, ${o.seconds} s cap per measurement${o.rounds > 1 ? `; median of ${o.rounds} rounds` : ''}`);
   console.log(table(report.results, tasks, vocab));
   console.log('\nchars/s: wall clock, median of repetitions; /CPU-s: chars per CPU-second of the process (all threads), which other load on the machine does not change.\nGFLOP/s (wall) counts the model\'s matrix products only, the same nominal FLOPs/char for every peer; peak MB is the process\'s maximum RSS.');
 }

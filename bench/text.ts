@@ -9,7 +9,7 @@
  * Figure: validation bits per character on the held-out tail, and training
  * characters per second.
  *
- * The same protocol runs for `recurrent` (`fit`, its fastest kernels) and
+ * The same protocol runs for `rnnkit` (`fit`, its fastest kernels) and
  * for TensorFlow.js (tf.layers.lstm, stateful, `trainOnBatch`, on its
  * fastest backend that installs: wasm, else cpu): the same batches in the
  * same order, the same evaluation windows. Differences: TensorFlow.js's
@@ -17,10 +17,10 @@
  * norm 5), and it skips each epoch's last, shorter window (its stateful
  * layer has a fixed batch shape).
  *
- * `recurrent` computes each gradient on `--threads` threads (default: the
- * cores; data-parallel, `createDataParallel`), as `recurrent train` does.
+ * `rnnkit` computes each gradient on `--threads` threads (default: the
+ * cores; data-parallel, `createDataParallel`), as `rnnkit train` does.
  *
- *   node dist/bench/text.js [--minutes M | --seconds S] [--only recurrent|tfjs] [--threads N] [--json] [--out FILE]
+ *   node dist/bench/text.js [--minutes M | --seconds S] [--only rnnkit|tfjs] [--threads N] [--json] [--out FILE]
  */
 
 import { writeFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ const VAL_FRACTION = 0.05;
 
 interface Args {
   budgetSec: number;
-  only: 'recurrent' | 'tfjs' | null;
+  only: 'rnnkit' | 'tfjs' | null;
   json: boolean;
   out: string | null;
   threads: number;
@@ -75,12 +75,12 @@ function parse(argv: string[]): Args {
     else if (f === '--seconds') a.budgetSec = Number(next());
     else if (f === '--only') {
       const v = next();
-      if (v !== 'recurrent' && v !== 'tfjs') throw new Error('--only takes recurrent or tfjs');
+      if (v !== 'rnnkit' && v !== 'tfjs') throw new Error('--only takes rnnkit or tfjs');
       a.only = v;
     } else if (f === '--json') a.json = true;
     else if (f === '--out') a.out = next();
     else if (f === '--threads') a.threads = Number(next());
-    else throw new Error(`unknown option ${f}; usage: text.js [--minutes M | --seconds S] [--only recurrent|tfjs] [--threads N] [--json] [--out FILE]`);
+    else throw new Error(`unknown option ${f}; usage: text.js [--minutes M | --seconds S] [--only rnnkit|tfjs] [--threads N] [--json] [--out FILE]`);
   }
   if (!(a.budgetSec > 0)) throw new Error('the budget must be positive');
   if (!(Number.isInteger(a.threads) && a.threads >= 1)) throw new Error('--threads must be a positive integer');
@@ -116,7 +116,7 @@ async function benchRecurrent(train: Int32Array, evalSet: Int32Array, vocabSize:
   parallel?.dispose();
   const valBpc = evaluateText(net, evalSet, { seqLen: SEQ, batchSize: BATCH }) / Math.LN2;
   return {
-    peer: 'recurrent', backend: threads > 1 ? `${kernels.name} ×${threads} threads` : kernels.name, steps: r.step, epochs: r.step / data.batchesPerEpoch,
+    peer: 'rnnkit', backend: threads > 1 ? `${kernels.name} ×${threads} threads` : kernels.name, steps: r.step, epochs: r.step / data.batchesPerEpoch,
     trainSec, charsPerSec: chars / trainSec, valBpc,
   };
 }
@@ -210,11 +210,11 @@ async function main(): Promise<void> {
   log(`LSTM hidden ${HIDDEN}, windows ${SEQ} × batch ${BATCH}, Adam lr ${LR}, budget ${args.budgetSec} s per peer, ${cpus().length} cores, Node ${process.version}`);
   const results: TextBenchResult[] = [];
   if (args.only !== 'tfjs') {
-    log('recurrent: training…');
+    log('rnnkit: training…');
     results.push(await benchRecurrent(corpus.train, evalSet, vocabSize, args.budgetSec, args.threads));
     log(row(results[results.length - 1]!));
   }
-  if (args.only !== 'recurrent') {
+  if (args.only !== 'rnnkit') {
     log('TensorFlow.js: training…');
     results.push(await benchTfjs(corpus.train, evalSet, vocabSize, args.budgetSec));
     log(row(results[results.length - 1]!));

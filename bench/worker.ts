@@ -9,14 +9,14 @@ import { loadCorpus, type BenchCell, type BenchMode } from './task.js';
 
 /** What to measure. */
 export interface WorkerSpec {
-  readonly peer: 'recurrent' | 'tfjs' | 'brain';
-  /** recurrent: js | wasm-simd | wasm-relaxed-simd; tfjs: cpu | wasm. */
+  readonly peer: 'rnnkit' | 'tfjs' | 'brain';
+  /** rnnkit: js | wasm-simd | wasm-relaxed-simd; tfjs: cpu | wasm. */
   readonly backend: string;
   readonly cell: BenchCell;
   readonly mode: BenchMode;
   readonly B: number;
   readonly seconds: number;
-  /** recurrent training: threads per gradient (data-parallel); default 1. */
+  /** rnnkit training: threads per gradient (data-parallel); default 1. */
   readonly threads?: number;
 }
 
@@ -25,13 +25,13 @@ async function main(): Promise<void> {
   const corpus = loadCorpus();
   let step: () => number | Promise<number>;
   let backend = spec.backend;
-  if (spec.peer === 'recurrent') {
+  if (spec.peer === 'rnnkit') {
     const { useKernels } = await import('../src/kernels/index.js');
     const k = spec.backend === 'js' ? useKernels('js') : useKernels('wasm', { relaxed: spec.backend === 'wasm-relaxed-simd' });
     const threads = spec.threads ?? 1;
     backend = threads > 1 ? `${k.name} ×${threads} threads` : k.name;
-    const { recurrentStep } = await import('./peer-recurrent.js');
-    step = await recurrentStep(corpus, spec.cell, spec.mode, spec.B, threads);
+    const { rnnkitStep } = await import('./peer-rnnkit.js');
+    step = await rnnkitStep(corpus, spec.cell, spec.mode, spec.B, threads);
   } else if (spec.peer === 'tfjs') {
     const { tfBackend, tfjsStep } = await import('./peer-tfjs.js');
     backend = await tfBackend(spec.backend as 'cpu' | 'wasm');

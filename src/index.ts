@@ -1,8 +1,8 @@
 /**
- * `recurrent`: recurrent neural networks (RNN, LSTM, GRU) trained by exact
+ * `rnnkit`: recurrent neural networks (RNN, LSTM, GRU) trained by exact
  * backpropagation through time. This entry point uses no Node-only API, so
  * it runs unchanged in a browser; file and process concerns live in
- * `recurrent/node` and the CLI.
+ * `rnnkit/node` and the CLI.
  */
 
 export * from './core/index.js';

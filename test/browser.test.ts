@@ -6,7 +6,7 @@
  * Debian's Chromium (/usr/bin/chromium) with playwright-core: trains a
  * character model and checks that the loss chart fills and falls and that
  * samples appear; steps through the worked example and checks its numbers
- * (source: ../shared/SPEC.md §5, 4 decimals); saves the model and reads the
+ * (source: docs/maths.md §5, 4 decimals); saves the model and reads the
  * file back with the library's checkpoint decoder; loads it into the page;
  * computes the gradient-flow chart. The page is served cross-origin isolated
  * (COOP/COEP headers), so training runs data-parallel on nested Web Workers:
@@ -75,7 +75,7 @@ test('playground in headless Chromium: train, worked example, inside, save and l
   const repo = repoRoot();
   const artifacts = join(repo, 'test-artifacts');
   mkdirSync(artifacts, { recursive: true });
-  const out = mkdtempSync(join(tmpdir(), 'recurrent-web-'));
+  const out = mkdtempSync(join(tmpdir(), 'rnnkit-web-'));
   const { build } = await import('vite');
   const { chromium } = await import('playwright-core');
   await build({ configFile: join(repo, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
@@ -157,11 +157,11 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
     const resumedFrom = Number(await page.$eval('#train-chart polyline[data-series="train"]', (e) => e.getAttribute('data-first')));
     assert.ok(Number.isFinite(resumedFrom) && resumedFrom < first - 0.6, `the resumed model starts from its trained loss (${resumedFrom}), not from scratch`);
-    // A model file written by the CLI (`recurrent train`) loads too, with its own cell and sizes.
+    // A model file written by the CLI (`rnnkit train`) loads too, with its own cell and sizes.
     const cliModel = join(out, 'cli-gru.rnn');
     const cli = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'bin.js'), 'train', '--dataset', 'moby-dick', '--cell', 'gru',
       '--hidden', '16', '--seq-len', '16', '--batch', '4', '--steps', '3', '--sample-every', '0', '--checkpoint-every', '0', '-o', cliModel], { encoding: 'utf8' });
-    assert.equal(cli.status, 0, `recurrent train failed: ${cli.stderr}`);
+    assert.equal(cli.status, 0, `rnnkit train failed: ${cli.stderr}`);
     await page.setInputFiles('#train-load', cliModel);
     await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready') && (document.querySelector('#train-cell') as HTMLSelectElement).value === 'gru', null, { timeout: 20_000 });
     assert.equal(await page.$eval('#train-hidden', (e) => (e as HTMLInputElement).value), '16');

@@ -349,7 +349,7 @@ test('rejects hostile headers without allocating what they claim', () => {
 // ---------------------------------------------------------------- files
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-ckpt-'));
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-ckpt-'));
 }
 
 test('save → load through files (async and sync); no temporary file is left', async () => {

@@ -100,7 +100,7 @@ test('classify CLI: trains on a small JSONL of feature sequences; bad input is o
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { main } = await import('../src/cli/main.js');
-  const dir = mkdtempSync(join(tmpdir(), 'recurrent-classify-'));
+  const dir = mkdtempSync(join(tmpdir(), 'rnnkit-classify-'));
   const rng = new Rng(9);
   // label "up" when the sequence rises, "down" when it falls
   const lines = Array.from({ length: 120 }, (_, i) => {

@@ -2,7 +2,7 @@
  * Bad input to every CLI command (issue 9): each case runs the compiled CLI
  * in a child process, as a user would, in a folder of its own, and checks
  * that it ends with a one-line message naming the problem (the last line of
- * stderr, `recurrent: …`, followed only by the usage line for exit code 2),
+ * stderr, `rnnkit: …`, followed only by the usage line for exit code 2),
  * the right exit code (2 for usage, 1 for other failures), no stack trace,
  * no hang, and no file written (nothing half-done is left behind).
  *
@@ -22,7 +22,7 @@ import { Seq2Seq } from '../src/seq2seq/model.js';
 import { seq2seqToJson } from '../src/seq2seq/serialize.js';
 import { BIN } from './helpers/cli.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-cli-errors-'));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-cli-errors-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** Input files every case can ask for, by name. */
@@ -61,7 +61,7 @@ const FILES: Record<string, () => Uint8Array | string> = {
   },
 };
 
-/** A trained text model and its damaged variants, made once by a real `recurrent train` run. */
+/** A trained text model and its damaged variants, made once by a real `rnnkit train` run. */
 let model: Uint8Array | null = null;
 const MODEL_FILES: Record<string, () => Uint8Array> = {
   'model.rnn': () => model!,
@@ -101,76 +101,76 @@ const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => fs.existsSync(p
 
 const CASES: Case[] = [
   // ---- any command: usage
-  { what: 'unknown command', args: ['trian'], code: 2, message: /^recurrent: unknown command "trian"; commands: / },
-  { what: 'unknown option', args: ['train', '--hiden', '8', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: unknown option --hiden for "train"$/ },
-  { what: 'option without its value', args: ['train', 'corpus.txt', '--hidden'], files: ['corpus.txt'], code: 2, message: /^recurrent: option --hidden needs a value \(H\)$/ },
-  { what: 'malformed number', args: ['train', '--hidden', '12x', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: --hidden must be a number, got "12x"$/ },
-  { what: 'fractional count', args: ['train', '--batch', '2.5', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: --batch must be a whole number, got "2\.5"$/ },
-  { what: 'out-of-range value', args: ['train', '--lr', '0', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: --lr must be greater than 0, got 0$/ },
-  { what: 'value for a flag', args: ['train', '--json-log=yes', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: option --json-log takes no value$/ },
-  { what: 'unknown choice', args: ['train', '--cell', 'transformer', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: --cell must be one of rnn, lstm, gru, got "transformer"$/ },
-  { what: 'malformed duration', args: ['train', '--time', '5 minutes', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: --time must be a duration such as 90s, 5m, 1m30s or 1h, got "5 minutes"$/ },
-  { what: 'extra argument', args: ['train', 'corpus.txt', 'other.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: unexpected argument "other\.txt" for "train"$/ },
-  { what: 'nothing to train on', args: ['train'], code: 2, message: /^recurrent: give a text file to train on, or --dataset moby-dick$/ },
-  { what: 'absurd size', args: ['train', '--hidden', '1e9', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^recurrent: --hidden must be at most 8192, got 1e9$/ },
+  { what: 'unknown command', args: ['trian'], code: 2, message: /^rnnkit: unknown command "trian"; commands: / },
+  { what: 'unknown option', args: ['train', '--hiden', '8', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: unknown option --hiden for "train"$/ },
+  { what: 'option without its value', args: ['train', 'corpus.txt', '--hidden'], files: ['corpus.txt'], code: 2, message: /^rnnkit: option --hidden needs a value \(H\)$/ },
+  { what: 'malformed number', args: ['train', '--hidden', '12x', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: --hidden must be a number, got "12x"$/ },
+  { what: 'fractional count', args: ['train', '--batch', '2.5', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: --batch must be a whole number, got "2\.5"$/ },
+  { what: 'out-of-range value', args: ['train', '--lr', '0', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: --lr must be greater than 0, got 0$/ },
+  { what: 'value for a flag', args: ['train', '--json-log=yes', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: option --json-log takes no value$/ },
+  { what: 'unknown choice', args: ['train', '--cell', 'transformer', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: --cell must be one of rnn, lstm, gru, got "transformer"$/ },
+  { what: 'malformed duration', args: ['train', '--time', '5 minutes', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: --time must be a duration such as 90s, 5m, 1m30s or 1h, got "5 minutes"$/ },
+  { what: 'extra argument', args: ['train', 'corpus.txt', 'other.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: unexpected argument "other\.txt" for "train"$/ },
+  { what: 'nothing to train on', args: ['train'], code: 2, message: /^rnnkit: give a text file to train on, or --dataset moby-dick$/ },
+  { what: 'absurd size', args: ['train', '--hidden', '1e9', 'corpus.txt'], files: ['corpus.txt'], code: 2, message: /^rnnkit: --hidden must be at most 8192, got 1e9$/ },
   // ---- train: files and sizes
-  { what: 'missing text file', args: ['train', 'nope.txt'], code: 1, message: /^recurrent: no such file: .*nope\.txt$/ },
-  { what: 'empty text file', args: ['train', 'empty.txt'], files: ['empty.txt'], code: 1, message: /^recurrent: .*empty\.txt is empty; give a file with some text in it$/ },
-  { what: 'white space only', args: ['train', 'blank.txt'], files: ['blank.txt'], code: 1, message: /^recurrent: .*blank\.txt holds only white space/ },
-  { what: 'binary file', args: ['train', 'binary.txt'], files: ['binary.txt'], code: 1, message: /^recurrent: .*binary\.txt looks like a binary file \(a zero byte at offset 6\); give a UTF-8 text file$/ },
-  { what: 'not UTF-8 (Latin-1)', args: ['train', 'latin1.txt'], files: ['latin1.txt'], code: 1, message: /^recurrent: .*latin1\.txt is not valid UTF-8 text; convert it/ },
-  { what: 'a directory', args: ['train', 'adir'], dir: 'adir', code: 1, message: /^recurrent: .*adir is a directory; give a text file$/ },
-  { what: 'corpus shorter than one sequence', args: ['train', 'tiny.txt', '--seq-len', '64', '--steps', '1'], files: ['tiny.txt'], code: 1, message: /^recurrent: .*(shorter|fewer|only 3).*(--seq-len|sequence|window)/ },
-  { what: 'corpus shorter than one sequence (longer text, long --seq-len)', args: ['train', 'short.txt', '--seq-len', '500', '--steps', '1'], files: ['short.txt'], code: 1, message: /^recurrent: .*(shorter|fewer|only).*(--seq-len|sequence|window)/ },
-  { what: 'network over 8 GiB', args: ['train', 'corpus.txt', '--hidden', '8192', '--layers', '16'], files: ['corpus.txt'], code: 1, message: /^recurrent: .*would need \d+(\.\d+)? GiB of memory \(limit 8 GiB\); choose smaller sizes$/ },
-  { what: 'network under 8 GiB that does not fit this process (1 GB address space)', args: ['train', 'corpus.txt', '--hidden', '4096', '--steps', '1'], files: ['corpus.txt'], memory: 1e9, code: 1, message: /^recurrent: out of memory \((Array buffer allocation failed|WebAssembly\.Memory\(\): could not allocate memory)\): .*choose smaller sizes/ },
-  { what: 'resume from a file that is not a model', args: ['train', '--resume', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^recurrent: not-a-model\.rnn: not a recurrent checkpoint/ },
+  { what: 'missing text file', args: ['train', 'nope.txt'], code: 1, message: /^rnnkit: no such file: .*nope\.txt$/ },
+  { what: 'empty text file', args: ['train', 'empty.txt'], files: ['empty.txt'], code: 1, message: /^rnnkit: .*empty\.txt is empty; give a file with some text in it$/ },
+  { what: 'white space only', args: ['train', 'blank.txt'], files: ['blank.txt'], code: 1, message: /^rnnkit: .*blank\.txt holds only white space/ },
+  { what: 'binary file', args: ['train', 'binary.txt'], files: ['binary.txt'], code: 1, message: /^rnnkit: .*binary\.txt looks like a binary file \(a zero byte at offset 6\); give a UTF-8 text file$/ },
+  { what: 'not UTF-8 (Latin-1)', args: ['train', 'latin1.txt'], files: ['latin1.txt'], code: 1, message: /^rnnkit: .*latin1\.txt is not valid UTF-8 text; convert it/ },
+  { what: 'a directory', args: ['train', 'adir'], dir: 'adir', code: 1, message: /^rnnkit: .*adir is a directory; give a text file$/ },
+  { what: 'corpus shorter than one sequence', args: ['train', 'tiny.txt', '--seq-len', '64', '--steps', '1'], files: ['tiny.txt'], code: 1, message: /^rnnkit: .*(shorter|fewer|only 3).*(--seq-len|sequence|window)/ },
+  { what: 'corpus shorter than one sequence (longer text, long --seq-len)', args: ['train', 'short.txt', '--seq-len', '500', '--steps', '1'], files: ['short.txt'], code: 1, message: /^rnnkit: .*(shorter|fewer|only).*(--seq-len|sequence|window)/ },
+  { what: 'network over 8 GiB', args: ['train', 'corpus.txt', '--hidden', '8192', '--layers', '16'], files: ['corpus.txt'], code: 1, message: /^rnnkit: .*would need \d+(\.\d+)? GiB of memory \(limit 8 GiB\); choose smaller sizes$/ },
+  { what: 'network under 8 GiB that does not fit this process (1 GB address space)', args: ['train', 'corpus.txt', '--hidden', '4096', '--steps', '1'], files: ['corpus.txt'], memory: 1e9, code: 1, message: /^rnnkit: out of memory \((Array buffer allocation failed|WebAssembly\.Memory\(\): could not allocate memory)\): .*choose smaller sizes/ },
+  { what: 'resume from a file that is not a model', args: ['train', '--resume', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^rnnkit: not-a-model\.rnn: not a recurrent checkpoint/ },
   // ---- sample
-  { what: 'model file missing', args: ['sample', 'nope.rnn'], code: 1, message: /^recurrent: checkpoint file nope\.rnn does not exist/ },
-  { what: 'model file is text', args: ['sample', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^recurrent: not-a-model\.rnn: not a recurrent checkpoint: the data does not start with the checkpoint signature/ },
-  { what: 'model file empty', args: ['sample', 'empty.txt'], files: ['empty.txt'], code: 1, message: /^recurrent: empty\.txt: checkpoint is truncated: 0 bytes/ },
-  { what: 'model file truncated', args: ['sample', 'truncated.rnn'], files: ['truncated.rnn'], code: 1, message: /^recurrent: truncated\.rnn: checkpoint is truncated/ },
-  { what: 'model file with a flipped bit', args: ['sample', 'flipped.rnn'], files: ['flipped.rnn'], code: 1, message: /^recurrent: flipped\.rnn: checkpoint payload is corrupt: its CRC-32 is 0x[0-9a-f]{8}, the header says 0x[0-9a-f]{8}$/ },
-  { what: 'model file from a newer version', args: ['sample', 'newer.rnn'], files: ['newer.rnn'], code: 1, message: /^recurrent: newer\.rnn: checkpoint format version 7 is newer than this library reads \(version 1\); upgrade recurrent to read it$/ },
-  { what: 'checkpoint that is not a text model', args: ['sample', 'not-text-model.rnn'], files: ['not-text-model.rnn'], code: 1, message: /^recurrent: not-text-model\.rnn is not a text model/ },
-  { what: 'model path is a directory', args: ['sample', 'adir'], dir: 'adir', code: 1, message: /^recurrent: checkpoint file adir is a directory/ },
-  { what: 'negative temperature', args: ['sample', 'model.rnn', '--temperature', '-1'], files: ['model.rnn'], code: 2, message: /^recurrent: --temperature must be at least 0, got -1$/ },
-  { what: 'contradictory options', args: ['sample', 'model.rnn', '--greedy', '--top-k', '3'], files: ['model.rnn'], code: 2, message: /^recurrent: --greedy takes the most likely symbol: leave out --top-k and --top-p$/ },
+  { what: 'model file missing', args: ['sample', 'nope.rnn'], code: 1, message: /^rnnkit: checkpoint file nope\.rnn does not exist/ },
+  { what: 'model file is text', args: ['sample', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^rnnkit: not-a-model\.rnn: not a recurrent checkpoint: the data does not start with the checkpoint signature/ },
+  { what: 'model file empty', args: ['sample', 'empty.txt'], files: ['empty.txt'], code: 1, message: /^rnnkit: empty\.txt: checkpoint is truncated: 0 bytes/ },
+  { what: 'model file truncated', args: ['sample', 'truncated.rnn'], files: ['truncated.rnn'], code: 1, message: /^rnnkit: truncated\.rnn: checkpoint is truncated/ },
+  { what: 'model file with a flipped bit', args: ['sample', 'flipped.rnn'], files: ['flipped.rnn'], code: 1, message: /^rnnkit: flipped\.rnn: checkpoint payload is corrupt: its CRC-32 is 0x[0-9a-f]{8}, the header says 0x[0-9a-f]{8}$/ },
+  { what: 'model file from a newer version', args: ['sample', 'newer.rnn'], files: ['newer.rnn'], code: 1, message: /^rnnkit: newer\.rnn: checkpoint format version 7 is newer than this library reads \(version 1\); upgrade rnnkit to read it$/ },
+  { what: 'checkpoint that is not a text model', args: ['sample', 'not-text-model.rnn'], files: ['not-text-model.rnn'], code: 1, message: /^rnnkit: not-text-model\.rnn is not a text model/ },
+  { what: 'model path is a directory', args: ['sample', 'adir'], dir: 'adir', code: 1, message: /^rnnkit: checkpoint file adir is a directory/ },
+  { what: 'negative temperature', args: ['sample', 'model.rnn', '--temperature', '-1'], files: ['model.rnn'], code: 2, message: /^rnnkit: --temperature must be at least 0, got -1$/ },
+  { what: 'contradictory options', args: ['sample', 'model.rnn', '--greedy', '--top-k', '3'], files: ['model.rnn'], code: 2, message: /^rnnkit: --greedy takes the most likely symbol: leave out --top-k and --top-p$/ },
   // ---- forecast
-  { what: 'no input', args: ['forecast'], code: 2, message: /^recurrent: give a file \(with --column\) or --dataset us-births$/ },
-  { what: 'no --column', args: ['forecast', 'series.csv'], files: ['series.csv'], code: 2, message: /^recurrent: --column NAME is required with a file$/ },
-  { what: 'missing CSV', args: ['forecast', 'nope.csv', '--column', 'value'], code: 1, message: /^recurrent: nope\.csv: no such file$/ },
-  { what: 'empty CSV', args: ['forecast', 'empty.csv', '--column', 'value'], files: ['empty.csv'], code: 1, message: /^recurrent: empty\.csv: (is empty|no data rows)/ },
-  { what: 'header only', args: ['forecast', 'header-only.csv', '--column', 'value'], files: ['header-only.csv'], code: 1, message: /^recurrent: header-only\.csv: no data rows after the header$/ },
-  { what: 'binary CSV', args: ['forecast', 'binary.csv', '--column', 'value'], files: ['binary.csv'], code: 1, message: /^recurrent: binary\.csv: .*binary/ },
-  { what: 'CSV not UTF-8', args: ['forecast', 'latin1.csv', '--column', 'value'], files: ['latin1.csv'], code: 1, message: /^recurrent: latin1\.csv: .*UTF-8/ },
-  { what: 'unknown column', args: ['forecast', 'series.csv', '--column', 'price'], files: ['series.csv'], code: 1, message: /^recurrent: series\.csv: no column "price"; columns are "day", "value"$/ },
-  { what: 'missing cell', args: ['forecast', 'missing-cell.csv', '--column', 'value'], files: ['missing-cell.csv'], code: 1, message: /^recurrent: missing-cell\.csv: line 3 has no value in column "value"; fill it in or remove the row$/ },
-  { what: 'non-numeric cell', args: ['forecast', 'non-numeric.csv', '--column', 'value'], files: ['non-numeric.csv'], code: 1, message: /^recurrent: non-numeric\.csv: line 4, column "value": "abc" is not a number$/ },
-  { what: 'row with a cell missing', args: ['forecast', 'ragged.csv', '--column', 'value'], files: ['ragged.csv'], code: 1, message: /^recurrent: ragged\.csv: not valid CSV \(.*line 3.*\)$/ },
-  { what: 'blank line in a one-column series', args: ['forecast', 'one-column-gap.csv', '--column', 'value'], files: ['one-column-gap.csv'], code: 1, message: /^recurrent: one-column-gap\.csv: line 4 (has no value|is empty)/ },
-  { what: 'series too short for the window', args: ['forecast', 'short-series.csv', '--column', 'value'], files: ['short-series.csv'], code: 1, message: /^recurrent: .*(too short|only 5|5 values|5 steps)/ },
-  { what: 'broken JSON', args: ['forecast', 'broken.json', '--column', 'value'], files: ['broken.json'], code: 1, message: /^recurrent: broken\.json: not valid JSON/ },
-  { what: 'JSON whose parser message quotes a line break', args: ['forecast', 'stray.json', '--column', 'value'], files: ['stray.json'], code: 1, message: /^recurrent: stray\.json: not valid JSON \(Unexpected token 'x', "\\nx" is not valid JSON\)$/ },
+  { what: 'no input', args: ['forecast'], code: 2, message: /^rnnkit: give a file \(with --column\) or --dataset us-births$/ },
+  { what: 'no --column', args: ['forecast', 'series.csv'], files: ['series.csv'], code: 2, message: /^rnnkit: --column NAME is required with a file$/ },
+  { what: 'missing CSV', args: ['forecast', 'nope.csv', '--column', 'value'], code: 1, message: /^rnnkit: nope\.csv: no such file$/ },
+  { what: 'empty CSV', args: ['forecast', 'empty.csv', '--column', 'value'], files: ['empty.csv'], code: 1, message: /^rnnkit: empty\.csv: (is empty|no data rows)/ },
+  { what: 'header only', args: ['forecast', 'header-only.csv', '--column', 'value'], files: ['header-only.csv'], code: 1, message: /^rnnkit: header-only\.csv: no data rows after the header$/ },
+  { what: 'binary CSV', args: ['forecast', 'binary.csv', '--column', 'value'], files: ['binary.csv'], code: 1, message: /^rnnkit: binary\.csv: .*binary/ },
+  { what: 'CSV not UTF-8', args: ['forecast', 'latin1.csv', '--column', 'value'], files: ['latin1.csv'], code: 1, message: /^rnnkit: latin1\.csv: .*UTF-8/ },
+  { what: 'unknown column', args: ['forecast', 'series.csv', '--column', 'price'], files: ['series.csv'], code: 1, message: /^rnnkit: series\.csv: no column "price"; columns are "day", "value"$/ },
+  { what: 'missing cell', args: ['forecast', 'missing-cell.csv', '--column', 'value'], files: ['missing-cell.csv'], code: 1, message: /^rnnkit: missing-cell\.csv: line 3 has no value in column "value"; fill it in or remove the row$/ },
+  { what: 'non-numeric cell', args: ['forecast', 'non-numeric.csv', '--column', 'value'], files: ['non-numeric.csv'], code: 1, message: /^rnnkit: non-numeric\.csv: line 4, column "value": "abc" is not a number$/ },
+  { what: 'row with a cell missing', args: ['forecast', 'ragged.csv', '--column', 'value'], files: ['ragged.csv'], code: 1, message: /^rnnkit: ragged\.csv: not valid CSV \(.*line 3.*\)$/ },
+  { what: 'blank line in a one-column series', args: ['forecast', 'one-column-gap.csv', '--column', 'value'], files: ['one-column-gap.csv'], code: 1, message: /^rnnkit: one-column-gap\.csv: line 4 (has no value|is empty)/ },
+  { what: 'series too short for the window', args: ['forecast', 'short-series.csv', '--column', 'value'], files: ['short-series.csv'], code: 1, message: /^rnnkit: .*(too short|only 5|5 values|5 steps)/ },
+  { what: 'broken JSON', args: ['forecast', 'broken.json', '--column', 'value'], files: ['broken.json'], code: 1, message: /^rnnkit: broken\.json: not valid JSON/ },
+  { what: 'JSON whose parser message quotes a line break', args: ['forecast', 'stray.json', '--column', 'value'], files: ['stray.json'], code: 1, message: /^rnnkit: stray\.json: not valid JSON \(Unexpected token 'x', "\\nx" is not valid JSON\)$/ },
   { what: 'absurd size', args: ['forecast', 'series.csv', '--column', 'value', '--hidden', '1000000000'], files: ['series.csv'], code: 1, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
-  { what: 'zero horizon', args: ['forecast', 'series.csv', '--column', 'value', '--horizon', '0'], files: ['series.csv'], code: 2, message: /^recurrent: --horizon must be at least 1, got 0$/ },
+  { what: 'zero horizon', args: ['forecast', 'series.csv', '--column', 'value', '--horizon', '0'], files: ['series.csv'], code: 2, message: /^rnnkit: --horizon must be at least 1, got 0$/ },
   // ---- classify
-  { what: 'no input', args: ['classify'], code: 2, message: /^recurrent: give a file or --dataset first-names\|sensors$/ },
-  { what: 'missing file', args: ['classify', 'nope.csv'], code: 1, message: /^recurrent: nope\.csv: no such file$/ },
-  { what: 'no label column', args: ['classify', 'no-label.csv'], files: ['no-label.csv'], code: 1, message: /^recurrent: no-label\.csv: no column "label"; columns are "text", "kind"$/ },
-  { what: 'a single class', args: ['classify', 'one-class.csv'], files: ['one-class.csv'], code: 1, message: /^recurrent: only one class \(same\) in the data; classification needs at least two$/ },
-  { what: 'non-numeric feature', args: ['classify', 'features.jsonl'], files: ['features.jsonl'], code: 1, message: /^recurrent: features\.jsonl: record 1, column "steps\[1\]\[1\]": "x" is not a number$/ },
+  { what: 'no input', args: ['classify'], code: 2, message: /^rnnkit: give a file or --dataset first-names\|sensors$/ },
+  { what: 'missing file', args: ['classify', 'nope.csv'], code: 1, message: /^rnnkit: nope\.csv: no such file$/ },
+  { what: 'no label column', args: ['classify', 'no-label.csv'], files: ['no-label.csv'], code: 1, message: /^rnnkit: no-label\.csv: no column "label"; columns are "text", "kind"$/ },
+  { what: 'a single class', args: ['classify', 'one-class.csv'], files: ['one-class.csv'], code: 1, message: /^rnnkit: only one class \(same\) in the data; classification needs at least two$/ },
+  { what: 'non-numeric feature', args: ['classify', 'features.jsonl'], files: ['features.jsonl'], code: 1, message: /^rnnkit: features\.jsonl: record 1, column "steps\[1\]\[1\]": "x" is not a number$/ },
   { what: 'absurd size', args: ['classify', 'labels.csv', '--hidden', '1000000000'], files: ['labels.csv'], code: 1, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
-  { what: 'absurd layer count', args: ['classify', 'labels.csv', '--layers', '1000000000'], files: ['labels.csv'], code: 2, message: /^recurrent: --layers must be at most \d+, got 1000000000$|would need/, maxMs: 10000, nodeOptions: '--max-old-space-size=256' },
+  { what: 'absurd layer count', args: ['classify', 'labels.csv', '--layers', '1000000000'], files: ['labels.csv'], code: 2, message: /^rnnkit: --layers must be at most \d+, got 1000000000$|would need/, maxMs: 10000, nodeOptions: '--max-old-space-size=256' },
   // ---- pronounce, gradcheck, lecture
-  { what: 'model file missing', args: ['pronounce', '--model', 'nope.json', 'hello'], code: 1, message: /^recurrent: nope\.json: / },
-  { what: 'model file of another kind', args: ['pronounce', '--model', 'bad-model.json', 'hello'], files: ['bad-model.json'], code: 1, message: /^recurrent: bad-model\.json/ },
-  { what: 'model file declaring a huge network (150 bytes, hiddenSize 9000)', args: ['pronounce', '--model', 'hostile-model.json', '--test-words', '0', 'hello'], files: ['hostile-model.json'], code: 1, message: /^recurrent: hostile-model\.json: /, maxMs: 5000 },
-  { what: 'model file with non-numeric parameters', args: ['pronounce', '--model', 'nan-model.json', '--test-words', '0', 'hello'], files: ['nan-model.json'], code: 1, message: /^recurrent: nan-model\.json: .*(not a (finite )?number|finite)/ },
-  { what: 'too few words', args: ['pronounce', '--words', '5'], code: 2, message: /^recurrent: --words must be at least 10, got 5$/ },
-  { what: 'unknown cell', args: ['gradcheck', '--cell', 'foo'], code: 2, message: /^recurrent: --cell must be one of rnn, lstm, gru, got "foo"$/ },
-  { what: 'zero layers', args: ['gradcheck', '--layers', '0'], code: 2, message: /^recurrent: --layers must be at least 1, got 0$/ },
-  { what: 'extra argument', args: ['lecture', 'now'], code: 2, message: /^recurrent: unexpected argument "now" for "lecture"$/ },
+  { what: 'model file missing', args: ['pronounce', '--model', 'nope.json', 'hello'], code: 1, message: /^rnnkit: nope\.json: / },
+  { what: 'model file of another kind', args: ['pronounce', '--model', 'bad-model.json', 'hello'], files: ['bad-model.json'], code: 1, message: /^rnnkit: bad-model\.json/ },
+  { what: 'model file declaring a huge network (150 bytes, hiddenSize 9000)', args: ['pronounce', '--model', 'hostile-model.json', '--test-words', '0', 'hello'], files: ['hostile-model.json'], code: 1, message: /^rnnkit: hostile-model\.json: /, maxMs: 5000 },
+  { what: 'model file with non-numeric parameters', args: ['pronounce', '--model', 'nan-model.json', '--test-words', '0', 'hello'], files: ['nan-model.json'], code: 1, message: /^rnnkit: nan-model\.json: .*(not a (finite )?number|finite)/ },
+  { what: 'too few words', args: ['pronounce', '--words', '5'], code: 2, message: /^rnnkit: --words must be at least 10, got 5$/ },
+  { what: 'unknown cell', args: ['gradcheck', '--cell', 'foo'], code: 2, message: /^rnnkit: --cell must be one of rnn, lstm, gru, got "foo"$/ },
+  { what: 'zero layers', args: ['gradcheck', '--layers', '0'], code: 2, message: /^rnnkit: --layers must be at least 1, got 0$/ },
+  { what: 'extra argument', args: ['lecture', 'now'], code: 2, message: /^rnnkit: unexpected argument "now" for "lecture"$/ },
 ];
 
 interface Outcome {
@@ -204,20 +204,20 @@ function run(c: Case, dir: string): Promise<Outcome> {
   });
 }
 
-/** The line with the message: the last `recurrent: ` line of stderr. */
+/** The line with the message: the last `rnnkit: ` line of stderr. */
 function messageLine(stderr: string): string {
-  const lines = stderr.split('\n').filter((l) => l.startsWith('recurrent: '));
+  const lines = stderr.split('\n').filter((l) => l.startsWith('rnnkit: '));
   return lines[lines.length - 1] ?? '';
 }
 
 before(async () => {
-  // A real model to damage: a few steps of `recurrent train` on a small text.
+  // A real model to damage: a few steps of `rnnkit train` on a small text.
   const dir = path.join(root, 'make-model');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'corpus.txt'), FILES['corpus.txt']!());
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'train', 'corpus.txt', '-o', 'model.rnn', '--steps', '2', '--hidden', '8', '--seq-len', '8', '--batch', '2', '--sample-every', '0', '--cell', 'rnn'], { cwd: dir, stdio: 'ignore' });
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`recurrent train exited with ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`rnnkit train exited with ${code}`))));
   });
   model = new Uint8Array(fs.readFileSync(path.join(dir, 'model.rnn')));
 });
@@ -243,7 +243,7 @@ test('every bad input: one-line message naming the problem, exit code 2 (usage) 
       if (afterMessage.some((l) => !l.startsWith('Usage: '))) problems.push(`more after the message: ${JSON.stringify(afterMessage)}`);
       if (o.created.length > 0) problems.push(`left files behind: ${o.created.join(', ')}`);
       if (c.maxMs !== undefined && o.ms > c.maxMs) problems.push(`took ${o.ms} ms (at most ${c.maxMs})`);
-      if (problems.length > 0) failures.push(`recurrent ${c.args.join(' ')} (${c.what}): ${problems.join('; ')}\n    stderr: ${JSON.stringify(o.stderr.slice(-400))}`);
+      if (problems.length > 0) failures.push(`rnnkit ${c.args.join(' ')} (${c.what}): ${problems.join('; ')}\n    stderr: ${JSON.stringify(o.stderr.slice(-400))}`);
     }
   };
   await Promise.all([worker(), worker()]);
@@ -258,7 +258,7 @@ function writeTable(): void {
   const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/`/g, "'");
   const rows = results.filter(Boolean).map(({ c, o }) => {
     const line = messageLine(o.stderr).split(`${root}${path.sep}`).join('').replace(/case-\d+\//g, '');
-    const cmd = `${c.memory !== undefined ? `prlimit --as=${c.memory} ` : ''}recurrent ${c.args.join(' ')}`;
+    const cmd = `${c.memory !== undefined ? `prlimit --as=${c.memory} ` : ''}rnnkit ${c.args.join(' ')}`;
     return `| ${c.args[0]} | ${esc(c.what)} | \`${esc(cmd)}\` | ${o.code ?? o.signal} | ${esc(line) || '(none)'} |`;
   });
   fs.writeFileSync(file, ['| command | bad input | command line | exit | message (stderr) |', '|---|---|---|---|---|', ...rows].join('\n') + '\n');

@@ -1,4 +1,4 @@
-/** The `recurrent` command: help, version, the lecture walkthrough, and bad usage. */
+/** The `rnnkit` command: help, version, the lecture walkthrough, and bad usage. */
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { runCli } from './helpers/cli.js';
 import { assertRowsClose } from './helpers/approx.js';
 
-test('recurrent lecture prints the walkthrough within 80 columns', () => {
+test('rnnkit lecture prints the walkthrough within 80 columns', () => {
   const r = runCli(['lecture']);
   assert.equal(r.code, 0, r.stderr);
   for (const line of r.stdout.split('\n')) assert.ok([...line].length <= 80, `line longer than 80 columns: ${line}`);
@@ -18,7 +18,7 @@ test('recurrent lecture prints the walkthrough within 80 columns', () => {
   assert.equal(r.stderr, '');
 });
 
-test('recurrent lecture --json has the documented keys and values', () => {
+test('rnnkit lecture --json has the documented keys and values', () => {
   const r = runCli(['lecture', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -33,7 +33,7 @@ test('recurrent lecture --json has the documented keys and values', () => {
   assert.deepEqual(j.training.exact.sequence, [2, 3]);
 });
 
-test('recurrent lecture options: one gradient mode, learning rate, step limit', () => {
+test('rnnkit lecture options: one gradient mode, learning rate, step limit', () => {
   const r = runCli(['lecture', '--gradient', 'exact', '--lr', '0.05', '--max-steps', '3', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -46,7 +46,7 @@ test('recurrent lecture options: one gradient mode, learning rate, step limit', 
 test('help and version', () => {
   const top = runCli(['--help']);
   assert.equal(top.code, 0);
-  assert.match(top.stdout, /Usage: recurrent <command>/);
+  assert.match(top.stdout, /Usage: rnnkit <command>/);
   assert.match(top.stdout, /lecture/);
   const sub = runCli(['lecture', '--help']);
   assert.equal(sub.code, 0);
@@ -76,7 +76,7 @@ test('bad usage: one line naming the problem, the usage, exit code 2, no stack t
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 2, `the problem, then the usage: ${r.stderr}`);
     assert.match(lines[0]!, message);
-    assert.match(lines[1]!, /^Usage: recurrent /);
+    assert.match(lines[1]!, /^Usage: rnnkit /);
     assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'no stack trace');
   }
   const none = runCli([]);

@@ -31,7 +31,7 @@ const SEED = process.env.FAULT_SEED !== undefined ? Number(process.env.FAULT_SEE
 /** The kill experiments need the compiled library for their children. */
 const NOT_BUILT = fs.existsSync(path.join(DIST, 'src', 'train', 'fit.js')) ? false : `${DIST} is not built (npm run build)`;
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recurrent-faults-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-faults-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 // ---------------------------------------------------------------- the child
@@ -213,7 +213,7 @@ const corpus = path.join(dir, 'corpus.txt');
 fs.writeFileSync(corpus, 'the quick brown fox jumps over the lazy dog. '.repeat(60));
 
 /**
- * `recurrent train` with a checkpoint every step; killed `delayMs` after its
+ * `rnnkit train` with a checkpoint every step; killed `delayMs` after its
  * first progress line. `threads` 2 trains 16 streams data-parallel on two threads.
  */
 async function killTrain(out: string, sig: NodeJS.Signals, delayMs: number, threads: 1 | 2): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; steps: number[]; finalStep: number | null }> {
@@ -245,7 +245,7 @@ async function killTrain(out: string, sig: NodeJS.Signals, delayMs: number, thre
   return { ...r, steps, finalStep };
 }
 
-test('recurrent train --checkpoint-every 1, on one thread or two, killed (SIGKILL) or interrupted (SIGINT) at random moments: the model file always loads', async (t) => {
+test('rnnkit train --checkpoint-every 1, on one thread or two, killed (SIGKILL) or interrupted (SIGINT) at random moments: the model file always loads', async (t) => {
   if (!fs.existsSync(BIN)) {
     t.skip(`${BIN} is not built`);
     return;
@@ -289,10 +289,10 @@ test('recurrent train --checkpoint-every 1, on one thread or two, killed (SIGKIL
 
 test('lock: a second writer of the same output is refused with the holder named; released, it can take it', () => {
   const out = path.join(dir, 'locked.rnn');
-  const a = lockOutput(out, { command: 'recurrent train' });
+  const a = lockOutput(out, { command: 'rnnkit train' });
   assert.ok(fs.existsSync(lockFileOf(out)));
   assert.throws(() => lockOutput(out), (e: unknown) => e instanceof LockError &&
-    e.message.includes(`is being written by another run (recurrent train, pid ${process.pid}`) && e.message.includes(`delete ${lockFileOf(out)}`));
+    e.message.includes(`is being written by another run (rnnkit train, pid ${process.pid}`) && e.message.includes(`delete ${lockFileOf(out)}`));
   a.release();
   a.release();
   assert.ok(!fs.existsSync(lockFileOf(out)));
@@ -316,7 +316,7 @@ test('lock: a stale lock (its process is gone) is taken over; a fresh unreadable
   const out = path.join(dir, 'stale.rnn');
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const deadPid = Number(dead.stdout);
-  fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid: deadPid, host: os.hostname(), started: 'earlier', command: 'recurrent train', token: 'x' }));
+  fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid: deadPid, host: os.hostname(), started: 'earlier', command: 'rnnkit train', token: 'x' }));
   const l = lockOutput(out);
   assert.equal(JSON.parse(fs.readFileSync(lockFileOf(out), 'utf8')).pid, process.pid);
   l.release();
@@ -328,7 +328,7 @@ test('lock: a stale lock (its process is gone) is taken over; a fresh unreadable
   lockOutput(out).release();
 
   // another host's lock cannot be checked: refused
-  fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid: 1, host: 'elsewhere', started: 'earlier', command: 'recurrent train', token: 'y' }));
+  fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid: 1, host: 'elsewhere', started: 'earlier', command: 'rnnkit train', token: 'y' }));
   assert.throws(() => lockOutput(out), /pid 1 on host elsewhere/);
   fs.rmSync(lockFileOf(out));
 });
@@ -414,7 +414,7 @@ test('NaN/Inf in training: stops at once naming the step, the quantity and a hin
   }
 });
 
-test('recurrent train: divergence on resume stops with step, quantity and hint; the model file keeps the last good step', async (t) => {
+test('rnnkit train: divergence on resume stops with step, quantity and hint; the model file keeps the last good step', async (t) => {
   if (!fs.existsSync(BIN)) {
     t.skip(`${BIN} is not built`);
     return;
@@ -428,7 +428,7 @@ test('recurrent train: divergence on resume stops with step, quantity and hint; 
   const r = spawnSync(process.execPath, [BIN, 'train', '--resume', out, '--steps', '10', '--lr', '1e39', ...common], { encoding: 'utf8' });
   const line = r.stderr.trim().split('\n').pop()!;
   assert.equal(r.status, 1, r.stderr);
-  assert.match(line, /^recurrent: training diverged at step 4 .*: the [a-z ]+ is -?(Infinity|NaN); .*[Ll]ower the learning rate/);
+  assert.match(line, /^rnnkit: training diverged at step 4 .*: the [a-z ]+ is -?(Infinity|NaN); .*[Ll]ower the learning rate/);
   assert.ok(!/^\s+at /m.test(r.stderr), r.stderr);
   const c = loadCheckpointFileSync(out);
   assert.equal(c.step, 3);
@@ -436,7 +436,7 @@ test('recurrent train: divergence on resume stops with step, quantity and hint; 
   assert.deepEqual(fs.readFileSync(out), before, 'the good checkpoint was rewritten');
 });
 
-test('recurrent train: a second run writing the same model file is refused while the first runs, and allowed after', async (t) => {
+test('rnnkit train: a second run writing the same model file is refused while the first runs, and allowed after', async (t) => {
   if (!fs.existsSync(BIN)) {
     t.skip(`${BIN} is not built`);
     return;
@@ -455,7 +455,7 @@ test('recurrent train: a second run writing the same model file is refused while
   const r1 = await done;
   assert.equal(second.status, 1, second.stderr);
   const line = second.stderr.trim().split('\n').pop()!;
-  assert.match(line, new RegExp(`^recurrent: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is being written by another run \\(recurrent train, pid ${first.pid}, since .*\\); wait for it to finish or write to another file \\(--out\\); if that run is gone, delete .*shared\\.rnn\\.lock$`));
+  assert.match(line, new RegExp(`^rnnkit: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is being written by another run \\(rnnkit train, pid ${first.pid}, since .*\\); wait for it to finish or write to another file \\(--out\\); if that run is gone, delete .*shared\\.rnn\\.lock$`));
   assert.equal(r1.code, 130, r1.stderr);
   const stepAfterFirst = loadCheckpointFileSync(out).step!;
   assert.ok(!fs.existsSync(lockFileOf(out)), 'the first run left its lock');

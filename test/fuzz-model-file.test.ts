@@ -305,7 +305,7 @@ test('each fault has its own message', () => {
     ['flipped bit in the payload', flip(s.bytes.length - 3), /^checkpoint payload is corrupt: its CRC-32 is 0x[0-9a-f]{8}, the header says 0x[0-9a-f]{8}$/],
     ['flipped bit in the header', flip(PREFIX + 5), /^checkpoint header is corrupt: its CRC-32/],
     ['wrong magic', new TextEncoder().encode('hello, world: not a model at all'), /^not a recurrent checkpoint/],
-    ['newer version', seal(new TextEncoder().encode(JSON.stringify(header)), payload, CHECKPOINT_VERSION + 1), /is newer than this library reads.*upgrade recurrent/],
+    ['newer version', seal(new TextEncoder().encode(JSON.stringify(header)), payload, CHECKPOINT_VERSION + 1), /is newer than this library reads.*upgrade rnnkit/],
     ['unknown version', seal(new TextEncoder().encode(JSON.stringify(header)), payload, 0), /^unknown checkpoint format version 0/],
     ['config/parameter mismatch', mutate((h) => { h.networks[0].config.hiddenSize = 3; }), /has \d+ parameters but the file holds \d+/],
     ['huge declared count', mutate((h) => { h.networks[0].count = 1e15; }), /declares bytes 0\.\.\d+, beyond the \d+-byte payload/],

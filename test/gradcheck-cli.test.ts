@@ -1,5 +1,5 @@
 /**
- * `recurrent gradcheck`: exit codes, JSON and text output.
+ * `rnnkit gradcheck`: exit codes, JSON and text output.
  */
 
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
- * The worked example of ../shared/SPEC.md §5, number for number (float64).
- * Source of every expected value: SPEC.md §5 ("The worked example"), which
+ * The worked example of docs/maths.md §5, number for number (float64).
+ * Source of every expected value: docs/maths.md §5 ("The worked example"), which
  * gives them to 4 decimals; tolerances are half a unit in the last place.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The LSTM cell (SPEC §6): float64 gradient checks of every parameter for
+ * The LSTM cell (docs/maths.md §6): float64 gradient checks of every parameter for
  * each sequence shape, single and stacked, with and without biases, with
  * masks and B > 1; truncation against a brute-force truncated gradient;
  * introspection against a hand computation; float32 against float64.

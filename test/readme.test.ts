@@ -15,8 +15,8 @@ test('the README library example runs and its model continues the sentence', () 
   const block = /```ts\n([\s\S]*?)```/.exec(readme);
   assert.ok(block, 'README has a ```ts example');
   const entry = join(ROOT, 'dist/src/index.js');
-  const code = block[1]!.replace("from 'recurrent'", `from ${JSON.stringify(entry)}`);
-  assert.notEqual(code, block[1], 'the example imports from "recurrent"');
+  const code = block[1]!.replace("from 'rnnkit'", `from ${JSON.stringify(entry)}`);
+  assert.notEqual(code, block[1], 'the example imports from "rnnkit"');
   const dir = mkdtempSync(join(tmpdir(), 'recurrent-readme-'));
   const file = join(dir, 'example.mjs');
   writeFileSync(file, code);

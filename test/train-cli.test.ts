@@ -1,6 +1,6 @@
 /**
- * The compiled CLI end to end: `recurrent train` writes a model file, a loss
- * curve and a report; `recurrent sample` streams text from the model;
+ * The compiled CLI end to end: `rnnkit train` writes a model file, a loss
+ * curve and a report; `rnnkit sample` streams text from the model;
  * `--resume` continues to the total `--steps`; Ctrl-C stops and saves;
  * bad options exit 2 and a missing file exits 1, each with a clear message.
  */
@@ -127,7 +127,7 @@ test('bad options exit 2 with a one-line message; a missing file exits 1', () =>
   }
   const missing = run(['train', join(dir, 'no-such.txt'), '--steps', '1']);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^recurrent: no such file: .*no-such\.txt\n$/);
+  assert.match(missing.stderr, /^rnnkit: no such file: .*no-such\.txt\n$/);
   const noModel = run(['sample', join(dir, 'no-such.rnn')]);
   assert.equal(noModel.status, 1);
   assert.match(noModel.stderr, /no-such\.rnn/);

@@ -15,7 +15,7 @@ import type { Kernels } from '../core/kernels.js';
 import type { ParamSet, ParamSpec } from '../core/params.js';
 import type { Float } from '../core/tensor.js';
 
-/** The cell types `recurrent` provides. */
+/** The cell types `rnnkit` provides. */
 export const CELL_KINDS = ['rnn', 'lstm', 'gru'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 
@@ -46,7 +46,7 @@ export interface BackwardOptions {
   readonly truncate?: number;
   /**
    * `"exact"` (default) is the true gradient. `"lecture"` computes the
-   * lecture slides' formulas (SPEC §5), which are NOT the gradient of J;
+   * lecture slides' formulas (docs/maths.md §5), which are NOT the gradient of J;
    * only the single-layer RNN supports it.
    */
   readonly gradientMode?: 'exact' | 'lecture';

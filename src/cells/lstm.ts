@@ -1,5 +1,5 @@
 /**
- * The LSTM cell of SPEC §6 and its exact BPTT (derivation: docs/lstm.md).
+ * The LSTM cell of docs/maths.md §6 and its exact BPTT (derivation: docs/lstm.md).
  * With a(t) = [x(t), h(t−1)]·W (+ b), split into four column blocks:
  *
  *   f(t)  = σ(a_f(t))                       forget gate

@@ -1,5 +1,5 @@
 /**
- * The vanilla (Elman) RNN cell of SPEC §1 and its exact BPTT (§4):
+ * The vanilla (Elman) RNN cell of docs/maths.md §1 and its exact BPTT (§4):
  *
  *   neth(t) = h(t−1)·W + x(t)·U (+ b_h)        h(t) = g_h(neth(t))
  *
@@ -223,7 +223,7 @@ export class RnnCell implements Cell<RnnCache> {
   }
 
   /**
-   * The lecture slides' formulas (SPEC §5), NOT the gradient of J:
+   * The lecture slides' formulas (docs/maths.md §5), NOT the gradient of J:
    * factor(t) = δo(t)·Vᵀ·Π_{z=2..t}(g_h'(neth(z−1))·Wᵀ), then
    * ∂J/∂W = Σ_t h(t−1)ᵀ·factor(t) and ∂J/∂U = Σ_t x(t)ᵀ·factor(t).
    * Here dH(t) is δo(t)·Vᵀ; the factors go where δneth(t) would.

@@ -1,5 +1,5 @@
 /**
- * Command-line parsing for `recurrent <command>`: each command declares its
+ * Command-line parsing for `rnnkit <command>`: each command declares its
  * options once (name, type, default, help), and from that declaration come
  * parsing, validation, and the `--help` text. Bad usage throws a
  * {@link UsageError}, which the entry point prints as one line with the
@@ -38,11 +38,11 @@ export interface OptionSpec {
 /** A subcommand of the CLI. */
 export interface Command {
   readonly name: string;
-  /** One line for `recurrent --help`. */
+  /** One line for `rnnkit --help`. */
   readonly summary: string;
-  /** Usage after `recurrent <name>`, e.g. `"[options] <text-file>"`. */
+  /** Usage after `rnnkit <name>`, e.g. `"[options] <text-file>"`. */
   readonly usage: string;
-  /** Longer text shown by `recurrent <name> --help`. */
+  /** Longer text shown by `rnnkit <name> --help`. */
   readonly description?: string;
   readonly options: readonly OptionSpec[];
   /** How many positional arguments it takes: [min, max]. */
@@ -156,7 +156,7 @@ function convert(spec: OptionSpec, raw: string): string | number {
 
 /** The `--help` text of a command, generated from its option specs. */
 export function commandHelp(command: Command): string {
-  const lines = [`Usage: recurrent ${command.name} ${command.usage}`, '', command.summary];
+  const lines = [`Usage: rnnkit ${command.name} ${command.usage}`, '', command.summary];
   if (command.description) lines.push('', command.description);
   lines.push('', 'Options:');
   const specs = [...command.options, ...COMMON_OPTIONS];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Process wiring of the `recurrent` command: signals, stdout/stderr, exit
+ * Process wiring of the `rnnkit` command: signals, stdout/stderr, exit
  * code. The first SIGINT/SIGTERM asks the running command to stop cleanly
  * (it saves what it has); a second one exits at once.
  */

@@ -4,14 +4,14 @@ import { KERNEL_CHOICES, useKernels, type KernelChoice } from '../kernels/select
 import { UsageError } from './args.js';
 
 /**
- * Makes the kernels named by the environment variable RECURRENT_KERNELS
+ * Makes the kernels named by the environment variable RNNKIT_KERNELS
  * (`auto`, the default: WebAssembly SIMD where the runtime has it, else
  * JavaScript; `js`; `wasm`) the default for the networks built after it.
  */
 export function chooseKernels(): void {
-  const choice = process.env.RECURRENT_KERNELS ?? 'auto';
+  const choice = process.env.RNNKIT_KERNELS ?? 'auto';
   if (!(KERNEL_CHOICES as readonly string[]).includes(choice)) {
-    throw new UsageError(`RECURRENT_KERNELS must be one of ${KERNEL_CHOICES.join(', ')}, got "${choice}"`);
+    throw new UsageError(`RNNKIT_KERNELS must be one of ${KERNEL_CHOICES.join(', ')}, got "${choice}"`);
   }
   try {
     useKernels(choice as KernelChoice);

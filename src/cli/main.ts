@@ -1,5 +1,5 @@
 /**
- * The `recurrent` command: `recurrent <command> [options]`.
+ * The `rnnkit` command: `rnnkit <command> [options]`.
  * Exit codes: 0 success, 1 failure, 2 bad usage. Results go to stdout,
  * progress and errors to stderr; no stack trace reaches the user.
  */
@@ -18,7 +18,7 @@ function version(): string {
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
   return [
-    'Usage: recurrent <command> [options]',
+    'Usage: rnnkit <command> [options]',
     '',
     'Recurrent neural networks (RNN, LSTM, GRU) trained by backpropagation through time.',
     '',
@@ -26,7 +26,7 @@ function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Options:',
-    '  --help, -h      show help (also after a command: recurrent <command> --help)',
+    '  --help, -h      show help (also after a command: rnnkit <command> --help)',
     '  --version       print the version',
     '',
     'Every command accepts --json to print its result as JSON.',
@@ -61,26 +61,26 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   } catch (e) {
     if (e instanceof UsageError) {
       // One line naming the problem, then the usage.
-      io.err(`recurrent: ${oneLine(e.message)}\n`);
-      io.err(command ? `Usage: recurrent ${command.name} ${command.usage} (see --help)\n` : 'Usage: recurrent <command> [options] (see --help)\n');
+      io.err(`rnnkit: ${oneLine(e.message)}\n`);
+      io.err(command ? `Usage: rnnkit ${command.name} ${command.usage} (see --help)\n` : 'Usage: rnnkit <command> [options] (see --help)\n');
       return 2;
     }
     if (e instanceof RecurrentError) {
-      io.err(`recurrent: ${oneLine(e.message)}\n`);
+      io.err(`rnnkit: ${oneLine(e.message)}\n`);
       return 1;
     }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && typeof err.message === 'string') {
-      io.err(`recurrent: ${oneLine(err.message)}\n`);
+      io.err(`rnnkit: ${oneLine(err.message)}\n`);
       return 1;
     }
     if (err instanceof RangeError && /allocat|Invalid (typed )?array length|out of memory/i.test(err.message)) {
       // Sizes under the library's 8 GiB limit that this machine or process cannot hold.
-      io.err(`recurrent: out of memory (${oneLine(err.message)}): the model or its work buffers do not fit in the memory this process can get; choose smaller sizes (--hidden, --layers, --batch, --seq-len)\n`);
+      io.err(`rnnkit: out of memory (${oneLine(err.message)}): the model or its work buffers do not fit in the memory this process can get; choose smaller sizes (--hidden, --layers, --batch, --seq-len)\n`);
       return 1;
     }
-    io.err(`recurrent: internal error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
-    if (process.env.RECURRENT_DEBUG) io.err(`${err instanceof Error ? err.stack : ''}\n`);
+    io.err(`rnnkit: internal error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
+    if (process.env.RNNKIT_DEBUG) io.err(`${err instanceof Error ? err.stack : ''}\n`);
     return 1;
   }
 }

@@ -4,7 +4,7 @@
  * message tells a person what to do about it.
  */
 
-/** Base class of every error `recurrent` throws deliberately. */
+/** Base class of every error `rnnkit` throws deliberately. */
 export class RecurrentError extends Error {
   /** A stable, machine-readable code, e.g. `"SHAPE"`, `"OPTION"`. */
   readonly code: string;

@@ -1,6 +1,6 @@
 /**
  * A small, fast, seeded pseudo-random generator (xoshiro128**, seeded by
- * splitmix32). Everything random in `recurrent` — initialisation,
+ * splitmix32). Everything random in `rnnkit` — initialisation,
  * shuffling, sampling, dropout — takes one of these; nothing reads
  * Math.random, so a seed reproduces a run exactly, and the state can be
  * saved in a checkpoint and restored.

@@ -3,7 +3,7 @@
  * networks (a seq2seq model has `encoder` and `decoder`), their parameters,
  * the optimizer's state and what else training needs to resume exactly.
  * Browser-safe: bytes in, bytes out (DataView, TextEncoder), no Node APIs;
- * `recurrent/node` writes them to disk atomically.
+ * `rnnkit/node` writes them to disk atomically.
  *
  * Layout (all integers little-endian):
  *
@@ -290,7 +290,7 @@ function parseHeader(input: Uint8Array | ArrayBuffer, options: DecodeOptions): {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version > CHECKPOINT_VERSION) {
-    throw new FormatError(`checkpoint format version ${version} is newer than this library reads (version ${CHECKPOINT_VERSION}); upgrade recurrent to read it`);
+    throw new FormatError(`checkpoint format version ${version} is newer than this library reads (version ${CHECKPOINT_VERSION}); upgrade rnnkit to read it`);
   }
   if (version !== CHECKPOINT_VERSION) throw new FormatError(`unknown checkpoint format version ${version}; this library reads version ${CHECKPOINT_VERSION}`);
   const headerLength = view.getUint32(12, true);
@@ -502,7 +502,7 @@ function buildNetwork(n: CheckpointHeader['networks'][number]): Network {
   const who = `checkpoint network "${n.name}"`;
   const kind = c.cell;
   const type = typeof kind === 'string' ? cellType(kind) : undefined;
-  if (!type) throw new FormatError(`${who}: cell type ${JSON.stringify(kind)} is not available in this version of recurrent`);
+  if (!type) throw new FormatError(`${who}: cell type ${JSON.stringify(kind)} is not available in this version of rnnkit`);
   const sizes = [c.inputSize, c.hiddenSize, c.outputSize, c.layers];
   if (!sizes.every((v) => Number.isSafeInteger(v) && v >= 1)) {
     throw new FormatError(`${who}: config sizes (inputSize, hiddenSize, outputSize, layers) must be positive integers`);

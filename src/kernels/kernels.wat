@@ -1,4 +1,4 @@
-;; Matrix kernels of `recurrent` in WebAssembly 128-bit SIMD (float32).
+;; Matrix kernels of `rnnkit` in WebAssembly 128-bit SIMD (float32).
 ;;
 ;; This file is the source; scripts/build-wasm.mjs compiles it with wabt
 ;; into four variants during `npm run build`:

@@ -24,7 +24,7 @@ export const KERNEL_CHOICES = ['auto', 'js', 'wasm'] as const;
  * Makes a backend the default for networks built from now on and returns it.
  * `"wasm"` throws a RecurrentError (code `"UNSUPPORTED"`) where WebAssembly
  * SIMD is missing; `"auto"` falls back to the JavaScript kernels there.
- * The CLI maps the environment variable `RECURRENT_KERNELS=js|wasm|auto` here.
+ * The CLI maps the environment variable `RNNKIT_KERNELS=js|wasm|auto` here.
  */
 export function useKernels(choice: KernelChoice, options: WasmLoadOptions = {}): Kernels {
   if (!(KERNEL_CHOICES as readonly string[]).includes(choice)) {

@@ -1,5 +1,5 @@
 /**
- * The lecture's worked example, "counting" (SPEC §5): input 1, expect 2
+ * The lecture's worked example, "counting" (docs/maths.md §5): input 1, expect 2
  * then 3. One-hot 1→[1,0,0], 2→[0,1,0], 3→[0,0,1]; D = K = 3, H = 2,
  * no biases, linear g_h and g_o, squared error, one-to-many with zero input
  * after the seed. The weights are the slides' starting values.

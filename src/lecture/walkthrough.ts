@@ -1,7 +1,7 @@
 /**
  * The worked example computed end to end, as plain data: the forward pass,
  * δo, both gradients, and training with each gradient mode. The CLI's
- * `recurrent lecture` prints it; the playground renders it.
+ * `rnnkit lecture` prints it; the playground renders it.
  */
 
 import { toRows } from '../core/tensor.js';
@@ -57,7 +57,7 @@ export interface WalkthroughOptions {
   readonly weights?: { readonly U?: number[][]; readonly V?: number[][]; readonly W?: number[][] };
 }
 
-/** Runs the worked example of SPEC §5 and returns every number it shows. */
+/** Runs the worked example of docs/maths.md §5 and returns every number it shows. */
 export function lectureWalkthrough(options: WalkthroughOptions = {}): LectureWalkthrough {
   const modes = options.modes ?? ['exact', 'lecture'];
   const learningRate = options.learningRate ?? 0.1;

@@ -1,6 +1,6 @@
 /**
  * Output layer activation g_o and loss J, with δo(t) = ∂J(t)/∂neto(t)
- * (SPEC §3):
+ * (docs/maths.md §3):
  *
  * - squared error, J = Σ_t (y(t) − ŷ(t))ᵀ(y(t) − ŷ(t)):
  *   δo = 2(ŷ − y) ∘ g_o'(neto)   (g_o linear or sigmoid)
@@ -15,7 +15,7 @@ import { sigmoid, softmaxRows, type OutputActivation } from '../core/activations
 import { OptionError } from '../core/errors.js';
 import type { Float } from '../core/tensor.js';
 
-/** The losses `recurrent` provides. */
+/** The losses `rnnkit` provides. */
 export const LOSSES = ['mse', 'cross-entropy'] as const;
 export type LossKind = (typeof LOSSES)[number];
 

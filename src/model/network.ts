@@ -1,6 +1,6 @@
 /**
  * A recurrent network: L stacked recurrent layers (each layer's h is the
- * next layer's x) and an output layer on top (SPEC §1):
+ * next layer's x) and an output layer on top (docs/maths.md §1):
  *
  *   neto(t) = h_L(t)·V (+ b_o)      ŷ(t) = g_o(neto(t))
  *
@@ -74,7 +74,7 @@ const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 
 /**
  * B sequences of T steps, ready for a forward or backward pass.
  *
- * Sequence shapes (SPEC §2):
+ * Sequence shapes (docs/maths.md §2):
  * - many-to-many: `lossAt: "all"` (default) with input at every step;
  * - many-to-one: `lossAt: "last"` — only each sequence's last valid step
  *   carries loss, so δo(t) = 0 before it;

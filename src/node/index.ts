@@ -1,5 +1,5 @@
 /**
- * `recurrent/node`: the Node-only parts of the library (files, bundled
+ * `rnnkit/node`: the Node-only parts of the library (files, bundled
  * datasets). The main entry point stays browser-safe.
  */
 

@@ -1,6 +1,6 @@
 /**
  * An output-path lock (Node only), so that two runs writing the same file
- * (`recurrent train -o model.rnn` started twice) do not interleave their
+ * (`rnnkit train -o model.rnn` started twice) do not interleave their
  * checkpoints and reports: the second one refuses with a message naming
  * the first.
  *
@@ -32,7 +32,7 @@ export interface LockInfo {
   readonly host: string;
   /** ISO time the lock was taken. */
   readonly started: string;
-  /** What holds it, e.g. `"recurrent train"`. */
+  /** What holds it, e.g. `"rnnkit train"`. */
   readonly command: string;
   /** Random token telling this holder from a later one with the same pid. */
   readonly token: string;
@@ -50,7 +50,7 @@ export interface OutputLock {
 
 /** Options of {@link lockOutput}. */
 export interface LockOptions {
-  /** Named in the message another run sees. Default `"recurrent"`. */
+  /** Named in the message another run sees. Default `"rnnkit"`. */
   readonly command?: string;
   /** A lock file that cannot be read (being written, or damaged) counts as stale after this long. Default 10 s. */
   readonly unreadableStaleMs?: number;
@@ -73,7 +73,7 @@ export function lockOutput(target: string, options: LockOptions = {}): OutputLoc
   const file = lockFileOf(target);
   const info: LockInfo = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(),
-    command: options.command ?? 'recurrent', token: randomBytes(8).toString('hex'),
+    command: options.command ?? 'rnnkit', token: randomBytes(8).toString('hex'),
   };
   const staleMs = options.unreadableStaleMs ?? 10_000;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -137,7 +137,7 @@ function readLock(file: string): LockInfo | 'unreadable' | 'gone' {
   try {
     const j = JSON.parse(text) as Partial<LockInfo>;
     if (typeof j === 'object' && j !== null && Number.isSafeInteger(j.pid) && typeof j.host === 'string' && typeof j.token === 'string') {
-      return { pid: j.pid!, host: j.host, started: String(j.started ?? '?'), command: String(j.command ?? 'recurrent'), token: j.token };
+      return { pid: j.pid!, host: j.host, started: String(j.started ?? '?'), command: String(j.command ?? 'rnnkit'), token: j.token };
     }
   } catch {
     // fall through

@@ -14,7 +14,7 @@
  * Small batches do not pay for the hand-over: a batch with fewer than
  * `minSequences` sequences per thread runs on fewer threads (one below
  * 2·minSequences). Threads are started by the host ({@link SpawnReplica}):
- * `createDataParallel` in `recurrent/node` uses worker_threads; a browser
+ * `createDataParallel` in `rnnkit/node` uses worker_threads; a browser
  * uses Web Workers (which need a cross-origin-isolated page for shared
  * memory).
  */
@@ -82,7 +82,7 @@ interface ReplicaSlot {
  * Computes a network's batch gradients on several threads.
  *
  * ```ts
- * import { createDataParallel } from 'recurrent/node';
+ * import { createDataParallel } from 'rnnkit/node';
  * const parallel = await createDataParallel(net, { threads: 2 });
  * try {
  *   await fit(net, data, { parallel, ... });

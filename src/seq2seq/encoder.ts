@@ -1,5 +1,5 @@
 /**
- * The encoder of an encoder–decoder (SPEC §2): L stacked recurrent layers
+ * The encoder of an encoder–decoder (docs/maths.md §2): L stacked recurrent layers
  * with no output layer. It reads B source sequences (padded to T steps,
  * with a mask) and hands each layer's final state — h(T), and C(T) for the
  * LSTM — to the decoder. Masked (padding) steps keep the state, so the

@@ -1,5 +1,5 @@
 /**
- * Encoder–decoder (sequence to sequence, SPEC §2): the encoder reads the
+ * Encoder–decoder (sequence to sequence, docs/maths.md §2): the encoder reads the
  * source symbols; its final state — h(T), and C(T) for the LSTM, layer by
  * layer — is the decoder's initial state; the decoder is a {@link Network}
  * over target symbols with a softmax over the target vocabulary.

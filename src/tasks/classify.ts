@@ -1,5 +1,5 @@
 /**
- * Sequence classification (many-to-one, SPEC §2): a recurrent network reads
+ * Sequence classification (many-to-one, docs/maths.md §2): a recurrent network reads
  * the whole sequence and a softmax over the classes at each sequence's last
  * real step gives p(class | sequence); J = −log p(label) there only, so
  * δo(t) = 0 before the last step.

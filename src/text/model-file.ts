@@ -27,7 +27,7 @@ export function readTextModel(checkpoint: { readonly networks: Readonly<Record<s
   const net = checkpoint.networks.model;
   const meta = checkpoint.meta as Partial<TextModelMeta> | undefined;
   if (!net || !meta || typeof meta !== 'object' || meta.kind !== 'text-model') {
-    throw new FormatError(`${what} is not a text model (no network "model" with a vocabulary); train one with "recurrent train"`);
+    throw new FormatError(`${what} is not a text model (no network "model" with a vocabulary); train one with "rnnkit train"`);
   }
   const tokenizer = Tokenizer.fromJSON(meta.tokenizer);
   const c = net.config;

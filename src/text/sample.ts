@@ -1,5 +1,5 @@
 /**
- * Generation (SPEC §7): feed a prime, then repeatedly turn the output
+ * Generation (docs/maths.md §7): feed a prime, then repeatedly turn the output
  * distribution ŷ(t) into one symbol, feed that symbol back as x(t+1), and
  * repeat — one-to-many from a seed.
  *

@@ -1,7 +1,7 @@
 /**
  * Gradient clipping and finiteness checks over a flat gradient buffer
  * (`ParamSet.grad`). Clipping guards against the exploding gradients that
- * repeated multiplication by W causes in BPTT (SPEC §4).
+ * repeated multiplication by W causes in BPTT (docs/maths.md §4).
  */
 
 import { expectNumber, OptionError, TrainingError } from '../core/errors.js';

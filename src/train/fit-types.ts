@@ -34,7 +34,7 @@ export interface StepRecord {
   readonly batch: number;
   /** J / count: the loss per output that carried loss (per token for text), before the update. */
   readonly loss: number;
-  /** √(J / count) (SPEC §3). */
+  /** √(J / count) (docs/maths.md §3). */
   readonly rmse: number;
   /** ‖g‖₂ of the (reduced) gradient before clipping. */
   readonly gradNorm: number;
@@ -154,7 +154,7 @@ export interface FitOptions {
   /** An improvement must lower the best validation loss by more than this. Default 0. */
   readonly minDelta?: number;
   /**
-   * The lecture's stopping rule (SPEC §5): stop when |RMSE(now) − RMSE(previous)|
+   * The lecture's stopping rule (docs/maths.md §5): stop when |RMSE(now) − RMSE(previous)|
    * < tolerance. Default: off.
    */
   readonly tolerance?: number;
@@ -183,7 +183,7 @@ export interface FitOptions {
   readonly yieldEveryMs?: number;
   /**
    * Computes each batch's gradient on several threads ({@link DataParallel},
-   * made for this network, e.g. by `createDataParallel` in `recurrent/node`).
+   * made for this network, e.g. by `createDataParallel` in `rnnkit/node`).
    * The result equals single-threaded training up to floating-point summation
    * order. The caller owns it and disposes of it.
    */

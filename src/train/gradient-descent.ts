@@ -1,6 +1,6 @@
 /**
  * Plain gradient descent, θ ← θ − η·∂J/∂θ, with the lecture's stopping rule
- * (SPEC §5): stop when |RMSE(now) − RMSE(previous)| < tol, or at a step
+ * (docs/maths.md §5): stop when |RMSE(now) − RMSE(previous)| < tol, or at a step
  * limit. RMSE = sqrt(J / number of output steps), over every sequence.
  */
 

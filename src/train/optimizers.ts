@@ -34,7 +34,7 @@ import { expectChoice, expectNumber, expectPositiveInt, OptionError, ShapeError 
 import { getKernels } from '../core/kernels.js';
 import { allocate, dtypeOf, type DType, type Float } from '../core/tensor.js';
 
-/** The optimizers `recurrent` provides. */
+/** The optimizers `rnnkit` provides. */
 export const OPTIMIZER_KINDS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
 export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
 

@@ -20,7 +20,7 @@
 
 import { expectChoice, expectNumber, expectPositiveInt, OptionError, rejectUnknownKeys } from '../core/errors.js';
 
-/** The schedules `recurrent` provides. */
+/** The schedules `rnnkit` provides. */
 export const SCHEDULE_KINDS = ['constant', 'step', 'cosine'] as const;
 
 /** Options every schedule shares. */

@@ -1,5 +1,5 @@
 /**
- * `recurrent classify`: sequence → label (many-to-one). Character-level
+ * `rnnkit classify`: sequence → label (many-to-one). Character-level
  * text from a CSV/JSONL of (text, label), or sequences of numeric feature
  * vectors (JSONL `{"steps": [[...], ...], "label": ...}`, or a CSV with one
  * row per step and a sequence-id column); or a bundled example (first

@@ -1,5 +1,5 @@
 /**
- * `recurrent forecast`: trains a recurrent forecaster on a numeric column
+ * `rnnkit forecast`: trains a rnnkit forecaster on a numeric column
  * of a CSV/JSON/JSONL file (or the bundled daily US births), scores it on
  * the held-out tail beside the last-value and seasonal-naive baselines,
  * and writes the test predictions (CSV) and a plot (SVG).

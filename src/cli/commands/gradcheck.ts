@@ -1,5 +1,5 @@
 /**
- * `recurrent gradcheck`: builds a small random float64 problem for a cell
+ * `rnnkit gradcheck`: builds a small random float64 problem for a cell
  * type and compares every parameter's BPTT gradient with central finite
  * differences (src/model/gradcheck.ts). Exit code 1 when any parameter's
  * relative error exceeds 1e-6.
@@ -11,7 +11,7 @@ import { gradientCheck, type GradientCheckResult } from '../../model/gradcheck.j
 import { Network, type SequenceBatch } from '../../model/network.js';
 import type { Command } from '../args.js';
 
-/** The three sequence shapes of SPEC §2. */
+/** The three sequence shapes of docs/maths.md §2. */
 export const SEQUENCE_SHAPES = ['one-to-many', 'many-to-one', 'many-to-many'] as const;
 export type SequenceShape = (typeof SEQUENCE_SHAPES)[number];
 
@@ -124,7 +124,7 @@ export const gradcheckCommand: Command = {
       cell, layers, shape, bias, seed,
       ...(variant !== undefined && cell === 'gru' ? { variant } : {}),
     });
-    if (variant !== undefined && cell !== 'gru') io.err(`recurrent: --variant applies to the GRU only; ignored for ${cell}\n`);
+    if (variant !== undefined && cell !== 'gru') io.err(`rnnkit: --variant applies to the GRU only; ignored for ${cell}\n`);
     const result = gradientCheck(net, batch, { epsilon: GRADCHECK_EPSILON });
     const ok = result.maxRelError <= GRADCHECK_TOLERANCE;
     if (args.json) {

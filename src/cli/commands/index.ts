@@ -1,5 +1,5 @@
 /**
- * Every command of the CLI, in the order `recurrent --help` lists them.
+ * Every command of the CLI, in the order `rnnkit --help` lists them.
  * A new command is one file in this folder and one line here.
  */
 

@@ -1,5 +1,5 @@
 /**
- * `recurrent lecture`: the worked example of SPEC §5 as a walkthrough —
+ * `rnnkit lecture`: the worked example of docs/maths.md §5 as a walkthrough —
  * weights, forward pass, δo, the exact and the lecture gradients side by
  * side, then gradient-descent training with each.
  */
@@ -16,7 +16,7 @@ export const lectureCommand: Command = {
     'The counting example: input 1, expect 2 then 3 (one-hot, D = K = 3, H = 2, linear',
     'activations, squared error, no biases), from the slides\' starting weights.',
     'The exact gradient is the true ∂J/∂θ; the lecture gradient follows the slides\'',
-    'formulas, which are not (see SPEC §5).',
+    'formulas, which are not (see docs/maths.md §5).',
   ].join('\n'),
   options: [
     { name: 'gradient', type: 'choice', choices: ['exact', 'lecture', 'both'], default: 'both', help: 'which gradient to show and train with' },

@@ -1,5 +1,5 @@
 /**
- * `recurrent pronounce`: spelling → pronunciation with the encoder–decoder
+ * `rnnkit pronounce`: spelling → pronunciation with the encoder–decoder
  * on the CMU Pronouncing Dictionary. Trains (or loads a saved model),
  * reports the held-out phoneme error rate and word accuracy beside the
  * copy-through baseline, and pronounces the words given on the command

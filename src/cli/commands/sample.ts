@@ -1,5 +1,5 @@
 /**
- * `recurrent sample <model-file>`: generates text from a trained text model,
+ * `rnnkit sample <model-file>`: generates text from a trained text model,
  * writing each character (or word) to stdout as soon as it is drawn.
  */
 
@@ -10,7 +10,7 @@ import { UsageError, type Command } from '../args.js';
 
 export const sampleCommand: Command = {
   name: 'sample',
-  summary: 'generate text from a model trained with "recurrent train"',
+  summary: 'generate text from a model trained with "rnnkit train"',
   usage: '<model-file> [options]',
   description: [
     'Feeds --prime to the model, then draws one symbol at a time from its output',

@@ -1,5 +1,5 @@
 /**
- * `recurrent train <text-file>` / `recurrent train --dataset moby-dick`:
+ * `rnnkit train <text-file>` / `rnnkit train --dataset moby-dick`:
  * trains a character- (or word-) level model on a text, showing progress
  * and samples as it learns, saving checkpoints, and writing next to the
  * model file a loss curve (SVG) and a report of the run (JSON).
@@ -125,7 +125,7 @@ export const trainCommand: Command = {
     'Saves the model atomically every --checkpoint-every steps and at the end, with',
     '<out>.loss.svg (loss curve) and <out>.report.json (<out> without ".rnn") next to',
     'it. Ctrl-C stops cleanly and saves (exit code 130); --resume <model> continues,',
-    'and --steps counts from the start of the first run. RECURRENT_KERNELS=auto|js|wasm',
+    'and --steps counts from the start of the first run. RNNKIT_KERNELS=auto|js|wasm',
     'picks the matrix kernels (auto: WebAssembly SIMD where available).',
   ].join('\n'),
   options: [
@@ -180,13 +180,13 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
   // One run per output: a second run writing the same model file is refused (LockError) instead of
   // interleaving its checkpoints with ours; a bad output path (a directory) fails now, not at the first save.
   mkdirSync(dirname(resolve(out)), { recursive: true });
-  const lock = lockOutput(out, { command: 'recurrent train' });
+  const lock = lockOutput(out, { command: 'rnnkit train' });
   try {
     return await trainTo(out, args, io, budgetMs, maxSteps);
   } catch (e) {
     // the last good checkpoint stays on disk: say so, in the CLI's terms
     if (e instanceof TrainingError) {
-      throw new TrainingError(`${e.message} With recurrent train: lower --lr or set --clip; ${existsSync(out) ? `${out} still holds the last checkpoint saved before this step` : `nothing was saved to ${out}`}.`);
+      throw new TrainingError(`${e.message} With rnnkit train: lower --lr or set --clip; ${existsSync(out) ? `${out} still holds the last checkpoint saved before this step` : `nothing was saved to ${out}`}.`);
     }
     throw e;
   } finally {
@@ -406,8 +406,8 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
       `loss curve:  ${svgFile}`,
       `report:      ${reportFile}`,
       stopReason === 'interrupted'
-        ? `continue with: recurrent train --resume ${out}${Number.isFinite(maxSteps) ? ` --steps ${maxSteps}` : ''}`
-        : `sample with:   recurrent sample ${out} --prime ${JSON.stringify(prime.trim() || 'The')} --length 500`,
+        ? `continue with: rnnkit train --resume ${out}${Number.isFinite(maxSteps) ? ` --steps ${maxSteps}` : ''}`
+        : `sample with:   rnnkit sample ${out} --prime ${JSON.stringify(prime.trim() || 'The')} --length 500`,
     ].join('\n') + '\n');
   } else {
     const last = stats(finalVal);

@@ -1,5 +1,5 @@
 /**
- * `recurrent` on the benchmark task: Network + Adam for training (forward,
+ * `rnnkit` on the benchmark task: Network + Adam for training (forward,
  * backward, update per batch), SymbolStream + sampleIndex for sampling.
  */
 
@@ -14,11 +14,11 @@ import { HIDDEN, SEQ, fillWindows, type BenchCell, type BenchMode, type Corpus }
 export type Step = () => number;
 
 /**
- * Builds the step function for `recurrent` (kernels: whatever `useKernels`
+ * Builds the step function for `rnnkit` (kernels: whatever `useKernels`
  * made the default); training with `threads` > 1 computes each gradient
  * data-parallel on that many threads.
  */
-export async function recurrentStep(corpus: Corpus, cell: BenchCell, mode: BenchMode, B: number, threads = 1): Promise<Step> {
+export async function rnnkitStep(corpus: Corpus, cell: BenchCell, mode: BenchMode, B: number, threads = 1): Promise<Step> {
   const vocab = corpus.chars.length;
   const net = new Network({ cell, inputSize: vocab, hiddenSize: HIDDEN, outputSize: vocab, loss: 'cross-entropy', seed: 1 });
   const rng = new Rng(1);
