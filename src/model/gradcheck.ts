@@ -4,9 +4,11 @@
  *
  *   ∂J/∂θ_i ≈ (J(θ + ε·e_i) − J(θ − ε·e_i)) / 2ε,
  *
- * reporting for each parameter matrix the relative error of the whole
- * matrix, ‖a − n‖ / max(‖a‖ + ‖n‖, floor) (Euclidean norms over its
- * elements; a = BPTT, n = numeric). A norm-wise error is not fooled by
+ * reporting the relative error ‖a − n‖ / max(‖a‖ + ‖n‖, floor) (Euclidean
+ * norms over the elements; a = BPTT, n = numeric) of each stored parameter
+ * matrix and of each of the maths' weight sets (docs/maths.md §1: the
+ * LSTM's W_f, W_i, W_o, W_C and the GRU's gates, each split into the part
+ * that multiplies x(t) and the part that multiplies h(t−1)). A norm-wise error is not fooled by
  * elements whose true gradient is ~0, where an element-wise ratio is noise.
  * Run it on a float64 network: in float32 rounding swamps ε.
  * It checks exact BPTT; truncated and lecture gradients are, by design,
@@ -17,6 +19,7 @@ import { OptionError } from '../core/errors.js';
 import type { ParamSet } from '../core/params.js';
 import type { Float } from '../core/tensor.js';
 import type { Network, SequenceBatch } from './network.js';
+import { gatherWeightSet, weightSets } from './weight-sets.js';
 
 export interface GradientCheckOptions {
   /** Step ε of the central difference. Default 1e-6. */
@@ -28,8 +31,22 @@ export interface GradientCheckOptions {
 export interface GradientCheckResult {
   /** The largest relative error over all parameter matrices. */
   readonly maxRelError: number;
-  /** The relative error of each named parameter matrix. */
+  /** The relative error of each named parameter matrix as stored (`layer0.W`, `V`, …). */
   readonly perParameter: Record<string, number>;
+}
+
+/** What {@link gradientCheck} finds: per stored matrix, and per weight set of the maths. */
+export interface NetworkGradientCheckResult extends GradientCheckResult {
+  /**
+   * The relative error of each weight set of docs/maths.md §1, in storage
+   * order: `layer0.U`, `layer0.W`, `layer0.b_h` for the RNN; `layer0.W_f.x`,
+   * `layer0.W_f.h`, …, `layer0.W_C.h`, `layer0.b_f`, …, `layer0.b_C` for the
+   * LSTM; `layer0.W_z.x`, …, `layer0.W_n.h`, `layer0.b_z`, `layer0.b_r`,
+   * `layer0.b_n`, `layer0.b_hn` for the GRU; then `V` and `b_o`.
+   */
+  readonly perWeightSet: Record<string, number>;
+  /** The largest of {@link perWeightSet} (a block can be worse than its whole matrix). */
+  readonly maxWeightSetError: number;
 }
 
 /**
@@ -72,32 +89,54 @@ export function relativeError(a: ArrayLike<number>, n: ArrayLike<number>, floor 
  * than one set, names are prefixed by the set's index (`1:layer0.W`).
  */
 export function checkParameters(sets: readonly ParamSet[], loss: () => number, options: GradientCheckOptions = {}): GradientCheckResult {
+  return compare(sets, loss, options).result;
+}
+
+/** Both gradients of every parameter set, and the per-matrix comparison. */
+function compare(
+  sets: readonly ParamSet[], loss: () => number, options: GradientCheckOptions,
+): { analytic: Float64Array[]; numeric: Float64Array[]; result: GradientCheckResult } {
   const eps = options.epsilon ?? 1e-6;
   const perParameter: Record<string, number> = {};
   let maxRelError = 0;
+  const analytic: Float64Array[] = [];
+  const numeric: Float64Array[] = [];
   sets.forEach((p, k) => {
-    const analytic = Float64Array.from(p.grad);
+    const a = Float64Array.from(p.grad);
+    const n = new Float64Array(a.length);
     for (const e of p.entries) {
-      const numeric = numericGradient(p.data.subarray(e.offset, e.offset + e.size), loss, eps);
-      const err = relativeError(analytic.subarray(e.offset, e.offset + e.size), numeric, options.floor);
+      n.set(numericGradient(p.data.subarray(e.offset, e.offset + e.size), loss, eps), e.offset);
+      const err = relativeError(a.subarray(e.offset, e.offset + e.size), n.subarray(e.offset, e.offset + e.size), options.floor);
       perParameter[sets.length > 1 ? `${k}:${e.name}` : e.name] = err;
       if (err > maxRelError) maxRelError = err;
     }
-    p.grad.set(analytic);
+    p.grad.set(a);
+    analytic.push(a);
+    numeric.push(n);
   });
-  return { maxRelError, perParameter };
+  return { analytic, numeric, result: { maxRelError, perParameter } };
 }
 
 /**
  * Checks the gradient of the network's loss on `batches` (summed) for every
- * parameter element. The parameters are restored afterwards.
+ * parameter element, and reports it per stored matrix and per weight set of
+ * the maths. The parameters are restored afterwards.
  */
 export function gradientCheck(
   net: Network, batches: SequenceBatch | readonly SequenceBatch[], options: GradientCheckOptions = {},
-): GradientCheckResult {
+): NetworkGradientCheckResult {
   if (net.config.dtype !== 'float64') throw new OptionError('gradientCheck needs a float64 network (dtype: "float64")');
   const list = Array.isArray(batches) ? (batches as readonly SequenceBatch[]) : [batches as SequenceBatch];
   net.params.zeroGrad();
   for (const b of list) net.gradient(b);
-  return checkParameters([net.params], () => list.reduce((s, b) => s + net.loss(b).loss, 0), options);
+  const { analytic, numeric, result } = compare([net.params], () => list.reduce((s, b) => s + net.loss(b).loss, 0), options);
+  const perWeightSet: Record<string, number> = {};
+  let maxWeightSetError = 0;
+  for (const set of weightSets(net.params.entries, net.config.cell, net.config.hiddenSize)) {
+    const entry = net.params.entry(set.entry);
+    const err = relativeError(gatherWeightSet(set, entry, analytic[0]!), gatherWeightSet(set, entry, numeric[0]!), options.floor);
+    perWeightSet[set.name] = err;
+    if (err > maxWeightSetError) maxWeightSetError = err;
+  }
+  return { ...result, perWeightSet, maxWeightSetError };
 }
