@@ -11,6 +11,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { CommandIO } from '../src/cli/args.js';
+import { exactHiddenDeltas } from '../src/cli/commands/lecture.js';
+import { main } from '../src/cli/main.js';
 import { lectureWalkthrough } from '../src/lecture/walkthrough.js';
 
 const DOC = fileURLToPath(new URL('../../docs/maths.md', import.meta.url));
@@ -85,5 +88,23 @@ test('the update counts and the last RMSE values in §5 are the code\'s', () => 
   assert.match(text, new RegExp(`after \\*\\*${te.updates} updates\\*\\*`));
   for (const t of [te, tl]) {
     for (const v of t.rmse.slice(-2)) assert.ok(text.includes(v.toFixed(6)), `RMSE ${v.toFixed(6)} in the text`);
+  }
+});
+
+test('rnnkit lecture prints the δneth(t) of §5, and they are the network\'s own', async () => {
+  const w = lectureWalkthrough({ modes: ['exact'] });
+  const dNet = exactHiddenDeltas(w.forward.deltaO, w.weights.V, w.weights.W);
+  // x(1) = [1, 0, 0] and x(2) = 0, so row 1 of ∂J/∂U is δneth(1); h(0) = 0, so ∂J/∂W = h(1)ᵀ·δneth(2)
+  dNet[0]!.forEach((v, j) => assert.ok(Math.abs(v - w.gradients.exact!.dU[0]![j]!) < 1e-12, `δneth(1)[${j}]`));
+  const h1 = w.forward.h[0]!;
+  w.gradients.exact!.dW.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - h1[i]! * dNet[1]![j]!) < 1e-12, `∂J/∂W[${i}][${j}]`)));
+  let out = '';
+  const io: CommandIO = { out: (t) => void (out += t), err: () => undefined, isTTY: false, signal: new AbortController().signal };
+  assert.equal(await main(['lecture'], io), 0);
+  const doc = section5();
+  for (const [t, d] of [[1, dNet[0]!], [2, dNet[1]!]] as const) {
+    const printed = d.map((v) => v.toFixed(4));
+    assert.match(out, new RegExp(`^δneth\\(${t}\\) = .* = \\[ +${printed.join(' +')} \\]$`, 'm'));
+    assert.match(doc, new RegExp(`δneth\\(${t}\\) = [\\s\\S]{0,120}?= \\[${printed.join(', +')}\\]`));
   }
 });

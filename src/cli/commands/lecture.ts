@@ -38,6 +38,23 @@ export const lectureCommand: Command = {
   },
 };
 
+/**
+ * δneth(t) of exact BPTT for the example's linear hidden layer (g_h' = 1),
+ * docs/maths.md §4: δneth(T) = δo(T)·Vᵀ, δneth(t) = δo(t)·Vᵀ + δneth(t+1)·Wᵀ.
+ */
+export function exactHiddenDeltas(deltaO: readonly (readonly number[])[], V: readonly (readonly number[])[], W: readonly (readonly number[])[]): number[][] {
+  const timesT = (a: readonly number[], M: readonly (readonly number[])[]): number[] => M.map((row) => row.reduce((s, m, j) => s + m * a[j]!, 0));
+  const out: number[][] = [];
+  let next: number[] | null = null;
+  for (let t = deltaO.length; t >= 1; t--) {
+    const d = timesT(deltaO[t - 1]!, V);
+    if (next) timesT(next, W).forEach((v, i) => (d[i]! += v));
+    out[t - 1] = d;
+    next = d;
+  }
+  return out;
+}
+
 /** The walkthrough as lines of at most 80 columns. */
 export function formatWalkthrough(w: LectureWalkthrough, modes: readonly GradientMode[]): string[] {
   const f = w.forward;
@@ -62,6 +79,13 @@ export function formatWalkthrough(w: LectureWalkthrough, modes: readonly Gradien
   out.push(`Output (${f.sequence.join(', ')}); wanted (${f.target.join(', ')}).   J = ${fmt(f.J)}   RMSE = sqrt(J/T) = ${fmt(f.rmse)}`);
   rule('Output deltas: δo(t) = 2(ŷ(t) − y(t))');
   f.deltaO.forEach((d, t) => out.push(`δo(${t + 1}) = ${matrixLines([d])[0]}`));
+  if (modes.includes('exact')) {
+    rule('Backward, exact: δneth(t) = δo(t)·Vᵀ + δneth(t+1)·Wᵀ  (g_h\' = 1)');
+    const dNet = exactHiddenDeltas(f.deltaO, w.weights.V, w.weights.W);
+    const formula = (t: number): string => (t === dNet.length ? `δo(${t})·Vᵀ` : `δo(${t})·Vᵀ + δneth(${t + 1})·Wᵀ`);
+    const width = Math.max(...dNet.map((_, i) => formula(i + 1).length));
+    for (let t = dNet.length; t >= 1; t--) out.push(`δneth(${t}) = ${formula(t).padEnd(width)} = ${matrixLines([dNet[t - 1]!])[0]}`);
+  }
   rule('Gradients');
   const first = w.gradients[modes[0]!]!;
   out.push(...labelled('∂J/∂V = Σ_t h(t)ᵀ·δo(t)', first.dV), '(the same in both modes)');
@@ -70,10 +94,12 @@ export function formatWalkthrough(w: LectureWalkthrough, modes: readonly Gradien
   out.push('', ...sideBySide(blocks.map((b) => ({ title: `∂J/∂U, ${b.title}`, lines: matrixLines(b.grads.dU) }))));
   if (modes.length === 2) {
     out.push('');
-    out.push('Why W and U differ: exact BPTT sums, for every step t, the paths back through');
-    out.push('h(t−1), …, h(1): δneth(t) = δo(t)·Vᵀ + δneth(t+1)·Wᵀ. The slides\' formula for W');
-    out.push('multiplies in one Wᵀ too many, and the one for U drops every path back through');
-    out.push('time (x(2) = 0, so only δo(1) reaches U). Only the exact one is ∂J/∂θ.');
+    out.push('Why W and U differ: exact BPTT pairs the input of step t (h(t−1) or x(t))');
+    out.push('with δneth(t), the losses of step t and of every later step carried back to');
+    out.push('step t. The slides pair it with the loss of step t alone, carried back t − 1');
+    out.push('steps to step 1: for W one Wᵀ too many; for U the path from the loss at step 2');
+    out.push('back through W is lost (x(2) = 0). Only the exact one is ∂J/∂θ; see');
+    out.push('docs/maths.md §5.');
   }
   rule(`Training: gradient descent, η = ${w.settings.learningRate}, stop when |ΔRMSE| < ${w.settings.tolerance}`);
   for (const m of modes) {
