@@ -15,6 +15,10 @@ import type { CommandIO } from '../src/cli/args.js';
 import { exactHiddenDeltas } from '../src/cli/commands/lecture.js';
 import { main } from '../src/cli/main.js';
 import { lectureWalkthrough } from '../src/lecture/walkthrough.js';
+import type { CellState } from '../src/cells/cell.js';
+import { Rng } from '../src/core/rng.js';
+import { numericGradient, relativeError } from '../src/model/gradcheck.js';
+import { Network, type SequenceBatch } from '../src/model/network.js';
 
 const DOC = fileURLToPath(new URL('../../docs/maths.md', import.meta.url));
 
@@ -106,5 +110,108 @@ test('rnnkit lecture prints the δneth(t) of §5, and they are the network\'s ow
     const printed = d.map((v) => v.toFixed(4));
     assert.match(out, new RegExp(`^δneth\\(${t}\\) = .* = \\[ +${printed.join(' +')} \\]$`, 'm'));
     assert.match(doc, new RegExp(`δneth\\(${t}\\) = [\\s\\S]{0,120}?= \\[${printed.join(', +')}\\]`));
+  }
+});
+
+/**
+ * docs/maths.md §4, truncated BPTT in a stack, by brute force. With the
+ * states of the full forward pass stored as constants, build two losses whose
+ * every path is allowed by a truncation rule, and differentiate them by
+ * central differences (no backward code of any cell):
+ *
+ * - the per-layer rule: J(t) reads h of the top layer at step t, computed by
+ *   re-running that layer from its stored state after step t−k; each input
+ *   it reads at a step s is the layer below's h(s), itself re-run from ITS
+ *   stored state after step s−k, and so on down;
+ * - the detached state: J(t) reads the stack re-run from every layer's
+ *   stored state after step t−k.
+ */
+function ruleLosses(net: Network, batch: SequenceBatch, k: number): { perLayer: () => number; detached: () => number } {
+  const { T, B } = batch;
+  const { hiddenSize: H, outputSize: K } = net.config;
+  const x = batch.x.data as Float64Array;
+  const y = batch.y.data as Float64Array;
+  net.forward(batch);
+  const stored: CellState[][] = [];
+  for (let s = 0; s <= T; s++) stored.push(net.stateAt(s, B).map((st) => (st.c ? { h: st.h.slice(), c: st.c.slice() } : { h: st.h.slice() })));
+  /** Layer l re-run over steps s0+1..s from its stored state after s0, on the given inputs; h after each step. */
+  const run = (l: number, s0: number, inputs: Float64Array): Float64Array[] => {
+    const cell = net.layers[l]!;
+    const steps = inputs.length / (B * cell.inputSize);
+    const cache = cell.createCache(steps, B);
+    cell.forward({ kind: 'dense', data: inputs }, steps, B, cache, stored[s0]![l]);
+    return Array.from({ length: steps }, (_, i) => Float64Array.from(cell.stateAt(i + 1, B, cache).h));
+  };
+  const xSteps = (from: number, to: number): Float64Array => x.slice(from * B * net.config.inputSize, to * B * net.config.inputSize);
+  /** Per-layer rule: h of layer l at step s. */
+  const reach = (l: number, s: number): Float64Array => {
+    const s0 = Math.max(0, s - k);
+    let inputs: Float64Array;
+    if (l === 0) inputs = xSteps(s0, s);
+    else {
+      inputs = new Float64Array((s - s0) * B * H);
+      for (let u = s0 + 1; u <= s; u++) inputs.set(reach(l - 1, u), (u - s0 - 1) * B * H);
+    }
+    return run(l, s0, inputs).at(-1)!;
+  };
+  /** Every layer re-run from its stored state after s0 up to step t; the top layer's h(t). */
+  const fromDetached = (s0: number, t: number): Float64Array => {
+    let inputs = xSteps(s0, t);
+    let hs: Float64Array[] = [];
+    for (let l = 0; l < net.layers.length; l++) {
+      hs = run(l, s0, inputs);
+      inputs = new Float64Array(hs.length * B * H);
+      hs.forEach((h, i) => inputs.set(h, i * B * H));
+    }
+    return hs.at(-1)!;
+  };
+  /** Squared error of step t from the top layer's h(t): ŷ = h·V + b_o. */
+  const stepLoss = (t: number, h: Float64Array): number => {
+    const V = net.params.view('V');
+    const bo = net.params.view('b_o');
+    let J = 0;
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < K; j++) {
+        let o = bo[j]!;
+        for (let i = 0; i < H; i++) o += h[b * H + i]! * V[i * K + j]!;
+        J += (y[((t - 1) * B + b) * K + j]! - o) ** 2;
+      }
+    }
+    return J;
+  };
+  const sum = (f: (t: number) => number): number => Array.from({ length: T }, (_, i) => f(i + 1)).reduce((a, b) => a + b, 0);
+  return {
+    perLayer: () => sum((t) => stepLoss(t, reach(net.layers.length - 1, t))),
+    detached: () => sum((t) => stepLoss(t, fromDetached(Math.max(0, t - k), t))),
+  };
+}
+
+test('§4: truncated BPTT follows the per-layer rule; it is the detached-state gradient for one layer or k = 1 only', () => {
+  const T = 6;
+  const B = 2;
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+    for (const layers of [1, 2, 3]) {
+      const net = new Network({ cell, inputSize: 2, hiddenSize: 3, outputSize: 2, layers, dtype: 'float64' });
+      const rng = new Rng(40 + layers);
+      for (let i = 0; i < net.params.size; i++) net.params.data[i] = rng.uniform(-0.8, 0.8);
+      const batch: SequenceBatch = {
+        T, B,
+        x: { kind: 'dense', data: Float64Array.from({ length: T * B * 2 }, () => rng.uniform(-1, 1)) },
+        y: { kind: 'dense', data: Float64Array.from({ length: T * B * 2 }, () => rng.uniform(-1, 1)) },
+      };
+      for (const k of [1, 2, 3]) {
+        net.params.zeroGrad();
+        net.gradient(batch, { truncate: k });
+        const code = Float64Array.from(net.params.grad);
+        const { perLayer, detached } = ruleLosses(net, batch, k);
+        const byRule = numericGradient(net.params.data, perLayer);
+        const byDetached = numericGradient(net.params.data, detached);
+        const label = `${cell}, ${layers} layer(s), k = ${k}`;
+        assert.ok(relativeError(code, byRule) < 1e-7, `${label}: against the per-layer rule ${relativeError(code, byRule)}`);
+        const gap = relativeError(code, byDetached);
+        if (layers === 1 || k === 1) assert.ok(gap < 1e-7, `${label}: equals the detached-state gradient (${gap})`);
+        else assert.ok(gap > 1e-4, `${label}: differs from the detached-state gradient (${gap})`);
+      }
+    }
   }
 });
