@@ -97,9 +97,9 @@ export function formatWalkthrough(w: LectureWalkthrough, modes: readonly Gradien
     out.push('Why W and U differ: exact BPTT pairs the input of step t (h(t−1) or x(t))');
     out.push('with δneth(t), the losses of step t and of every later step carried back to');
     out.push('step t. The slides pair it with the loss of step t alone, carried back t − 1');
-    out.push('steps to step 1: for W one Wᵀ too many; for U the path from the loss at step 2');
-    out.push('back through W is lost (x(2) = 0). Only the exact one is ∂J/∂θ; see');
-    out.push('docs/maths.md §5.');
+    out.push('steps to step 1: for W that is an extra factor Wᵀ; for U the path from the');
+    out.push('loss at step 2 back through W is lost (x(2) = 0). Only the exact one is ∂J/∂θ;');
+    out.push('see docs/maths.md §5.');
   }
   rule(`Training: gradient descent, η = ${w.settings.learningRate}, stop when |ΔRMSE| < ${w.settings.tolerance}`);
   for (const m of modes) {
