@@ -12,6 +12,8 @@ import { CELL_KINDS, type CellKind } from '../src/cells/cell.js';
 import { gradientCheck } from '../src/model/gradcheck.js';
 import { Network, type SequenceBatch } from '../src/model/network.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint.js';
+import type { CommandIO } from '../src/cli/args.js';
+import { main } from '../src/cli/main.js';
 
 /** Trailing padding, leading padding and a hole, in one T = 5, B = 3 mask (t-major). */
 const MIXED_MASK = new Uint8Array([
@@ -155,4 +157,26 @@ test('a bidirectional network survives the checkpoint round trip with its output
   assert.equal(back.config.bidirectional, true);
   const after = back.forward(batch);
   before.forEach((v, i) => assert.equal(after[i], v));
+});
+
+test('rnnkit gradcheck --bidirectional checks both directions of every layer; exit 0', async () => {
+  for (const cell of CELL_KINDS) {
+    let out = '';
+    let err = '';
+    const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false, signal: new AbortController().signal };
+    const code = await main(['gradcheck', '--bidirectional', '--cell', cell, '--layers', '2', '--shape', 'many-to-one', '--json'], io);
+    assert.equal(code, 0, err);
+    const j = JSON.parse(out) as { maxRelError: number; perParameter: Record<string, number> };
+    const names = Object.keys(j.perParameter);
+    for (const l of [0, 1]) {
+      assert.ok(names.some((n) => n.startsWith(`layer${l}.reverse.`)), `${cell}: ${names.join(', ')}`);
+      assert.ok(names.some((n) => n.startsWith(`layer${l}.`) && !n.includes('reverse')), `${cell}: ${names.join(', ')}`);
+    }
+    assert.ok(j.maxRelError < 1e-6 && j.maxRelError > 0, `${cell}: ${j.maxRelError}`);
+  }
+  let text = '';
+  const io: CommandIO = { out: (t) => void (text += t), err: () => undefined, isTTY: false, signal: new AbortController().signal };
+  assert.equal(await main(['gradcheck', '--bidirectional', '--cell', 'lstm'], io), 0);
+  assert.match(text, /Gradient check: bidirectional lstm, 1 layer/);
+  assert.match(text, /^  layer0\.reverse\.W +\d\.\d\de-\d+$/m);
 });
