@@ -47,6 +47,12 @@ export interface BidirectionalCache extends CellCache {
   readonly dXB: Float;
   /** C of the last forward pass at a given step, [C→ | C←], B×2H (LSTM; for stateAt). */
   readonly c: Float;
+  /** The final state [h→(T) | h←(1)] (and C), B×2H each, for {@link BidirectionalCell.finalState}. */
+  readonly finalH: Float;
+  readonly finalC: Float;
+  /** ∂J/∂C→(T) and ∂J/∂C←(1), B×H each, split from a `dFinalC` option. */
+  readonly dFinalCF: Float;
+  readonly dFinalCB: Float;
   /** Steps of the last forward pass. */
   lastT: number;
   /** The input the backward cell read in the last forward pass. */
@@ -93,6 +99,10 @@ export class BidirectionalCell implements Cell<BidirectionalCache> {
       dB: allocate(dtype, T * B * H),
       dXB: allocate(dtype, T * B * D),
       c: allocate(dtype, B * 2 * H),
+      finalH: allocate(dtype, B * 2 * H),
+      finalC: allocate(dtype, B * 2 * H),
+      dFinalCF: allocate(dtype, B * H),
+      dFinalCB: allocate(dtype, B * H),
       lastT: 0,
       reversed: null,
     };
@@ -159,6 +169,29 @@ export class BidirectionalCell implements Cell<BidirectionalCache> {
     return { h, c: cache.c.subarray(0, n) };
   }
 
+  /**
+   * Each direction's last state: [h→(T) | h←(1)] (and [C→(T) | C←(1)] for
+   * the LSTM), B×2H: what a decoder starts from. Its gradient enters
+   * {@link backward} through dH(T)'s left half, dH(1)'s right half and, for
+   * C, a `dFinalC` option of B×2H values [∂J/∂C→(T) | ∂J/∂C←(1)].
+   */
+  finalState(B: number, cache: BidirectionalCache): CellState {
+    const H = this.directionSize;
+    const T = cache.lastT;
+    const f = this.forwardCell.stateAt(T, B, cache.forward);
+    const r = this.backwardCell.stateAt(T, B, cache.backward);
+    const hasC = this.stateNames.includes('c');
+    for (let b = 0; b < B; b++) {
+      cache.finalH.set(f.h.subarray(b * H, (b + 1) * H), b * 2 * H);
+      cache.finalH.set(r.h.subarray(b * H, (b + 1) * H), b * 2 * H + H);
+      if (!hasC) continue;
+      cache.finalC.set(f.c!.subarray(b * H, (b + 1) * H), b * 2 * H);
+      cache.finalC.set(r.c!.subarray(b * H, (b + 1) * H), b * 2 * H + H);
+    }
+    const h = cache.finalH.subarray(0, B * 2 * H);
+    return hasC ? { h, c: cache.finalC.subarray(0, B * 2 * H) } : { h };
+  }
+
   backward(
     x: SequenceInput, T: number, B: number, cache: BidirectionalCache, dH: Float,
     dX: Float | null, dInit: CellState | null, mask?: StepMask, options: BackwardOptions = {},
@@ -177,13 +210,25 @@ export class BidirectionalCell implements Cell<BidirectionalCache> {
       }
     }
     const reversedMask = mask ? cache.mask.subarray(0, T * B) : undefined;
-    // only the options both directions share (not, e.g., an encoder's gradient on its final C)
+    // the options both directions share; an encoder's gradient on its final C is split below
     const inner: BackwardOptions = {
       ...(options.truncate !== undefined ? { truncate: options.truncate } : {}),
       ...(options.gradientMode !== undefined ? { gradientMode: options.gradientMode } : {}),
     };
-    this.forwardCell.backward(x, T, B, cache.forward, cache.dF, dX, null, mask, inner);
-    this.backwardCell.backward(cache.reversed, T, B, cache.backward, cache.dB, dX ? cache.dXB : null, null, reversedMask, inner);
+    let innerF: BackwardOptions & { dFinalC?: Float } = inner;
+    let innerB: BackwardOptions & { dFinalC?: Float } = inner;
+    const dFinalC = (options as { readonly dFinalC?: Float }).dFinalC;
+    if (dFinalC) {
+      // [∂J/∂C→(T) | ∂J/∂C←(1)] → each direction's gradient on its own final C
+      for (let b = 0; b < B; b++) {
+        cache.dFinalCF.set(dFinalC.subarray(b * 2 * H, b * 2 * H + H), b * H);
+        cache.dFinalCB.set(dFinalC.subarray(b * 2 * H + H, (b + 1) * 2 * H), b * H);
+      }
+      innerF = { ...inner, dFinalC: cache.dFinalCF.subarray(0, B * H) };
+      innerB = { ...inner, dFinalC: cache.dFinalCB.subarray(0, B * H) };
+    }
+    this.forwardCell.backward(x, T, B, cache.forward, cache.dF, dX, null, mask, innerF);
+    this.backwardCell.backward(cache.reversed, T, B, cache.backward, cache.dB, dX ? cache.dXB : null, null, reversedMask, innerB);
     if (!dX) return;
     // ∂J/∂x(t) = ∂J/∂x(t) through h→ + ∂J/∂x←(T+1−t) through h←
     const n = B * D;
