@@ -123,7 +123,7 @@ test('attention learns to reverse digit strings that the plain encoder–decoder
   const exact = (m: Seq2Seq): number => decode(m, held.map((p) => p.source)).filter((d, i) => d.symbols.join() === held[i]!.target.join()).length / held.length;
   const run = (attention: 'none' | 'luong'): number => {
     const m = new Seq2Seq({ cell: 'gru', sourceVocabSize: 6, targetVocabSize: 6, hiddenSize: 16, seed: 2, bidirectional: true, attention });
-    trainSeq2Seq(m, train, { epochs: 6, batchSize: 32, learningRate: 0.01, rng: new Rng(5) });
+    trainSeq2Seq(m, train, { epochs: 10, batchSize: 32, learningRate: 0.01, rng: new Rng(5) });
     return exact(m);
   };
   const plain = run('none');
