@@ -116,6 +116,34 @@ test('the backward direction starts at each sequence\'s own last valid step (lea
   }
 });
 
+test('many-to-one (lossAt "last"): the output reads [h→(last) | h←(1)], each direction\'s summary of the whole sequence', () => {
+  const rng = new Rng(8);
+  for (const cell of CELL_KINDS) {
+    const bi = randomNet(cell, 1, rng);
+    const batch = denseBatch(rng, 5, 3, 'last', MIXED_MASK);
+    const yhat = Float64Array.from(bi.forward(batch));
+    const all = bi.forward({ ...batch, lossAt: 'all' });
+    const H = 3;
+    const V = bi.params.view('V');
+    const b_o = bi.params.view('b_o');
+    for (let b = 0; b < 3; b++) {
+      const steps = [1, 2, 3, 4, 5].filter((t) => MIXED_MASK[(t - 1) * 3 + b] === 1);
+      const last = steps[steps.length - 1]!;
+      bi.forward({ ...batch, lossAt: 'all' });
+      const hLast = bi.stateAt(last, 3)[0]!.h.subarray(b * 2 * H, (b + 1) * 2 * H);
+      const hFirst = bi.stateAt(1, 3)[0]!.h.subarray(b * 2 * H, (b + 1) * 2 * H);
+      const summary = [...hLast.subarray(0, H), ...hFirst.subarray(H)];
+      for (let k = 0; k < 2; k++) {
+        let want = b_o[k]!;
+        for (let i = 0; i < 2 * H; i++) want += summary[i]! * V[i * 2 + k]!;
+        const row = ((last - 1) * 3 + b) * 2 + k;
+        assert.ok(Math.abs(yhat[row]! - want) < 1e-12, `${cell} sequence ${b}: ${yhat[row]} vs ${want}`);
+        if (last > 1) assert.ok(Math.abs(all[row]! - want) > 1e-6, `${cell}: lossAt "all" reads h←(${last}) there, not the summary`);
+      }
+    }
+  }
+});
+
 test('bidirectional: truncation ≥ T is exact BPTT and shorter truncation changes the gradient', () => {
   const rng = new Rng(9);
   const net = randomNet('lstm', 2, rng);

@@ -95,7 +95,9 @@ export function stateWidth(c: NetworkConfig): number {
  * Sequence shapes (docs/maths.md §2):
  * - many-to-many: `lossAt: "all"` (default) with input at every step;
  * - many-to-one: `lossAt: "last"` — only each sequence's last valid step
- *   carries loss, so δo(t) = 0 before it;
+ *   carries loss, so δo(t) = 0 before it; a bidirectional network's output
+ *   there reads each direction's summary, [h→(last) | h←(1)] (h← having
+ *   read the whole sequence), as Keras's Bidirectional and PyTorch's h_n do;
  * - one-to-many: x(1) is the seed and later inputs are zero, or with
  *   `feedback: "argmax"` each later input is the one-hot of the previous
  *   step's argmax output (treated as data: no gradient flows through it).
@@ -265,6 +267,7 @@ export class Network {
     if (this.db_o) k.sumRowsInto(rows, K, ws.dO, 0, K, this.db_o, 0);
     // ∂J/∂h_L(t) = δo(t)·Vᵀ
     k.gemm(false, true, rows, S, K, ws.dO, 0, K, this.V, 0, K, ws.dHa, 0, S, false);
+    if (this.config.bidirectional && batch.lossAt === 'last') this.summariseLast(batch, ws, ws.dHa);
     let dH = ws.dHa;
     let dBelow = ws.dHb;
     const initGrads: CellState[] = [];
@@ -315,6 +318,7 @@ export class Network {
     for (let l = 1; l < L; l++) inputs.push({ kind: 'dense', data: ws.caches[l - 1]!.hs.subarray(B * S) });
     if (batch.feedback !== 'argmax') {
       for (let l = 0; l < L; l++) this.layers[l]!.forward(inputs[l]!, T, B, ws.caches[l]!, batch.init?.[l], batch.mask);
+      if (this.config.bidirectional && batch.lossAt === 'last') this.summariseLast(batch, ws, null);
       this.outputStep(ws, 0, T * B);
       return inputs;
     }
@@ -367,6 +371,47 @@ export class Network {
     }
   }
 
+  /** Each sequence's last valid step (1-based; 0 for an empty one) into ws.lastStep. */
+  private findLastSteps(batch: SequenceBatch, ws: Workspace): void {
+    const { T, B, mask } = batch;
+    const last = ws.lastStep;
+    for (let b = 0; b < B; b++) {
+      last[b] = T;
+      if (mask) while (last[b]! > 0 && !mask[(last[b]! - 1) * B + b]) last[b]!--;
+    }
+  }
+
+  /**
+   * Many-to-one, bidirectional: the top layer's row at each sequence's last
+   * step becomes [h→(last) | h←(1)], so the output reads the backward
+   * direction's summary (its state after the whole sequence) instead of
+   * h←(last), which has seen one step. `backward` routes the gradient of
+   * that half back to h←(1).
+   */
+  private summariseLast(batch: SequenceBatch, ws: Workspace, dH: Float | null): void {
+    const { B } = batch;
+    const H = this.config.hiddenSize;
+    const S = 2 * H;
+    this.findLastSteps(batch, ws);
+    const hs = ws.caches[this.layers.length - 1]!.hs;
+    for (let b = 0; b < B; b++) {
+      const t = ws.lastStep[b]!;
+      if (t <= 1) continue;
+      const first = b * S + H; // row of step 1 (in dH), right half
+      const at = ((t - 1) * B + b) * S + H; // row of step t (in dH)
+      if (!dH) {
+        // hs holds h(0) in slot 0: step t is slot t
+        hs.copyWithin(at + B * S, first + B * S, first + B * S + H);
+        continue;
+      }
+      // ∂J/∂h←(1) += the gradient on the copied half; the copy's own row gets none
+      for (let j = 0; j < H; j++) {
+        dH[first + j]! += dH[at + j]!;
+        dH[at + j] = 0;
+      }
+    }
+  }
+
   /** J over the steps that carry loss; δo in ws.dO (zero where no loss) when `withDelta`. */
   private outputLoss(batch: SequenceBatch, ws: Workspace, withDelta: boolean): { loss: number; count: number } {
     const { T, B, mask, y } = batch;
@@ -374,12 +419,7 @@ export class Network {
     const { outputActivation: g, loss: kind } = this.config;
     const last = ws.lastStep;
     const onlyLast = batch.lossAt === 'last';
-    if (onlyLast) {
-      for (let b = 0; b < B; b++) {
-        last[b] = T;
-        if (mask) while (last[b]! > 0 && !mask[(last[b]! - 1) * B + b]) last[b]!--;
-      }
-    }
+    if (onlyLast) this.findLastSteps(batch, ws);
     let J = 0;
     let count = 0;
     const dO = withDelta ? ws.dO : null;
