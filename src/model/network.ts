@@ -286,7 +286,12 @@ export class Network {
     return initGrads;
   }
 
-  /** The state of every layer after step t of the last pass with batch size B (views valid until the next such pass). */
+  /**
+   * The state of every layer after step t of the last pass with batch size B
+   * (views valid until the next such pass). Bidirectional: [h→(t) | h←(t)],
+   * and after a many-to-one pass the top layer's row at each sequence's last
+   * step holds the summary the output read, [h→(last) | h←(1)].
+   */
   stateAt(t: number, B: number): CellState[] {
     const ws = this.workspaces.get(B);
     if (!ws || t > ws.capacityT) throw new OptionError('stateAt: no forward pass of that shape has run');
