@@ -4,3 +4,4 @@ export { registerCell, cellType, type CellType, type LayerConfig } from './regis
 export { LstmCell, lstmParamSpecs, type LstmCache, type LstmBackwardOptions } from './lstm.js';
 export { GruCell, gruParamSpecs, gruVariant, GRU_VARIANTS, type GruVariant, type GruCache, type GruCellConfig } from './gru.js';
 export { traceLayer, isGatedCell, type GatedCell, type LayerTrace, type StepValues } from './inspect.js';
+export { BidirectionalCell, type BidirectionalCache } from './bidirectional.js';

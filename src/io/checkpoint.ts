@@ -73,7 +73,8 @@ const DEFAULT_MAX_HEADER = 64 * 1024 * 1024;
 /** Network names: a letter, then letters, digits, `_`, `-`, `.` (so never `__proto__`). */
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const CONFIG_KEYS = new Set(['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
-  'outputActivation', 'loss', 'bias', 'dtype', 'variant']);
+  'outputActivation', 'loss', 'bias', 'dtype', 'variant',
+  'bidirectional']);
 
 /** One parameter matrix as the header lists it. */
 export interface HeaderParam {
@@ -477,6 +478,7 @@ function checkConfig(raw: unknown, who: string): NetworkConfig {
   };
   if (typeof raw.bias !== 'boolean') bad(`${who}: config.bias must be true or false`);
   if (raw.variant !== undefined && typeof raw.variant !== 'string') bad(`${who}: config.variant must be a string`);
+  if (raw.bidirectional !== undefined && raw.bidirectional !== true) bad(`${who}: config.bidirectional must be true when present`);
   return {
     cell: oneOf(raw.cell, CELL_KINDS, `${who}: config.cell`),
     inputSize: size('inputSize'),
@@ -489,6 +491,7 @@ function checkConfig(raw: unknown, who: string): NetworkConfig {
     bias: raw.bias,
     dtype: oneOf(raw.dtype, DTYPES, `${who}: config.dtype`),
     ...(raw.variant !== undefined ? { variant: raw.variant } : {}),
+    ...(raw.bidirectional === true ? { bidirectional: true as const } : {}),
   };
 }
 
@@ -527,6 +530,7 @@ function buildNetwork(n: CheckpointHeader['networks'][number]): Network {
       cell: c.cell, inputSize: c.inputSize, hiddenSize: c.hiddenSize, outputSize: c.outputSize, layers: c.layers,
       hiddenActivation: c.hiddenActivation, outputActivation: c.outputActivation, loss: c.loss, bias: c.bias, dtype: c.dtype,
       ...(c.variant !== undefined ? { variant: c.variant } : {}),
+      ...(c.bidirectional === true ? { bidirectional: true } : {}),
     });
   } catch (e) {
     if (e instanceof RecurrentError) throw new FormatError(`${who}: invalid config: ${e.message}`);

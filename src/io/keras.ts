@@ -12,12 +12,18 @@
  * reset_after=True has bias of shape (2, 3H): row 0 the input biases, row 1
  * the recurrent ones, whose z and r parts add to the input ones and whose h
  * part is our b_hn. The full tables are in docs/weights.md.
+ *
+ * A bidirectional network is a stack of `Bidirectional(layer)` wrappers
+ * (merge_mode "concat"): each lists its forward layer's three weights, then
+ * its backward layer's (`layer{l}/forward/kernel`, …,
+ * `layer{l}/backward/bias`); layers above the first read D = 2H, and the
+ * Dense kernel is 2H × K. Keras's output at t is [h→(t) | h←(t)], ours too.
  */
 
 import { FormatError, ShapeError } from '../core/errors.js';
-import type { Network } from '../model/network.js';
+import { stateWidth, type Network } from '../model/network.js';
 import {
-  expectZeros, gatePermutation, KERAS_GATES, layerSlots, networkGruVariant, permuteBlocks, readTensor, showShape, unpermuteBlocks,
+  expectZeros, gatePermutation, KERAS_GATES, layerSlots, networkGruVariant, permuteBlocks, readTensor, showShape, slotOf, unpermuteBlocks,
   withRollback, type LayerSlots, type TensorValues,
 } from './layout.js';
 
@@ -56,6 +62,8 @@ export interface KerasWeightSpec {
   readonly shape: number[];
   /** Recurrent layer index, or -1 for the Dense layer. */
   readonly layer: number;
+  /** The backward direction of a bidirectional layer. */
+  readonly reverse: boolean;
 }
 
 /**
@@ -68,15 +76,20 @@ export function kerasWeightSpecs(net: Network, options: KerasOptions = {}, withB
   const g = KERAS_GATES[cell].length;
   const resetAfter = cell === 'gru' && networkGruVariant(net) === 'reset-after';
   const specs: KerasWeightSpec[] = [];
+  const S = stateWidth(net.config);
+  const directions = net.config.bidirectional ? [false, true] : [false];
   for (let l = 0; l < layers; l++) {
-    const D = l === 0 ? inputSize : H;
-    specs.push({ name: `layer${l}/kernel`, kind: 'kernel', shape: [D, g * H], layer: l });
-    specs.push({ name: `layer${l}/recurrent_kernel`, kind: 'recurrent_kernel', shape: [H, g * H], layer: l });
-    if (withBias) specs.push({ name: `layer${l}/bias`, kind: 'bias', shape: resetAfter ? [2, g * H] : [g * H], layer: l });
+    const D = l === 0 ? inputSize : S;
+    for (const reverse of directions) {
+      const pre = `layer${l}/${net.config.bidirectional ? (reverse ? 'backward/' : 'forward/') : ''}`;
+      specs.push({ name: `${pre}kernel`, kind: 'kernel', shape: [D, g * H], layer: l, reverse });
+      specs.push({ name: `${pre}recurrent_kernel`, kind: 'recurrent_kernel', shape: [H, g * H], layer: l, reverse });
+      if (withBias) specs.push({ name: `${pre}bias`, kind: 'bias', shape: resetAfter ? [2, g * H] : [g * H], layer: l, reverse });
+    }
   }
   if (options.output ?? true) {
-    specs.push({ name: 'dense/kernel', kind: 'kernel', shape: [H, K], layer: -1 });
-    if (withBias) specs.push({ name: 'dense/bias', kind: 'bias', shape: [K], layer: -1 });
+    specs.push({ name: 'dense/kernel', kind: 'kernel', shape: [S, K], layer: -1, reverse: false });
+    if (withBias) specs.push({ name: 'dense/bias', kind: 'bias', shape: [K], layer: -1, reverse: false });
   }
   return specs;
 }
@@ -107,7 +120,7 @@ function exportOne(net: Network, spec: KerasWeightSpec, slots: readonly LayerSlo
     // Dense: kernel = V (H×K), bias = b_o.
     return Array.from(spec.kind === 'kernel' ? net.V : net.b_o!);
   }
-  const s = slots[spec.layer]!;
+  const s = slotOf(slots, spec.layer, spec.reverse);
   const perm = gatePermutation(s.cell, KERAS_GATES);
   switch (spec.kind) {
     case 'kernel':
@@ -127,13 +140,14 @@ function exportOne(net: Network, spec: KerasWeightSpec, slots: readonly LayerSlo
 }
 
 /**
- * Groups an exported list by Keras layer (the part of the name before `/`),
- * giving one array per layer in the order `layer.setWeights()` takes.
+ * Groups an exported list by Keras layer (the part of the name before the
+ * first `/`), giving one array per layer in the order `layer.setWeights()`
+ * takes (a `Bidirectional` layer takes its forward and backward weights together).
  */
 export function kerasLayerWeights(weights: readonly KerasWeight[]): KerasWeight[][] {
   const groups = new Map<string, KerasWeight[]>();
   for (const w of weights) {
-    const key = w.name.includes('/') ? w.name.slice(0, w.name.lastIndexOf('/')) : w.name;
+    const key = w.name.includes('/') ? w.name.slice(0, w.name.indexOf('/')) : w.name;
     const g = groups.get(key);
     if (g) g.push(w);
     else groups.set(key, [w]);
@@ -208,7 +222,7 @@ function importOne(net: Network, spec: KerasWeightSpec, slots: readonly LayerSlo
     else expectZeros(label, v);
     return;
   }
-  const s = slots[spec.layer]!;
+  const s = slotOf(slots, spec.layer, spec.reverse);
   const perm = gatePermutation(s.cell, KERAS_GATES);
   if (spec.kind === 'kernel') return unpermuteBlocks(v, s.Wx, s.D, s.H, perm);
   if (spec.kind === 'recurrent_kernel') return unpermuteBlocks(v, s.Wh, s.H, s.H, perm);

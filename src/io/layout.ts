@@ -11,13 +11,15 @@
  * - RNN: Wx = `layer{l}.U`, Wh = `layer{l}.W`, b = `layer{l}.b_h`; one block.
  * - LSTM: Wx, Wh = rows 0..D−1 and D..D+H−1 of `layer{l}.W`; blocks [f | i | o | c].
  * - GRU: the same rows of `layer{l}.W`; blocks [z | r | n]; `layer{l}.b_hn`.
+ * A bidirectional layer has a second set, `layer{l}.reverse.…`, for its
+ * backward direction, and every layer above the first reads D = 2H.
  */
 
 import { FormatError, ShapeError } from '../core/errors.js';
 import type { Float } from '../core/tensor.js';
 import type { CellKind } from '../cells/cell.js';
 import { gruVariant, type GruVariant } from '../cells/gru.js';
-import type { Network } from '../model/network.js';
+import { stateWidth, type Network } from '../model/network.js';
 
 /** Tensor values: flat row-major numbers, or nested arrays (as `tensor.tolist()` gives). */
 export type TensorValues = ArrayLike<number> | readonly TensorValues[];
@@ -57,7 +59,9 @@ export interface LayerSlots {
   readonly cell: CellKind;
   /** Layer index l (0 = bottom). */
   readonly index: number;
-  /** Input width of this layer: D for layer 0, H above it. */
+  /** The backward direction of a bidirectional layer (`layer{l}.reverse.…`). */
+  readonly reverse: boolean;
+  /** Input width of this layer: D for layer 0, H above it (2H when bidirectional). */
   readonly D: number;
   readonly H: number;
   /** Number of gate blocks g (1, 4 or 3). */
@@ -81,15 +85,19 @@ export function networkGruVariant(net: Network): GruVariant {
   return gruVariant(net.config.variant);
 }
 
-/** Views of every recurrent layer's weights, bottom first. */
+/**
+ * Views of every recurrent layer's weights, bottom first; a bidirectional
+ * layer gives two, forward then backward. Find one with {@link slotOf}.
+ */
 export function layerSlots(net: Network): LayerSlots[] {
   const { cell, layers, inputSize, hiddenSize: H } = net.config;
   const p = net.params;
   const gates = OUR_GATES[cell].length;
   const resetAfter = cell === 'gru' && networkGruVariant(net) === 'reset-after';
-  return Array.from({ length: layers }, (_, l) => {
-    const D = l === 0 ? inputSize : H;
-    const pre = `layer${l}.`;
+  const directions = net.config.bidirectional ? [false, true] : [false];
+  return Array.from({ length: layers }, (_, l) => directions.map((reverse) => {
+    const D = l === 0 ? inputSize : stateWidth(net.config);
+    const pre = `layer${l}.${reverse ? 'reverse.' : ''}`;
     const bName = cell === 'rnn' ? `${pre}b_h` : `${pre}b`;
     const names = cell === 'rnn'
       ? { Wx: `${pre}U`, Wh: `${pre}W`, b: bName, b_hn: `${pre}b_hn` }
@@ -110,8 +118,15 @@ export function layerSlots(net: Network): LayerSlots[] {
     const b_hn = resetAfter && p.has(`${pre}b_hn`) ? p.view(`${pre}b_hn`) : null;
     if (net.config.bias && !b) throw new FormatError(`the network has biases but no parameter "${bName}"`);
     if (resetAfter && net.config.bias && !b_hn) throw new FormatError(`a reset-after GRU with biases needs "${pre}b_hn", which the network lacks`);
-    return { cell, index: l, D, H, gates, Wx, Wh, b, b_hn, resetAfter, names };
-  });
+    return { cell, index: l, reverse, D, H, gates, Wx, Wh, b, b_hn, resetAfter, names };
+  })).flat();
+}
+
+/** The slot of layer l's forward (or only) direction, or of its backward direction. */
+export function slotOf(slots: readonly LayerSlots[], layer: number, reverse: boolean): LayerSlots {
+  const s = slots.find((x) => x.index === layer && x.reverse === reverse);
+  if (!s) throw new FormatError(`the network has no ${reverse ? 'backward direction of ' : ''}layer ${layer}`);
+  return s;
 }
 
 function expectSize(name: string, a: Float, n: number): void {

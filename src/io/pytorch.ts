@@ -14,12 +14,17 @@
  * the GRU's candidate, where bias_hh's n part sits inside r ∘ (h·W_hn + b_hn)
  * and is our b_hn. PyTorch's GRU is the reset-after variant only. The full
  * tables are in docs/weights.md.
+ *
+ * A bidirectional network is `bidirectional=True`: after each layer's four
+ * tensors come the backward direction's, named with `_reverse`
+ * (`weight_ih_l{k}_reverse`, …); layers above the first read D = 2H, and
+ * `linear.weight` is K × 2H. PyTorch's output at t is [h→(t) | h←(t)], ours too.
  */
 
 import { FormatError, OptionError } from '../core/errors.js';
-import type { Network } from '../model/network.js';
+import { stateWidth, type Network } from '../model/network.js';
 import {
-  expectZeros, gatePermutation, layerSlots, networkGruVariant, permuteTransposed, readTensor, showShape, TORCH_GATES,
+  expectZeros, gatePermutation, layerSlots, networkGruVariant, permuteTransposed, readTensor, showShape, slotOf, TORCH_GATES,
   transpose, unpermuteTransposed, withRollback, type LayerSlots, type TensorValues,
 } from './layout.js';
 
@@ -58,6 +63,8 @@ export interface TorchWeightSpec {
   readonly shape: number[];
   /** Recurrent layer index, or -1 for the Linear layer. */
   readonly layer: number;
+  /** The backward direction of a bidirectional layer (`…_reverse`). */
+  readonly reverse: boolean;
 }
 
 /**
@@ -67,6 +74,7 @@ export interface TorchWeightSpec {
  */
 export function pyTorchWeightSpecs(net: Network, options: PyTorchOptions = {}, withBias = net.config.bias): TorchWeightSpec[] {
   const { cell, layers, inputSize, hiddenSize: H, outputSize: K } = net.config;
+  const S = stateWidth(net.config);
   if (cell === 'gru' && networkGruVariant(net) !== 'reset-after') {
     throw new OptionError('PyTorch\'s nn.GRU applies the reset gate after the recurrent product; a "reset-before" GRU has no PyTorch layout. Build the network with variant: "reset-after"');
   }
@@ -74,18 +82,21 @@ export function pyTorchWeightSpecs(net: Network, options: PyTorchOptions = {}, w
   const gH = TORCH_GATES[cell].length * H;
   const specs: TorchWeightSpec[] = [];
   for (let l = 0; l < layers; l++) {
-    const D = l === 0 ? inputSize : H;
-    specs.push({ name: `${pre}weight_ih_l${l}`, kind: 'weight_ih', shape: [gH, D], layer: l });
-    specs.push({ name: `${pre}weight_hh_l${l}`, kind: 'weight_hh', shape: [gH, H], layer: l });
-    if (withBias) {
-      specs.push({ name: `${pre}bias_ih_l${l}`, kind: 'bias_ih', shape: [gH], layer: l });
-      specs.push({ name: `${pre}bias_hh_l${l}`, kind: 'bias_hh', shape: [gH], layer: l });
+    const D = l === 0 ? inputSize : S;
+    for (const reverse of net.config.bidirectional ? [false, true] : [false]) {
+      const suffix = `l${l}${reverse ? '_reverse' : ''}`;
+      specs.push({ name: `${pre}weight_ih_${suffix}`, kind: 'weight_ih', shape: [gH, D], layer: l, reverse });
+      specs.push({ name: `${pre}weight_hh_${suffix}`, kind: 'weight_hh', shape: [gH, H], layer: l, reverse });
+      if (withBias) {
+        specs.push({ name: `${pre}bias_ih_${suffix}`, kind: 'bias_ih', shape: [gH], layer: l, reverse });
+        specs.push({ name: `${pre}bias_hh_${suffix}`, kind: 'bias_hh', shape: [gH], layer: l, reverse });
+      }
     }
   }
   if (options.output ?? true) {
     const lin = options.linear ?? 'linear';
-    specs.push({ name: `${lin}.weight`, kind: 'weight', shape: [K, H], layer: -1 });
-    if (withBias) specs.push({ name: `${lin}.bias`, kind: 'bias', shape: [K], layer: -1 });
+    specs.push({ name: `${lin}.weight`, kind: 'weight', shape: [K, S], layer: -1, reverse: false });
+    if (withBias) specs.push({ name: `${lin}.bias`, kind: 'bias', shape: [K], layer: -1, reverse: false });
   }
   return specs;
 }
@@ -111,10 +122,10 @@ export function exportPyTorch(net: Network, options: PyTorchOptions = {}): Torch
 function exportOne(net: Network, spec: TorchWeightSpec, slots: readonly LayerSlots[]): number[] {
   const { hiddenSize: H, outputSize: K } = net.config;
   if (spec.layer < 0) {
-    // Linear: weight = Vᵀ (K×H), bias = b_o.
-    return spec.kind === 'weight' ? transpose(net.V, H, K) : Array.from(net.b_o!);
+    // Linear: weight = Vᵀ (K×H, or K×2H), bias = b_o.
+    return spec.kind === 'weight' ? transpose(net.V, stateWidth(net.config), K) : Array.from(net.b_o!);
   }
-  const s = slots[spec.layer]!;
+  const s = slotOf(slots, spec.layer, spec.reverse);
   const perm = gatePermutation(s.cell, TORCH_GATES);
   switch (spec.kind) {
     case 'weight_ih':
@@ -156,7 +167,7 @@ export function importPyTorch(net: Network, dict: Readonly<Record<string, TorchT
   const unknown = Object.keys(dict).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     const name = unknown[0]!;
-    const why = name.endsWith('_reverse') ? ' (bidirectional layers are not supported)'
+    const why = name.endsWith('_reverse') ? ' (a bidirectional=True module: build the network with bidirectional: true)'
       : name.includes('weight_hr') ? ' (LSTM projections, proj_size > 0, are not supported)' : '';
     throw new FormatError(`unknown tensor "${name}"${why}; expected ${all.map((s) => `${s.name} ${showShape(s.shape)}`).join(', ')}`);
   }
@@ -164,27 +175,27 @@ export function importPyTorch(net: Network, dict: Readonly<Record<string, TorchT
     if (!(s.name in dict)) throw new FormatError(`missing tensor "${s.name}" (shape ${showShape(s.shape)})`);
   }
   const slots = layerSlots(net);
-  const bias = new Map<number, { ih?: Float64Array; hh?: Float64Array }>();
+  const bias = new Map<LayerSlots, { ih?: Float64Array; hh?: Float64Array }>();
   withRollback(net, () => {
     for (const spec of specs) {
       const t = dict[spec.name]!;
       const v = isShaped(t) ? readTensor(spec.name, t.shape, t.values, spec.shape) : readTensor(spec.name, undefined, t, spec.shape);
       if (spec.layer < 0) {
-        if (spec.kind === 'weight') net.V.set(transpose(v, net.config.outputSize, net.config.hiddenSize));
+        if (spec.kind === 'weight') net.V.set(transpose(v, net.config.outputSize, stateWidth(net.config)));
         else if (net.b_o) net.b_o.set(v);
         else expectZeros(spec.name, v);
         continue;
       }
-      const s = slots[spec.layer]!;
+      const s = slotOf(slots, spec.layer, spec.reverse);
       const perm = gatePermutation(s.cell, TORCH_GATES);
       if (spec.kind === 'weight_ih') unpermuteTransposed(v, s.Wx, s.D, s.H, perm);
       else if (spec.kind === 'weight_hh') unpermuteTransposed(v, s.Wh, s.H, s.H, perm);
       else if (!s.b) expectZeros(spec.name, v);
       else {
-        const pair = bias.get(spec.layer) ?? {};
+        const pair = bias.get(s) ?? {};
         if (spec.kind === 'bias_ih') pair.ih = v;
         else pair.hh = v;
-        bias.set(spec.layer, pair);
+        bias.set(s, pair);
         if (pair.ih && pair.hh) mergeBiases(s, pair.ih, pair.hh, perm);
       }
     }

@@ -9,6 +9,10 @@
  * δo for every step, then ∂J/∂V = Σ_t h(t)ᵀ·δo(t) and δo·Vᵀ into the top
  * layer, whose cell carries the gradient back through time and down to the
  * layer below.
+ *
+ * With `bidirectional: true` every layer is a pair of cells, one reading
+ * forwards and one backwards, whose states side by side (2H wide) feed the
+ * next layer and V (src/cells/bidirectional.ts).
  */
 
 import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, type HiddenActivation, type OutputActivation } from '../core/activations.js';
@@ -21,6 +25,7 @@ import { allocate, type DType, type Float } from '../core/tensor.js';
 import { CELL_KINDS, type BackwardOptions, type Cell, type CellCache, type CellKind, type CellState, type SequenceInput, type StepMask } from '../cells/cell.js';
 import { cellType, type LayerConfig } from '../cells/registry.js';
 import { traceLayer, type LayerTrace } from '../cells/inspect.js';
+import { BidirectionalCell } from '../cells/bidirectional.js';
 import { applyOutputActivation, checkOutputAndLoss, LOSSES, oneHotCrossEntropy, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
 
 /** Options of {@link Network}; every one but the three sizes has a default. */
@@ -51,6 +56,12 @@ export interface NetworkOptions {
   readonly variant?: string;
   /** Matrix kernels. Default: the active backend ({@link getKernels}). */
   readonly kernels?: Kernels;
+  /**
+   * Every layer reads the sequence both ways (src/cells/bidirectional.ts):
+   * its state is [h→(t) | h←(t)], 2H wide, the next layer's input and V's
+   * (2H×K). Default false.
+   */
+  readonly bidirectional?: boolean;
 }
 
 /** A network's configuration with every default filled in (what a model file stores). */
@@ -66,10 +77,17 @@ export interface NetworkConfig {
   readonly bias: boolean;
   readonly dtype: DType;
   readonly variant?: string;
+  /** Present (true) only for a bidirectional network. */
+  readonly bidirectional?: true;
 }
 
 const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
-  'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'kernels'] as const;
+  'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'kernels', 'bidirectional'] as const;
+
+/** The width of a layer's state: H, or 2H for a bidirectional network. */
+export function stateWidth(c: NetworkConfig): number {
+  return c.bidirectional ? 2 * c.hiddenSize : c.hiddenSize;
+}
 
 /**
  * B sequences of T steps, ready for a forward or backward pass.
@@ -77,7 +95,9 @@ const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 
  * Sequence shapes (docs/maths.md §2):
  * - many-to-many: `lossAt: "all"` (default) with input at every step;
  * - many-to-one: `lossAt: "last"` — only each sequence's last valid step
- *   carries loss, so δo(t) = 0 before it;
+ *   carries loss, so δo(t) = 0 before it; a bidirectional network's output
+ *   there reads each direction's summary, [h→(last) | h←(1)] (h← having
+ *   read the whole sequence), as Keras's Bidirectional and PyTorch's h_n do;
  * - one-to-many: x(1) is the seed and later inputs are zero, or with
  *   `feedback: "argmax"` each later input is the one-hot of the previous
  *   step's argmax output (treated as data: no gradient flows through it).
@@ -123,7 +143,7 @@ interface Workspace {
   yhat: Float;
   /** δo, T×B×K. */
   dO: Float;
-  /** ∂J/∂h for the layer being back-propagated, and for the one below it (T×B×H each). */
+  /** ∂J/∂h for the layer being back-propagated, and for the one below it (T×B×H each; 2H when bidirectional). */
   dHa: Float;
   dHb: Float;
   /** Each sequence's last valid step (1-based). */
@@ -138,9 +158,9 @@ export class Network {
   readonly config: NetworkConfig;
   /** All parameters in one flat buffer, with named views (`layer0.U`, `layer0.W`, …, `V`, `b_o`). */
   readonly params: ParamSet;
-  /** The recurrent layers, bottom first. */
+  /** The recurrent layers, bottom first (a bidirectional layer is one {@link BidirectionalCell} of width 2H). */
   readonly layers: readonly Cell[];
-  /** Hidden → output weights V, H×K (a live view). */
+  /** Hidden → output weights V, H×K (2H×K when bidirectional; a live view). */
   readonly V: Float;
   /** Output bias b_o, 1×K, or null. */
   readonly b_o: Float | null;
@@ -161,7 +181,9 @@ export class Network {
     checkMemory('the parameters and their gradients', 2 * specs.reduce((n, s) => n + s.rows * s.cols, 0), c.dtype);
     this.params = new ParamSet(specs, c.dtype);
     initParams(this.params, new Rng(options.seed ?? 1));
-    this.layers = layerConfigs.map((lc) => type.create(lc, this.params, this.kernels));
+    this.layers = c.bidirectional
+      ? layerConfigs.map((lc) => new BidirectionalCell(type.create(lc, this.params, this.kernels), type.create(reverseConfig(lc), this.params, this.kernels)))
+      : layerConfigs.map((lc) => type.create(lc, this.params, this.kernels));
     this.V = this.params.view('V');
     this.dV = this.params.gradView('V');
     this.b_o = c.bias ? this.params.view('b_o') : null;
@@ -220,11 +242,14 @@ export class Network {
     return options.initGradient ? initGrads : undefined;
   }
 
-  private checkBackwardOptions(options: BackwardOptions): void {
+  private checkBackwardOptions(options: BackwardOptions & { readonly initGradient?: boolean }): void {
     if (options.truncate !== undefined && !(options.truncate >= 1)) {
       throw new OptionError(`truncate must be at least 1 step, got ${options.truncate}`);
     }
-    if (options.gradientMode === 'lecture' && (this.config.cell !== 'rnn' || this.config.layers !== 1)) {
+    if (options.initGradient && this.config.bidirectional) {
+      throw new OptionError('initGradient: a bidirectional network starts from zero states and has no initial state to differentiate');
+    }
+    if (options.gradientMode === 'lecture' && (this.config.cell !== 'rnn' || this.config.layers !== 1 || this.config.bidirectional)) {
       throw new OptionError('gradientMode "lecture" is defined only for a single-layer RNN');
     }
   }
@@ -233,14 +258,16 @@ export class Network {
   private backwardFrom(batch: SequenceBatch, ws: Workspace, inputs: SequenceInput[], options: BackwardOptions & { readonly initGradient?: boolean }): CellState[] {
     const { T, B } = batch;
     const { hiddenSize: H, outputSize: K } = this.config;
+    const S = stateWidth(this.config);
     const rows = T * B;
     const top = ws.caches[this.layers.length - 1]!;
     const k = this.kernels;
     // ∂J/∂V = Σ_t h(t)ᵀ·δo(t);  ∂J/∂b_o = Σ_t δo(t)
-    k.gemm(true, false, H, K, rows, top.hs, B * H, H, ws.dO, 0, K, this.dV, 0, K, true);
+    k.gemm(true, false, S, K, rows, top.hs, B * S, S, ws.dO, 0, K, this.dV, 0, K, true);
     if (this.db_o) k.sumRowsInto(rows, K, ws.dO, 0, K, this.db_o, 0);
     // ∂J/∂h_L(t) = δo(t)·Vᵀ
-    k.gemm(false, true, rows, H, K, ws.dO, 0, K, this.V, 0, K, ws.dHa, 0, H, false);
+    k.gemm(false, true, rows, S, K, ws.dO, 0, K, this.V, 0, K, ws.dHa, 0, S, false);
+    if (this.config.bidirectional && batch.lossAt === 'last') this.summariseLast(batch, ws, ws.dHa);
     let dH = ws.dHa;
     let dBelow = ws.dHb;
     const initGrads: CellState[] = [];
@@ -259,7 +286,12 @@ export class Network {
     return initGrads;
   }
 
-  /** The state of every layer after step t of the last pass with batch size B (views valid until the next such pass). */
+  /**
+   * The state of every layer after step t of the last pass with batch size B
+   * (views valid until the next such pass). Bidirectional: [h→(t) | h←(t)],
+   * and after a many-to-one pass the top layer's row at each sequence's last
+   * step holds the summary the output read, [h→(last) | h←(1)].
+   */
   stateAt(t: number, B: number): CellState[] {
     const ws = this.workspaces.get(B);
     if (!ws || t > ws.capacityT) throw new OptionError('stateAt: no forward pass of that shape has run');
@@ -275,20 +307,23 @@ export class Network {
   inspect(T: number, B: number): LayerTrace[] {
     const ws = this.workspaces.get(B);
     if (!ws || T > ws.capacityT) throw new OptionError('inspect: no forward pass of that shape has run; call forward() first');
+    if (this.config.bidirectional) throw new OptionError('inspect: the step values of a bidirectional network\'s two directions are not traced; use stateAt for [h→ | h←]');
     return this.layers.map((cell, l) => traceLayer(cell, ws.caches[l]!, T, B));
   }
 
   /** Runs every layer and the output layer; returns each layer's input. */
   private runForward(batch: SequenceBatch, ws: Workspace): SequenceInput[] {
     const { T, B } = batch;
-    const { hiddenSize: H, outputSize: K } = this.config;
+    const K = this.config.outputSize;
+    const S = stateWidth(this.config);
     const L = this.layers.length;
     let x0 = batch.x;
     if (batch.feedback === 'argmax') x0 = this.copyForFeedback(batch, ws);
     const inputs: SequenceInput[] = [x0];
-    for (let l = 1; l < L; l++) inputs.push({ kind: 'dense', data: ws.caches[l - 1]!.hs.subarray(B * H) });
+    for (let l = 1; l < L; l++) inputs.push({ kind: 'dense', data: ws.caches[l - 1]!.hs.subarray(B * S) });
     if (batch.feedback !== 'argmax') {
       for (let l = 0; l < L; l++) this.layers[l]!.forward(inputs[l]!, T, B, ws.caches[l]!, batch.init?.[l], batch.mask);
+      if (this.config.bidirectional && batch.lossAt === 'last') this.summariseLast(batch, ws, null);
       this.outputStep(ws, 0, T * B);
       return inputs;
     }
@@ -303,10 +338,11 @@ export class Network {
 
   /** neto = h_L·V (+ b_o), ŷ = g_o(neto) for `rows` rows from row `row0`. */
   private outputStep(ws: Workspace, row0: number, rows: number): void {
-    const { hiddenSize: H, outputSize: K } = this.config;
+    const K = this.config.outputSize;
+    const S = stateWidth(this.config);
     const B = ws.B;
     const top = ws.caches[this.layers.length - 1]!;
-    this.kernels.gemm(false, false, rows, K, H, top.hs, B * H + row0 * H, H, this.V, 0, K, ws.yhat, row0 * K, K, false);
+    this.kernels.gemm(false, false, rows, K, S, top.hs, B * S + row0 * S, S, this.V, 0, K, ws.yhat, row0 * K, K, false);
     if (this.b_o) this.kernels.addRowVector(rows, K, ws.yhat, row0 * K, K, this.b_o, 0);
     const g = this.config.outputActivation;
     if (!(g === 'softmax' && this.kernels.softmaxRows?.(ws.yhat, row0 * K, rows, K))) applyOutputActivation(g, ws.yhat, row0 * K, rows, K);
@@ -340,6 +376,47 @@ export class Network {
     }
   }
 
+  /** Each sequence's last valid step (1-based; 0 for an empty one) into ws.lastStep. */
+  private findLastSteps(batch: SequenceBatch, ws: Workspace): void {
+    const { T, B, mask } = batch;
+    const last = ws.lastStep;
+    for (let b = 0; b < B; b++) {
+      last[b] = T;
+      if (mask) while (last[b]! > 0 && !mask[(last[b]! - 1) * B + b]) last[b]!--;
+    }
+  }
+
+  /**
+   * Many-to-one, bidirectional: the top layer's row at each sequence's last
+   * step becomes [h→(last) | h←(1)], so the output reads the backward
+   * direction's summary (its state after the whole sequence) instead of
+   * h←(last), which has seen one step. `backward` routes the gradient of
+   * that half back to h←(1).
+   */
+  private summariseLast(batch: SequenceBatch, ws: Workspace, dH: Float | null): void {
+    const { B } = batch;
+    const H = this.config.hiddenSize;
+    const S = 2 * H;
+    this.findLastSteps(batch, ws);
+    const hs = ws.caches[this.layers.length - 1]!.hs;
+    for (let b = 0; b < B; b++) {
+      const t = ws.lastStep[b]!;
+      if (t <= 1) continue;
+      const first = b * S + H; // row of step 1 (in dH), right half
+      const at = ((t - 1) * B + b) * S + H; // row of step t (in dH)
+      if (!dH) {
+        // hs holds h(0) in slot 0: step t is slot t
+        hs.copyWithin(at + B * S, first + B * S, first + B * S + H);
+        continue;
+      }
+      // ∂J/∂h←(1) += the gradient on the copied half; the copy's own row gets none
+      for (let j = 0; j < H; j++) {
+        dH[first + j]! += dH[at + j]!;
+        dH[at + j] = 0;
+      }
+    }
+  }
+
   /** J over the steps that carry loss; δo in ws.dO (zero where no loss) when `withDelta`. */
   private outputLoss(batch: SequenceBatch, ws: Workspace, withDelta: boolean): { loss: number; count: number } {
     const { T, B, mask, y } = batch;
@@ -347,12 +424,7 @@ export class Network {
     const { outputActivation: g, loss: kind } = this.config;
     const last = ws.lastStep;
     const onlyLast = batch.lossAt === 'last';
-    if (onlyLast) {
-      for (let b = 0; b < B; b++) {
-        last[b] = T;
-        if (mask) while (last[b]! > 0 && !mask[(last[b]! - 1) * B + b]) last[b]!--;
-      }
-    }
+    if (onlyLast) this.findLastSteps(batch, ws);
     let J = 0;
     let count = 0;
     const dO = withDelta ? ws.dO : null;
@@ -386,16 +458,17 @@ export class Network {
     if (old && old.capacityT >= T) return old;
     const capT = Math.max(T, old ? old.capacityT : 0);
     const { hiddenSize: H, outputSize: K, inputSize: D, dtype } = this.config;
+    const S = stateWidth(this.config);
     // A rough count of the per-shape buffers (states, gates, deltas) before allocating them.
-    checkMemory(`the work buffers for T = ${capT}, B = ${B}`, capT * B * (this.layers.length * 12 * H + 3 * K + 2 * H + D), dtype);
+    checkMemory(`the work buffers for T = ${capT}, B = ${B}`, capT * B * (this.layers.length * 12 * S + 3 * K + 2 * S + D), dtype);
     const ws: Workspace = {
       capacityT: capT,
       B,
       caches: this.layers.map((cell) => cell.createCache(capT, B)),
       yhat: allocate(dtype, capT * B * K),
       dO: allocate(dtype, capT * B * K),
-      dHa: allocate(dtype, capT * B * H),
-      dHb: allocate(dtype, capT * B * H),
+      dHa: allocate(dtype, capT * B * S),
+      dHb: allocate(dtype, capT * B * S),
       lastStep: new Int32Array(B),
       feedIndex: new Int32Array(capT * B),
       feedDense: allocate(dtype, capT * B * D),
@@ -445,6 +518,10 @@ export class Network {
     }
     if (batch.mask && batch.mask.length < T * B) throw new ShapeError(`batch.mask has ${batch.mask.length} entries, expected T×B = ${T * B}`);
     if (batch.feedback === 'argmax' && D !== K) throw new OptionError(`feedback "argmax" needs inputSize = outputSize, got D = ${D}, K = ${K}`);
+    if (this.config.bidirectional) {
+      if (batch.feedback === 'argmax') throw new OptionError('feedback "argmax" needs each output before the next input, but a bidirectional network reads the whole sequence first');
+      if (batch.init) throw new OptionError('batch.init: a bidirectional network starts both directions from zero states; an initial state cannot be given');
+    }
     if (batch.init) {
       if (batch.init.length !== this.layers.length) throw new ShapeError(`batch.init has ${batch.init.length} states, expected one per layer (${this.layers.length})`);
       const n = B * this.config.hiddenSize;
@@ -458,27 +535,37 @@ export class Network {
 
 /**
  * The parameter matrices a network of this config has, in buffer order:
- * each layer's cell parameters (`layer{l}.…`), then V (H×K) and b_o (1×K).
+ * each layer's cell parameters (`layer{l}.…`, then `layer{l}.reverse.…` when
+ * bidirectional), then V (H×K, 2H×K when bidirectional) and b_o (1×K).
  * Computed without allocating, so a file loader can check sizes first.
  */
 export function networkParamSpecs(c: NetworkConfig): ParamSpec[] {
   const type = cellType(c.cell);
   if (!type) throw new OptionError(`cell "${c.cell}" is not available`);
-  const specs: ParamSpec[] = layerConfigsOf(c).flatMap((lc) => type.paramSpecs(lc));
-  specs.push({ name: 'V', rows: c.hiddenSize, cols: c.outputSize, init: 'glorot' });
+  const specs: ParamSpec[] = layerConfigsOf(c).flatMap((lc) => c.bidirectional ? [...type.paramSpecs(lc), ...type.paramSpecs(reverseConfig(lc))] : type.paramSpecs(lc));
+  specs.push({ name: 'V', rows: stateWidth(c), cols: c.outputSize, init: 'glorot' });
   if (c.bias) specs.push({ name: 'b_o', rows: 1, cols: c.outputSize, init: 'zeros' });
   return specs;
 }
 
+/**
+ * Each layer's forward (or only) cell, `layer{l}.…`; a bidirectional layer's
+ * backward cell is {@link reverseConfig} of it, `layer{l}.reverse.…`.
+ */
 function layerConfigsOf(c: NetworkConfig): LayerConfig[] {
   return Array.from({ length: c.layers }, (_, l) => ({
-    inputSize: l === 0 ? c.inputSize : c.hiddenSize,
+    inputSize: l === 0 ? c.inputSize : stateWidth(c),
     hiddenSize: c.hiddenSize,
     bias: c.bias,
     prefix: `layer${l}.`,
     activation: c.hiddenActivation,
     ...(c.variant !== undefined ? { variant: c.variant } : {}),
   }));
+}
+
+/** The backward direction's cell of a bidirectional layer: the same sizes, parameters `layer{l}.reverse.…`. */
+export function reverseConfig(lc: LayerConfig): LayerConfig {
+  return { ...lc, prefix: `${lc.prefix}reverse.` };
 }
 
 /** The most stacked layers a network may have (far beyond any useful depth; refused before anything is built). */
@@ -512,6 +599,7 @@ function resolveConfig(o: NetworkOptions): NetworkConfig {
     : expectChoice('outputActivation', o.outputActivation, OUTPUT_ACTIVATIONS);
   checkOutputAndLoss(outputActivation, loss);
   if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new OptionError(`bias must be true or false, got ${typeof o.bias}`);
+  if (o.bidirectional !== undefined && typeof o.bidirectional !== 'boolean') throw new OptionError(`bidirectional must be true or false, got ${typeof o.bidirectional}`);
   const config: NetworkConfig = {
     cell: o.cell === undefined ? 'rnn' : expectChoice('cell', o.cell, CELL_KINDS),
     inputSize: expectPositiveInt('inputSize', o.inputSize),
@@ -524,6 +612,7 @@ function resolveConfig(o: NetworkOptions): NetworkConfig {
     bias: o.bias ?? true,
     dtype: o.dtype === undefined ? 'float32' : expectChoice('dtype', o.dtype, ['float32', 'float64'] as const),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    ...(o.bidirectional ? { bidirectional: true as const } : {}),
   };
   return config;
 }

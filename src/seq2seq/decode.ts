@@ -10,6 +10,10 @@
  *   h(t) = cell(x(t) = previous symbol, h(t−1)),  log ŷ(t) = log softmax(h_L(t)·V + b_o)
  *
  * A hypothesis' score is Σ log ŷ of its symbols (end symbol included).
+ *
+ * With attention, each row's top state s(t) attends over its own source's
+ * encoder states and the output reads h̃(t) (src/seq2seq/attention.ts); a
+ * hypothesis carries the weights α of every symbol it emitted.
  */
 
 import { expectPositiveInt, OptionError } from '../core/errors.js';
@@ -23,6 +27,8 @@ export interface Seq2SeqDecodeOptions {
   readonly beamWidth?: number;
   /** Longest output, in symbols (end symbol excluded). Default 2 × the longest source + 5. */
   readonly maxLength?: number;
+  /** Return each output step's attention weights (a model with attention only). Default false. */
+  readonly attention?: boolean;
 }
 
 /** One decoded output. */
@@ -33,12 +39,19 @@ export interface Seq2SeqDecoded {
   readonly logProb: number;
   /** False when the length limit stopped it before the end symbol. */
   readonly ended: boolean;
+  /**
+   * With `attention: true`: for each emitted symbol (the end symbol too, when
+   * reached), its weights over the source's symbols (they sum to 1).
+   */
+  readonly attention?: number[][];
 }
 
 interface Hypothesis {
   symbols: number[];
   logProb: number;
   ended: boolean;
+  /** α of each emitted symbol, when asked for. */
+  alphas: number[][];
 }
 
 /**
@@ -50,9 +63,13 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
   if (sources.length === 0) return [];
   const longest = Math.max(...sources.map((s) => s.length));
   const maxLength = options.maxLength === undefined ? 2 * longest + 5 : expectPositiveInt('maxLength', options.maxLength);
+  const attention = model.attention;
+  const withWeights = options.attention ?? false;
+  if (withWeights && !attention) throw new OptionError('decode: attention weights were asked for, but the model has no attention');
   const B = sources.length;
   const batch = model.makeBatch(sources.map((source) => ({ source, target: [] })));
   const finals = model.encode(batch);
+  const memory = attention ? model.encoder.topStates() : null;
   const dec = model.decoder;
   const H = dec.config.hiddenSize;
   const K = dec.config.outputSize;
@@ -76,8 +93,10 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
   const caches: CellCache[] = dec.layers.map((cell) => cell.createCache(1, R));
   const xIndex = new Int32Array(R);
   const logits = allocate(dtype, R * K);
+  // row r = b·beam + k reads source b's encoder states
+  const rowSource = Int32Array.from({ length: R }, (_, r) => Math.floor(r / beam));
   // Hypotheses per source; at the start only beam slot 0 is alive, so the first step does not pick duplicates.
-  const alive: Hypothesis[][] = sources.map(() => [{ symbols: [], logProb: 0, ended: false }]);
+  const alive: Hypothesis[][] = sources.map(() => [{ symbols: [], logProb: 0, ended: false, alphas: [] }]);
   const done: Hypothesis[][] = sources.map(() => []);
   for (let step = 0; step <= maxLength; step++) {
     // x(t) = previous symbol of each hypothesis (⟨s⟩ first); rows of dead slots decode ⟨s⟩ and are ignored.
@@ -98,8 +117,14 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
       if (hasC && s.c) states[l]!.c.set(s.c.subarray(0, R * H));
       input = { kind: 'dense', data: states[l]!.h };
     }
-    // neto = h_L·V + b_o, then log-softmax row by row
-    dec.kernels.gemm(false, false, R, K, H, states[L - 1]!.h, 0, H, dec.V, 0, K, logits, 0, K, false);
+    // neto = h_L·V + b_o (h̃·V + b_o with attention), then log-softmax row by row
+    const top = attention ? attention.forward(memory!, batch.sourceT, B, batch.sourceMask, states[L - 1]!.h, { rows: R, source: rowSource }) : states[L - 1]!.h;
+    const alpha = attention ? attention.weights() : null;
+    const Ts = batch.sourceT;
+    const weightsOf = (hyp: Hypothesis, row: number, b: number): number[][] => (withWeights
+      ? [...hyp.alphas, Array.from(alpha!.subarray(row * Ts, row * Ts + sources[b]!.length))]
+      : hyp.alphas);
+    dec.kernels.gemm(false, false, R, K, H, top, 0, H, dec.V, 0, K, logits, 0, K, false);
     if (dec.b_o) dec.kernels.addRowVector(R, K, logits, 0, K, dec.b_o, 0);
     logSoftmaxRows(logits, R, K);
     const lastStep = step === maxLength;
@@ -119,12 +144,13 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
       for (const c of cand) {
         if (next.length >= beam) break;
         const prev = hyps[c.from]!;
+        const row = b * beam + c.from;
         if (c.sym === model.boundary) {
-          done[b]!.push({ symbols: prev.symbols.slice(), logProb: c.logProb, ended: true });
+          done[b]!.push({ symbols: prev.symbols.slice(), logProb: c.logProb, ended: true, alphas: weightsOf(prev, row, b) });
           continue;
         }
         if (lastStep) continue;
-        next.push({ symbols: [...prev.symbols, c.sym], logProb: c.logProb, ended: false });
+        next.push({ symbols: [...prev.symbols, c.sym], logProb: c.logProb, ended: false, alphas: weightsOf(prev, row, b) });
         fromSlots.push(c.from);
       }
       // Stop a source when its best finished hypothesis beats every alive one (scores only fall).
@@ -155,7 +181,7 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
     if (list.length === 0) throw new OptionError(`decode: no hypothesis for source ${b}`);
     let best = list[0]!;
     for (const h of list) if (h.logProb > best.logProb) best = h;
-    return { symbols: best.symbols, logProb: best.logProb, ended: best.ended };
+    return { symbols: best.symbols, logProb: best.logProb, ended: best.ended, ...(withWeights ? { attention: best.alphas } : {}) };
   });
 }
 

@@ -66,6 +66,8 @@ export interface GradcheckProblemOptions {
   readonly lengths?: readonly number[];
   /** Parameters are drawn from U(−scale, scale). Default 1. */
   readonly scale?: number;
+  /** Bidirectional layers (both directions' weights are checked). Default false. */
+  readonly bidirectional?: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export function gradcheckProblem(o: GradcheckProblemOptions): { net: Network; ba
     cell: o.cell, inputSize: D, hiddenSize: H, outputSize: K, layers: o.layers ?? 1,
     bias: o.bias ?? true, dtype: 'float64', seed,
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    ...(o.bidirectional ? { bidirectional: true } : {}),
   });
   const rng = new Rng(seed + 7919);
   const p = net.params.data;
@@ -134,6 +137,7 @@ export const gradcheckCommand: Command = {
     { name: 'bias', type: 'boolean', default: true, help: 'biases on (--no-bias: off)' },
     { name: 'variant', type: 'choice', choices: ['reset-after', 'reset-before'], help: 'GRU variant (default reset-after)' },
     { name: 'seed', type: 'int', min: 0, default: 1, arg: 'S', help: 'seed of the parameters and data' },
+    { name: 'bidirectional', type: 'boolean', default: false, help: 'bidirectional layers: each reads the sequence both ways' },
   ],
   async run(args, io) {
     const cell = args.options.cell as CellKind;
@@ -142,8 +146,9 @@ export const gradcheckCommand: Command = {
     const shape = args.options.shape as SequenceShape;
     const bias = args.options.bias as boolean;
     const seed = args.options.seed as number;
+    const bidirectional = args.options.bidirectional as boolean;
     const { net, batch } = gradcheckProblem({
-      cell, layers, shape, bias, seed,
+      cell, layers, shape, bias, seed, bidirectional,
       ...(variant !== undefined && cell === 'gru' ? { variant } : {}),
     });
     if (variant !== undefined && cell !== 'gru') io.err(`rnnkit: --variant applies to the GRU only; ignored for ${cell}\n`);
@@ -154,7 +159,7 @@ export const gradcheckCommand: Command = {
     if (args.json) {
       io.out(JSON.stringify({ maxRelError: worst, perWeightSet: result.perWeightSet }) + '\n');
     } else {
-      const what = `${cell}${cell === 'gru' ? ` (${variant ?? 'reset-after'})` : ''}, ${layers} layer${layers === 1 ? '' : 's'}, ${shape}, biases ${bias ? 'on' : 'off'}, seed ${seed}`;
+      const what = `${bidirectional ? 'bidirectional ' : ''}${cell}${cell === 'gru' ? ` (${variant ?? 'reset-after'})` : ''}, ${layers} layer${layers === 1 ? '' : 's'}, ${shape}, biases ${bias ? 'on' : 'off'}, seed ${seed}`;
       io.out(formatResult(what, result.perWeightSet, worst, ok).join('\n') + '\n');
     }
     return ok ? 0 : 1;
