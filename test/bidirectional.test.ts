@@ -206,5 +206,5 @@ test('rnnkit gradcheck --bidirectional checks both directions of every layer; ex
   const io: CommandIO = { out: (t) => void (text += t), err: () => undefined, isTTY: false, signal: new AbortController().signal };
   assert.equal(await main(['gradcheck', '--bidirectional', '--cell', 'lstm'], io), 0);
   assert.match(text, /Gradient check: bidirectional lstm, 1 layer/);
-  assert.match(text, /^  layer0\.reverse\.W +\d\.\d\de-\d+$/m);
+  assert.match(text, /^  layer0\.reverse\.W_f\.h +\d\.\d\de-\d+$/m);
 });
