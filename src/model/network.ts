@@ -27,6 +27,7 @@ import { cellType, type LayerConfig } from '../cells/registry.js';
 import { traceLayer, type LayerTrace } from '../cells/inspect.js';
 import { BidirectionalCell } from '../cells/bidirectional.js';
 import { applyOutputActivation, checkOutputAndLoss, LOSSES, oneHotCrossEntropy, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
+import { checkBatchValues } from './batch-values.js';
 
 /** Options of {@link Network}; every one but the three sizes has a default. */
 export interface NetworkOptions {
@@ -171,6 +172,7 @@ export class Network {
   private readonly workspaces = new Map<number, Workspace>();
 
   constructor(options: NetworkOptions) {
+    if (typeof options !== 'object' || options === null) throw new OptionError('new Network(options) needs its options, e.g. { cell: "lstm", inputSize: 10, hiddenSize: 32, outputSize: 10 }');
     rejectUnknownKeys('network', options, OPTION_KEYS);
     this.config = resolveConfig(options);
     const c = this.config;
@@ -517,6 +519,7 @@ export class Network {
       }
     }
     if (batch.mask && batch.mask.length < T * B) throw new ShapeError(`batch.mask has ${batch.mask.length} entries, expected T×B = ${T * B}`);
+    checkBatchValues(batch, D, K, this.config.hiddenSize); // NaN / Infinity, mask values other than 0 and 1
     if (batch.feedback === 'argmax' && D !== K) throw new OptionError(`feedback "argmax" needs inputSize = outputSize, got D = ${D}, K = ${K}`);
     if (this.config.bidirectional) {
       if (batch.feedback === 'argmax') throw new OptionError('feedback "argmax" needs each output before the next input, but a bidirectional network reads the whole sequence first');
