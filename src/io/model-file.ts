@@ -85,7 +85,7 @@ export type ModelMeta =
   | { readonly kind: 'seq2seq'; readonly source: readonly string[]; readonly target: readonly string[]; readonly maxSourceLength: number; readonly maxTargetLength: number };
 
 /** The old pronounce format's one-line refusal. */
-const OLD_SEQ2SEQ = 'is an old pronounce model (JSON, format "recurrent-seq2seq"), which this version no longer reads; retrain it with `rnnkit pronounce -o cmu.rnn`';
+const OLD_SEQ2SEQ = 'an old pronounce model (JSON, format "recurrent-seq2seq"), which this version no longer reads; retrain it with `rnnkit pronounce -o cmu.rnn`';
 
 /**
  * The model file's bytes: the model's networks, its `meta` (with `kind`),
@@ -134,9 +134,9 @@ export function encodeModel(model: SavedModel, options: EncodeModelOptions = {})
 export function decodeModel(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions & { readonly what?: string } = {}): ModelFile {
   const what = options.what ?? 'the model file';
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what} ${OLD_SEQ2SEQ}`);
+  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what}: ${OLD_SEQ2SEQ}`);
   const { what: _, ...decodeOptions } = options;
-  const c = decodeCheckpoint(u8, decodeOptions);
+  const c = named(what, () => decodeCheckpoint(u8, decodeOptions));
   for (const [name, net] of Object.entries(c.networks)) {
     const bad = findNonFinite(net.params, 'data');
     if (bad) throw new FormatError(`${what}: parameter ${bad.name}[${bad.row}][${bad.col}] of network "${name}" is ${bad.value}, not a finite number; the file was saved from a run that diverged or is damaged — retrain the model`);
@@ -165,8 +165,8 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, options: DecodeOpti
 /** The kind of a model file from its header alone (cheap: no parameters are read). */
 export function readModelKind(bytes: Uint8Array | ArrayBuffer, what = 'the model file'): ModelKind {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what} ${OLD_SEQ2SEQ}`);
-  return kindOf(readCheckpointHeader(u8).meta, what);
+  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what}: ${OLD_SEQ2SEQ}`);
+  return kindOf(named(what, () => readCheckpointHeader(u8)).meta, what);
 }
 
 /** The networks of a model by name, in the order of their parameter sets (fit's `paramSets`). */
@@ -220,7 +220,7 @@ function kindOf(meta: unknown, what: string): ModelKind {
   const kind = isRecord(meta) ? meta['kind'] : undefined;
   if (kind === 'text-model') return 'text'; // files written before the kinds
   if (typeof kind === 'string' && (MODEL_KINDS as readonly string[]).includes(kind)) return kind as ModelKind;
-  throw new FormatError(`${what} holds no model kind this version knows (meta.kind is ${JSON.stringify(kind)}; expected one of ${MODEL_KINDS.join(', ')})`);
+  throw new FormatError(`${what}: holds no model kind this version knows (meta.kind is ${JSON.stringify(kind)}; expected one of ${MODEL_KINDS.join(', ')})`);
 }
 
 function modelOf(c: Checkpoint, what: string): SavedModel {
@@ -347,6 +347,15 @@ function dtypeOf(model: SavedModel): Network['config']['dtype'] {
 function copyInto(to: Float, from: ArrayLike<number>, name: string): void {
   if (to.length !== from.length) throw new OptionError(`${name} holds ${from.length} values, expected ${to.length}`);
   to.set(from);
+}
+
+/** Runs `f`, prefixing a FormatError's message with the file's name. */
+function named<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof FormatError ? new FormatError(`${what}: ${e.message}`) : e;
+  }
 }
 
 /** An old pronounce model: JSON text whose format field is "recurrent-seq2seq". */
