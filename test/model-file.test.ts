@@ -247,3 +247,34 @@ test('two threads equal one to 1e-6 (float64) for a forecaster and a classifier'
 function regressionStart(k: number): number {
   return new Network({ cell: 'gru', inputSize: 1, hiddenSize: 6, outputSize: 7, dtype: 'float64', seed: 3 }).params.data[k]!;
 }
+
+test('encoder–decoder: trained by fit with the best validation kept, interrupted, saved, loaded and resumed equals an uninterrupted run', async () => {
+  const { Seq2Seq } = await import('../src/seq2seq/model.js');
+  const { PairBatches } = await import('../src/data/pairs.js');
+  const { SymbolTable } = await import('../src/tasks/symbols.js');
+  const { fit } = await import('../src/train/fit.js');
+  const rng = new Rng(12);
+  const pairs = Array.from({ length: 40 }, () => {
+    const source = Array.from({ length: 1 + rng.int(4) }, () => rng.int(4));
+    return { source, target: [...source].reverse() };
+  });
+  const make = () => new Seq2Seq({ cell: 'lstm', sourceVocabSize: 4, targetVocabSize: 4, hiddenSize: 5, dtype: 'float64', seed: 5 });
+  const source = new SymbolTable(['a', 'b', 'c', 'd']);
+  const target = new SymbolTable(['A', 'B', 'C', 'D']);
+  const run = async (model: InstanceType<typeof Seq2Seq>, extra: object) => fit(model, new PairBatches(model, pairs.slice(0, 32), { batchSize: 8, bucketBatches: 2 }), {
+    epochs: 4, learningRate: 0.05, restoreBest: true, validation: new PairBatches(model, pairs.slice(32), { batchSize: 8, shuffle: false }), ...extra,
+  });
+  const a = make();
+  const ra = await run(a, {});
+  assert.equal(ra.restoredBest, true);
+  const b = make();
+  const ac = new AbortController();
+  const rb = await run(b, { signal: ac.signal, onStep: (s: { step: number }) => { if (s.step === 6) ac.abort(); } });
+  assert.equal(rb.stopReason, 'aborted');
+  const bytes = encodeModel({ kind: 'seq2seq', model: b, source, target, maxSourceLength: 4, maxTargetLength: 4 }, { state: rb.state });
+  const file = decodeModel(bytes);
+  if (file.model.kind !== 'seq2seq') throw new Error('kind');
+  assert.equal(file.state?.best?.params.length, 2);
+  await run(file.model.model, { resume: file.state });
+  for (const [i, p] of a.paramSets.entries()) assert.deepEqual(file.model.model.paramSets[i]!.data, p.data, `parameter set ${i}`);
+});
