@@ -15,6 +15,7 @@ import { Network } from '../src/model/network.js';
 import { decodeModel, encodeModel, readModelKind } from '../src/io/model-file.js';
 import { encodeCheckpoint } from '../src/io/checkpoint.js';
 import { buildTokenizer } from '../src/text/tokenizer.js';
+import { nextSymbols } from '../src/text/next-symbol.js';
 import { Forecaster, forecasterSetup, trainForecaster } from '../src/tasks/forecast.js';
 import { classifierSetup, trainClassifier, type LabelledSequence } from '../src/tasks/classify.js';
 import { splitByTime } from '../src/tasks/splits.js';
@@ -207,6 +208,16 @@ test('feature classifier and text model: encode → decode predicts the same', a
   const ids = tokenizer.encode('the');
   const batch = { T: 3, B: 1, x: { kind: 'index' as const, data: ids }, y: { kind: 'index' as const, data: Int32Array.of(-1, -1, -1) } };
   assert.deepEqual(text.model.net.forward(batch), net.forward(batch));
+  // predict for a text model: the next-symbol distribution after a prime
+  const all = nextSymbols(text.model.net, text.model.tokenizer, 'the', 100);
+  assert.equal(all.length, tokenizer.vocabSize);
+  const yhat = net.forward(batch);
+  const K = tokenizer.vocabSize;
+  for (const s of all) assert.equal(s.probability, yhat[2 * K + tokenizer.indexOf(s.symbol)]);
+  assert.ok(all.every((s, i) => i === 0 || all[i - 1]!.probability >= s.probability), 'most probable first');
+  assert.ok(Math.abs(all.reduce((sum, s) => sum + s.probability, 0) - 1) < 1e-6);
+  assert.deepEqual(nextSymbols(net, tokenizer, 'the', 3), all.slice(0, 3));
+  assert.throws(() => nextSymbols(net, tokenizer, ''), /the prime is empty/);
   // a checkpoint without a kind, and a text file, are refused in one line naming the file
   const plain = encodeCheckpoint({ networks: { model: net } });
   assert.throws(() => decodeModel(plain, { what: 'x.rnn' }), (e: unknown) => e instanceof FormatError && /^x\.rnn: holds no model kind/.test(e.message));
