@@ -398,3 +398,33 @@ test('seq2seq through fit: one SGD step equals −η·(∂J/∂θ of encoder and
     }
   }
 });
+
+test('the last good point is a state to resume from: after a NaN mid-epoch, resuming it equals a straight run (stream windows, validation each epoch)', async () => {
+  const pattern = [0, 1, 2, 3, 2, 1, 0, 2];
+  const tokens = Int32Array.from({ length: 400 }, (_, i) => pattern[(i * 7) % 8]!);
+  const { train, validation } = splitStream(symbolStream(tokens, 4), 0.2);
+  const source = () => new StreamBatches(train, { batchSize: 4, seqLen: 8 });
+  const val = () => new StreamBatches(validation, { batchSize: 4, seqLen: 8 });
+  const make = () => new Network({ cell: 'gru', inputSize: 4, hiddenSize: 6, outputSize: 4, loss: 'cross-entropy', dtype: 'float64', seed: 3 });
+  const nb = source().batchesPerEpoch;
+  const common = { optimizer: { kind: 'adam' as const }, learningRate: 0.02, seed: 9 };
+  // straight: 4 epochs
+  const a = make();
+  const ra = await fit(a, source(), { ...common, epochs: 4, validation: val() });
+  // watched: a NaN is injected in epoch 2; the run stops at the end of epoch 1 (its last good validation)
+  const b = make();
+  const rb = await fit(b, source(), {
+    ...common, epochs: 4, validation: val(), divergence: { baseline: 100 },
+    onStep: (s) => { if (s.step === 2 * nb + 3) b.params.data[0] = NaN; },
+  });
+  assert.equal(rb.stopReason, 'diverged');
+  assert.equal(rb.step, 2 * nb);
+  assert.equal(rb.state.epochLoss, 0);
+  assert.equal(rb.state.carry, undefined);
+  const c = make();
+  c.params.data.set(b.params.data);
+  const rc = await fit(c, source(), { ...common, epochs: 4, validation: val(), resume: rb.state });
+  assert.equal(rc.step, ra.step);
+  assert.deepEqual(c.params.data, a.params.data);
+  assert.deepEqual(rc.history.epochs.map((e) => e.loss), ra.history.epochs.slice(2).map((e) => e.loss));
+});

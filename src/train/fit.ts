@@ -143,16 +143,22 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
   let runSequences = 0;
   let runTokens = 0;
 
-  /** The state to save (at an epoch boundary when pos is 0 or nb). */
+  /**
+   * The state to save at the current step. Mid-epoch: the generator as it
+   * was before this epoch's draw, the epoch's loss so far, the carry. At an
+   * epoch boundary: the generator before the next epoch's draw — after the
+   * epoch just finished, when it has not been reset yet — and no epoch loss.
+   */
   const snapshotState = (): FitState => {
-    const midEpoch = pos > 0 && pos < nb;
+    const midEpoch = step % nb !== 0;
+    const finished = !midEpoch && step === (epoch + 1) * nb; // the epoch-end bookkeeping has not run yet
     return {
       step,
-      rngState: epochRng,
+      rngState: finished ? rng.getState() : epochRng,
       optimizer: opt.getState(),
       ...(carry && midEpoch ? { carry: carry.snapshot() } : {}),
-      epochLoss: epochJ,
-      epochCount,
+      epochLoss: finished ? 0 : epochJ,
+      epochCount: finished ? 0 : epochCount,
       ...(best < Infinity ? { bestValidationLoss: best } : {}),
       badValidations: bad,
       ...(Number.isNaN(previousRmse) ? {} : { previousRmse }),
