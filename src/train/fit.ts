@@ -124,6 +124,8 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
     blockJ = r.blockLoss ?? 0;
     blockCount = r.blockCount ?? 0;
     if (r.best) bestPoint = { step: r.best.step, loss: r.best.loss, params: copyParams(sets, r.best.params, 'resume.best.params') };
+    // training goes on from where it stopped, not from the best parameters the model was left with
+    if (r.params) copyParams(sets, r.params, 'resume.params').forEach((a, i) => sets[i]!.data.set(a));
     if (r.lossHistory) {
       lossHistory = { train: r.lossHistory.train.map(([s, l]) => [s, l]), validation: r.lossHistory.validation.map(([s, l]) => [s, l]), stride: r.lossHistory.stride };
     }
@@ -362,6 +364,7 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
   } else {
     state = snapshotState();
     if (o.restoreBest && bestPoint && stop !== 'aborted' && stop !== 'time') {
+      state = { ...state, params: sets.map((p) => p.data.slice()) };
       bestPoint.params.forEach((a, i) => sets[i]!.data.set(a));
       restoredBest = true;
     }
