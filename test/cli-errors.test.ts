@@ -17,9 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Network } from '../src/model/network.js';
-import { encodeCheckpoint } from '../src/io/checkpoint.js';
+import { encodeCheckpoint, readCheckpointHeader } from '../src/io/checkpoint.js';
+import { crc32 } from '../src/io/crc32.js';
 import { Seq2Seq } from '../src/seq2seq/model.js';
-import { seq2seqToJson } from '../src/seq2seq/serialize.js';
+import { encodeModel } from '../src/io/model-file.js';
+import { SymbolTable } from '../src/tasks/symbols.js';
 import { BIN } from './helpers/cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-cli-errors-'));
@@ -56,10 +58,33 @@ const FILES: Record<string, () => Uint8Array | string> = {
   'hostile-model.json': () => JSON.stringify({ format: 'recurrent-seq2seq', version: 1, options: { cell: 'gru', sourceVocabSize: 26, targetVocabSize: 39, hiddenSize: 9000 }, params: {} }),
   'nan-model.json': () => {
     const options = { cell: 'gru' as const, sourceVocabSize: 26, targetVocabSize: 39, hiddenSize: 4, layers: 1, seed: 1 };
-    const doc = seq2seqToJson(new Seq2Seq(options), options, { phonemes: Array.from({ length: 39 }, (_, i) => `P${i}`), split: { seed: 1, maxWord: 14, stress: false, testWords: 1000 } });
-    return JSON.stringify({ ...doc, params: Object.fromEntries(Object.entries(doc.params).map(([k, v]) => [k, v.map(() => 'a')])) });
+    const model = new Seq2Seq(options);
+    return withNaNParameter(encodeModel({ kind: 'seq2seq', model, source: new SymbolTable('abcdefghijklmnopqrstuvwxyz'.split('')), target: new SymbolTable(Array.from({ length: 39 }, (_, i) => `P${i}`)), maxSourceLength: 14, maxTargetLength: 20 },
+      { extra: { split: { seed: 1, maxWord: 14, stress: false, testWords: 1000 } } }));
   },
 };
+
+/**
+ * The file with a parameter of the decoder set to NaN and both checksums
+ * made right again (encoders refuse to write NaN, so a damaged file is made
+ * by hand: header = JSON after the 20-byte prefix, payload at the next
+ * multiple of 8).
+ */
+function withNaNParameter(bytes: Uint8Array): Uint8Array {
+  const header = readCheckpointHeader(bytes);
+  const start = Math.ceil((20 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true)) / 8) * 8;
+  const payload = bytes.slice(start);
+  new DataView(payload.buffer).setFloat32(header.networks.find((n) => n.name === 'decoder')!.offset + 12, NaN, true);
+  const text = new TextEncoder().encode(JSON.stringify({ ...header, payload: { length: payload.length, crc32: crc32(payload) } }));
+  const at = Math.ceil((20 + text.length) / 8) * 8;
+  const out = new Uint8Array(at + payload.length);
+  out.set(bytes.subarray(0, 12));
+  new DataView(out.buffer).setUint32(12, text.length, true);
+  new DataView(out.buffer).setUint32(16, crc32(text), true);
+  out.set(text, 20);
+  out.set(payload, at);
+  return out;
+}
 
 /** A trained text model and its damaged variants, made once by a real `rnnkit train` run. */
 let model: Uint8Array | null = null;
