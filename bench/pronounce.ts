@@ -19,7 +19,8 @@ import { loadCmudict } from '../src/node/stdlib-data.js';
 import { decode } from '../src/seq2seq/decode.js';
 import { Seq2Seq } from '../src/seq2seq/model.js';
 import type { AttentionKind } from '../src/seq2seq/attention.js';
-import { trainSeq2Seq } from '../src/seq2seq/train.js';
+import { PairBatches } from '../src/data/pairs.js';
+import { fit } from '../src/train/fit.js';
 import { tokenErrorRate } from '../src/tasks/edit-distance.js';
 import { copyThrough, pronunciations } from '../src/tasks/pronounce.js';
 import { SymbolTable } from '../src/tasks/symbols.js';
@@ -61,13 +62,11 @@ const model = new Seq2Seq({
 });
 const wall0 = Date.now();
 const cpu0 = process.cpuUsage();
-// trainSeq2Seq is synchronous: the budget is checked between batches through the clock
-const deadline = wall0 + settings.minutes * 60_000;
-const signal = { get aborted(): boolean { return Date.now() >= deadline; } } as AbortSignal;
-const history = trainSeq2Seq(model, train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) })), {
-  epochs: settings.epochs, batchSize: settings.batch, learningRate: settings.lr, decay: settings.decay,
-  rng: new Rng(settings.seed + 1), signal,
-  onEpoch: (e, l) => process.stderr.write(`epoch ${e}: cross-entropy per phoneme ${l.toFixed(4)} (${((Date.now() - wall0) / 1000).toFixed(0)} s)\n`),
+const pairs = train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) }));
+const history = await fit(model, new PairBatches(model, pairs, { batchSize: settings.batch }), {
+  epochs: settings.epochs, learningRate: settings.lr, schedule: { kind: 'epoch-decay', gamma: settings.decay },
+  optimizer: { kind: 'adam' }, clipNorm: 5, seed: settings.seed + 1, timeLimitMs: settings.minutes * 60_000,
+  onEpoch: (e) => void process.stderr.write(`epoch ${e.epoch + 1}: cross-entropy per phoneme ${e.loss.toFixed(4)} (${((Date.now() - wall0) / 1000).toFixed(0)} s)\n`),
 });
 const trainWall = (Date.now() - wall0) / 1000;
 const trainCpu = process.cpuUsage(cpu0);
@@ -83,8 +82,8 @@ const result = {
   settings,
   data: { dictionaryWords: all.length, trainWords: train.length, heldOutWords: heldOut.length, evaluatedWords: test.length },
   training: {
-    epochsStarted: history.epochLoss.length, epochLoss: history.epochLoss, wallSeconds: trainWall,
-    cpuSeconds: (trainCpu.user + trainCpu.system) / 1e6, stoppedByBudget: Date.now() >= deadline || trainWall >= settings.minutes * 60,
+    epochs: history.epoch, steps: history.step, epochLoss: history.history.epochs.map((e) => e.loss), wallSeconds: trainWall,
+    cpuSeconds: (trainCpu.user + trainCpu.system) / 1e6, stopReason: history.stopReason,
   },
   evaluationWallSeconds: (Date.now() - eval0) / 1000,
   model: tokenErrorRate(said, refs),

@@ -12,7 +12,8 @@ import { CELL_KINDS } from '../src/cells/cell.js';
 import { checkParameters } from '../src/model/gradcheck.js';
 import { Seq2Seq, type Seq2SeqOptions, type Seq2SeqPair } from '../src/seq2seq/model.js';
 import { decode } from '../src/seq2seq/decode.js';
-import { trainSeq2Seq } from '../src/seq2seq/train.js';
+import { PairBatches } from '../src/data/pairs.js';
+import { fit } from '../src/train/fit.js';
 
 const PAIRS: Seq2SeqPair[] = [
   { source: [0, 2, 1, 3], target: [1, 0] },
@@ -112,7 +113,7 @@ test('decode with attention: greedy log-probability equals −J of the output; b
   assert.equal(decode(m, sources, { maxLength: 6 })[0]!.attention, undefined, 'weights only when asked for');
 });
 
-test('attention learns to reverse digit strings that the plain encoder–decoder of the same size does not', () => {
+test('attention learns to reverse digit strings that the plain encoder–decoder of the same size does not', async () => {
   const rng = new Rng(4);
   const make = (n: number): Seq2SeqPair[] => Array.from({ length: n }, () => {
     const source = Array.from({ length: 5 + rng.int(4) }, () => rng.int(6));
@@ -121,13 +122,13 @@ test('attention learns to reverse digit strings that the plain encoder–decoder
   const train = make(1500);
   const held = make(100);
   const exact = (m: Seq2Seq): number => decode(m, held.map((p) => p.source)).filter((d, i) => d.symbols.join() === held[i]!.target.join()).length / held.length;
-  const run = (attention: 'none' | 'luong'): number => {
+  const run = async (attention: 'none' | 'luong'): Promise<number> => {
     const m = new Seq2Seq({ cell: 'gru', sourceVocabSize: 6, targetVocabSize: 6, hiddenSize: 16, seed: 2, bidirectional: true, attention });
-    trainSeq2Seq(m, train, { epochs: 10, batchSize: 32, learningRate: 0.01, rng: new Rng(5) });
+    await fit(m, new PairBatches(m, train, { batchSize: 32 }), { epochs: 10, learningRate: 0.01, optimizer: { kind: 'adam' }, clipNorm: 5, seed: 5 });
     return exact(m);
   };
-  const plain = run('none');
-  const attended = run('luong');
+  const plain = await run('none');
+  const attended = await run('luong');
   assert.ok(attended >= 0.9, `with attention: ${attended} exact`);
   assert.ok(attended > plain, `with attention ${attended}, without ${plain}`);
 });
