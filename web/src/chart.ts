@@ -192,7 +192,7 @@ export class LineChart {
       seen.add(text);
       const x = sx(v);
       g.append(svg('line', { x1: x, x2: x, y1: PAD.top + ph, y2: PAD.top + ph + 4, class: 'tick' }));
-      const t = svg('text', { x, y: PAD.top + ph + 17, 'text-anchor': 'middle' });
+      const t = svg('text', { x, y: PAD.top + ph + 17, 'text-anchor': 'middle', class: 'xtick' });
       t.textContent = text;
       g.append(t);
     }

@@ -33,6 +33,8 @@ export interface TrainPage {
   lastSample(): string;
   /** The training loss of every update shown so far, [update, loss]. */
   losses(): (readonly [number, number])[];
+  /** The validation losses shown so far, [update, loss]. */
+  validation(): (readonly [number, number])[];
 }
 
 export function trainPage(panel: HTMLElement): TrainPage {
@@ -318,6 +320,7 @@ export function trainPage(panel: HTMLElement): TrainPage {
     text: currentText,
     lastSample: () => lastSample,
     losses: () => trainPts.map((p) => [p[0], p[1]] as const),
+    validation: () => validPts.map((p) => [p[0], p[1]] as const),
   };
 }
 
