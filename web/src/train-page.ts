@@ -227,7 +227,7 @@ export function trainPage(panel: HTMLElement): TrainPage {
         setStat('updates', String(step));
         if (smooth.length) setStat('training loss', smooth[smooth.length - 1]![1].toFixed(3));
         if (validPts.length) setStat('validation loss', validPts[validPts.length - 1]![1].toFixed(3));
-        setStat('characters/s', Math.round(charsPerSecond).toLocaleString('en'));
+        if (m.points.length > 0) setStat('characters/s', Math.round(charsPerSecond).toLocaleString('en'));
         redraw();
         break;
       case 'sample': {
