@@ -404,6 +404,26 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.click('#train-reset');
     await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready: a vocabulary of 6 symbols'), null, { timeout: 20_000 });
     assert.equal(await page.$eval('dd[data-stat="updates"]', (e) => e.textContent), '0');
+    // Random letters (seeded) learnt by a large model: it memorises the 900 training characters, the
+    // held-out 100 cannot be predicted, so the validation loss turns up and the page says so in words.
+    let seed = 12345;
+    const letter = (): string => { seed = (seed * 1103515245 + 12345) % 2147483648; return 'abcdefghij'[Math.floor((seed / 2147483648) * 10)]!; };
+    await page.fill('#train-text', Array.from({ length: 1000 }, letter).join(''));
+    await page.dispatchEvent('#train-text', 'change');
+    await page.fill('#train-hidden', '128');
+    await page.fill('#train-lr', '0.02');
+    await page.click('#train-reset');
+    await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready: a vocabulary of 11 symbols'), null, { timeout: 20_000 });
+    await page.click('#train-start');
+    await page.waitForSelector('#train-verdict.warn', { timeout: 60_000 });
+    await page.click('#train-start');
+    await page.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
+    const verdict = await page.$eval('#train-verdict', (e) => e.textContent ?? '');
+    const overfit = await page.evaluate(() => (window as unknown as { playground: { validation(): [number, number][] } }).playground.validation());
+    const bestOverfit = overfit.reduce((a, b) => (b[1] < a[1] ? b : a));
+    console.log(`# random letters: validation ${overfit.map(([k, l]) => `${k}:${l.toFixed(2)}`).join(' ')}`);
+    assert.match(verdict, new RegExp(`^Validation loss has not improved since update ${bestOverfit[0]} \\(best ${bestOverfit[1].toFixed(3)}, .*overfitting`));
+    assert.ok(overfit.at(-1)![0] - bestOverfit[0] >= 75 && overfit.at(-1)![1] > bestOverfit[1], 'the warning comes after 3 measurements without improvement');
     mark('phone and pasted text');
 
     // ---- Threads: 2 threads give 1 thread's losses, up to float32 summation order ----
