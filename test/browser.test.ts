@@ -344,6 +344,15 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.waitForFunction(() => document.querySelector('#flow-status')?.textContent === ''
       && document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('points')?.trim().split(' ').length === 60);
     assert.deepEqual(await ends('dh-rnn'), [rnnFirst, rnnLast, 60], 'back to the defaults');
+    // Live while dragging: an 'input' event alone (no 'change') recomputes.
+    const drag = (value: string): Promise<void> => page.$eval('#flow-gain', (e, v) => {
+      (e as HTMLInputElement).value = v;
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+    }, value);
+    await drag('0.8');
+    await page.waitForFunction((last) => Number(document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('data-last')) < last / 10, rnnLast);
+    await drag('1');
+    await page.waitForFunction((last) => Number(document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('data-last')) === last, rnnLast);
     // Heatmaps: every unit of the model (the GRU loaded last, H = 16).
     assert.match(await page.$eval('#inside-maps canvas', (e) => e.getAttribute('aria-label') ?? ''), / 16 units over /);
     // Clicking a unit colours the text, one span per character.

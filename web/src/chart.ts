@@ -186,7 +186,12 @@ export class LineChart {
     }
     // about one x tick per 80 px, each label once
     const seen = new Set<string>();
-    for (const v of ticks(x0, x1, Math.max(2, Math.floor(pw / 80)), integerX)) {
+    const xt = ticks(x0, x1, Math.max(2, Math.floor(pw / 80)), integerX);
+    // a fixed range shows its end (e.g. T), unless a tick sits too close to it
+    const lastTick = xt[xt.length - 1]!;
+    const stepX = xt.length > 1 ? xt[1]! - xt[0]! : x1 - x0;
+    if (this.extras.xDomain && x1 - lastTick >= 0.4 * stepX) xt.push(x1);
+    for (const v of xt) {
       const text = label(v);
       if (seen.has(text)) continue;
       seen.add(text);
