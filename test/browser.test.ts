@@ -363,6 +363,9 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.mouse.click(b.x + 40, b.y + 18 + 9 * 2 + 4);
     await page.waitForFunction((n) => document.querySelectorAll('#inside-unit-text span').length === n, chars);
     assert.match(await page.$eval('#inside-unit-about', (e) => e.textContent ?? ''), /^Unit 3 of the /);
+    // and with the keyboard: ↓ moves to the next unit
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => /^Unit 4 of the /.test(document.querySelector('#inside-unit-about')?.textContent ?? ''));
     assert.deepEqual(await layoutProblems(page), [], 'inside tab at 1400×900');
     await page.evaluate(() => scrollTo(0, 0));
     await page.screenshot({ path: join(artifacts, 'desktop-inside.png') });

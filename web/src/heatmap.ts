@@ -4,8 +4,8 @@
  * scale; signed values (h, C̃, C) a blue–white–red scale over their real
  * range ±max|v| — the LSTM's cell state C is not bounded by 1. A colour bar
  * shows the range; hovering reads out one value; clicking a row selects that
- * unit. The canvas is drawn at the screen's pixel density, its labels at a
- * fixed 11 CSS px.
+ * unit (or, with the map focused, ↑ and ↓ do). The canvas is drawn at the
+ * screen's pixel density, its labels at a fixed 11 CSS px.
  */
 
 import { el, fmt } from './dom.js';
@@ -98,7 +98,22 @@ export function heatmap(o: HeatmapOptions): HTMLElement {
     const p = at(e);
     if (p) readout.textContent = `unit ${p.j + 1}, character ${p.t + 1} “${visible(o.columns[p.t]!)}”: ${fmt(o.values[p.t * H + p.j]!, 3)}`;
   });
-  if (o.onUnit) canvas.addEventListener('click', (e) => { const p = at(e); if (p) o.onUnit!(p.j); });
+  if (o.onUnit) {
+    // click a row, or focus the map and move through the units with ↑ and ↓
+    let unit = -1;
+    const choose = (j: number): void => {
+      unit = Math.min(H - 1, Math.max(0, j));
+      readout.textContent = `unit ${unit + 1} selected`;
+      o.onUnit!(unit);
+    };
+    canvas.tabIndex = 0;
+    canvas.addEventListener('click', (e) => { const p = at(e); if (p) choose(p.j); });
+    canvas.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+      e.preventDefault();
+      choose(unit + (e.key === 'ArrowDown' ? 1 : -1));
+    });
+  }
   const bar = el('div', { class: 'colorbar', 'aria-hidden': 'true' },
     el('span', { class: 'swatch', style: `background: linear-gradient(to right, ${heatColor(lo, o.scale, range)}, ${heatColor((lo + range) / 2, o.scale, range)}, ${heatColor(range, o.scale, range)})` }),
     el('span', { class: 'lo', text: fmtRange(lo) }), el('span', { class: 'mid', text: fmtRange((lo + range) / 2) }), el('span', { class: 'hi', text: fmtRange(range) }));

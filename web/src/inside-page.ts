@@ -40,7 +40,7 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
   const about = el('p', { id: 'inside-about', class: 'status', role: 'status' });
   const maps = el('div', { id: 'inside-maps', class: 'maps' });
   const unitText = el('p', { id: 'inside-unit-text', class: 'unit-text', 'aria-live': 'polite' });
-  const unitAbout = el('p', { id: 'inside-unit-about', class: 'hint', text: 'Click a row of any map to colour the text by that unit, as in Karpathy\u2019s \u201cVisualizing and Understanding Recurrent Networks\u201d.' });
+  const unitAbout = el('p', { id: 'inside-unit-about', class: 'hint', text: 'Click a row of any map (or focus it and press ↑ ↓) to colour the text by that unit, as in Karpathy\u2019s \u201cVisualizing and Understanding Recurrent Networks\u201d.' });
 
   // ---------------- gradient flow ----------------
   const flowT = numberInput(60, 5, 150, 1, 'flow-T');
