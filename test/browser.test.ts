@@ -12,7 +12,11 @@
  * (COOP/COEP headers), so training runs data-parallel on nested Web Workers:
  * the thread count shown is checked, and a few updates on 2 threads give the
  * losses of 1 thread (forced with `?threads=N`); served without the headers,
- * the page trains on one thread. Screenshots go to test-artifacts/.
+ * the page trains on one thread. At 1400×900 and at phone size (390×844,
+ * 2 device pixels per CSS pixel) it checks the layout: Start, the loss chart
+ * and the newest sample inside the first screen while training, no
+ * horizontal scrolling, every chart's text at least 11 CSS px as drawn.
+ * Screenshots of each tab at both sizes go to test-output/.
  * Fails on any console error. Skips (does not fail) when Chromium is absent.
  */
 
@@ -67,13 +71,64 @@ async function serve(root: string, isolate = true): Promise<{ server: Server; ur
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
+/** Smallest chart text allowed, in CSS pixels as drawn on the screen. */
+const MIN_TEXT_PX = 11;
+
+/**
+ * Every problem with the visible tab's layout at the current viewport: wider
+ * than the screen; chart text (SVG, scaled by its viewBox) drawn smaller than
+ * MIN_TEXT_PX; a heatmap canvas not drawn one device pixel per pixel (its
+ * labels are drawn at 11 CSS px, so a scaled canvas shrinks or blurs them).
+ */
+async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate((min) => {
+    const problems: string[] = [];
+    const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+    if (overflow > 1) problems.push(`${overflow}px wider than the screen`);
+    const visible = (e: Element): boolean => (e as HTMLElement).getClientRects().length > 0;
+    for (const svg of Array.from(document.querySelectorAll('figure svg')).filter(visible) as SVGSVGElement[]) {
+      const vb = svg.viewBox.baseVal;
+      const scale = vb && vb.width > 0 ? svg.getBoundingClientRect().width / vb.width : 1;
+      for (const t of Array.from(svg.querySelectorAll('text'))) {
+        const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+        if (px < min - 0.01) { problems.push(`chart text "${t.textContent}" drawn at ${px.toFixed(1)}px`); break; }
+      }
+    }
+    for (const e of Array.from(document.querySelectorAll('figure .legend li, figure .readout, .colorbar span')).filter(visible)) {
+      const px = parseFloat(getComputedStyle(e).fontSize);
+      if (px < min) problems.push(`chart text "${e.textContent}" at ${px}px`);
+    }
+    for (const c of Array.from(document.querySelectorAll('canvas.heatmap')).filter(visible) as HTMLCanvasElement[]) {
+      const drawn = c.getBoundingClientRect().width * devicePixelRatio;
+      if (Math.abs(drawn - c.width) > 1) problems.push(`heatmap canvas of ${c.width} pixels shown ${drawn.toFixed(0)} device pixels wide`);
+    }
+    return problems;
+  }, MIN_TEXT_PX);
+}
+
+/** Whether each selector's element lies wholly inside the first screen (the page not scrolled). */
+async function inFirstScreen(page: Page, selectors: readonly string[]): Promise<Record<string, boolean>> {
+  return page.evaluate((sels) => {
+    const out: Record<string, boolean> = {};
+    for (const sel of sels) {
+      const e = document.querySelector(sel);
+      const r = e?.getBoundingClientRect();
+      out[sel] = !!r && r.height > 0 && scrollY === 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+    }
+    return out;
+  }, selectors);
+}
+
+/** The x-axis tick labels of a chart. */
+const xTicks = (page: Page, chart: string): Promise<string[]> => page.$$eval(`${chart} text.xtick`, (ts) => ts.map((t) => t.textContent ?? ''));
+
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium); skipping the browser test`;
 
-test('playground in headless Chromium: train, worked example, inside, save and load', { skip, timeout: 110_000 }, async () => {
+test('playground in headless Chromium: train, worked example, inside, save and load', { skip, timeout: 150_000 }, async () => {
   const t0 = Date.now();
   const mark = (what: string): void => console.log(`# ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const repo = repoRoot();
-  const artifacts = join(repo, 'test-artifacts');
+  const artifacts = join(repo, 'test-output');
   mkdirSync(artifacts, { recursive: true });
   const out = mkdtempSync(join(tmpdir(), 'rnnkit-web-'));
   const { build } = await import('vite');
@@ -87,7 +142,7 @@ test('playground in headless Chromium: train, worked example, inside, save and l
   const errors: string[] = [];
   let shown: Page | undefined; // for the failure screenshot
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
     shown = page;
     const watch = (p: Page): void => {
@@ -101,7 +156,15 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     // ---- Train text ----
     await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready'), null, { timeout: 20_000 });
     mark('page ready');
+    // Empty chart: whole updates on its axis.
+    const emptyTicks = await xTicks(page, '#train-chart');
+    assert.ok(emptyTicks.length >= 2 && emptyTicks.every((t) => /^\d+$/.test(t)), `an empty chart shows whole updates: ${emptyTicks}`);
     await page.click('#train-start');
+    // While training, the dashboard is in the first screen: Start (now Pause), the chart, the newest sample.
+    await page.waitForFunction(() => (document.querySelector('#train-newest pre')?.textContent ?? '').length > 0, null, { timeout: 30_000 });
+    assert.match(await page.$eval('#train-status', (e) => e.textContent ?? ''), /^Training/);
+    const above = await inFirstScreen(page, ['#train-start', '#train-chart', '#train-newest']);
+    assert.deepEqual(above, { '#train-start': true, '#train-chart': true, '#train-newest': true }, 'the dashboard is above the fold at 1400×900');
     const count = (key: string): Promise<number> => page.$eval(`#train-chart polyline[data-series="${key}"]`, (e) => Number(e.getAttribute('data-count')));
     // Wait for enough of each: how many validation points come per update depends on the machine's speed.
     await page.waitForFunction(() => Number(document.querySelector('#train-chart polyline[data-series="train"]')?.getAttribute('data-count')) >= 300
@@ -134,7 +197,18 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     const threadsShown = await page.$eval('dd[data-stat="threads"]', (e) => e.textContent ?? '');
     console.log(`# ${cores} cores; threads: ${threadsShown}`);
     assert.equal(parseInt(threadsShown, 10), Math.min(cores, 4, 2), `threads shown: ${threadsShown}`);
-    await page.screenshot({ path: join(artifacts, 'playground-train.png'), fullPage: true });
+    // The best validation point is marked where the validation loss is lowest.
+    const valid = await page.evaluate(() => (window as unknown as { playground: { validation(): [number, number][] } }).playground.validation());
+    const lowest = valid.reduce((a, b) => (b[1] < a[1] ? b : a));
+    const bestMark = await page.$eval('#train-chart circle[data-mark="best"]', (e) => [Number(e.getAttribute('data-x')), Number(e.getAttribute('data-y'))]);
+    assert.deepEqual(bestMark, lowest, 'the best validation point is marked');
+    // The early samples stay pinned.
+    const pinned = await page.$$eval('#train-samples li[data-pinned="true"]', (lis) => lis.map((li) => Number((li as HTMLElement).dataset.step)));
+    assert.deepEqual(pinned.sort((a, b) => a - b), [10, 25, 50, 100], 'the samples after 10, 25, 50 and 100 updates are pinned');
+    const ticksTrained = await xTicks(page, '#train-chart');
+    assert.equal(new Set(ticksTrained).size, ticksTrained.length, `no repeated ticks: ${ticksTrained}`);
+    assert.deepEqual(await layoutProblems(page), [], 'train tab at 1400×900');
+    await page.screenshot({ path: join(artifacts, 'desktop-train.png') });
 
     // Save the model: the file is the library's checkpoint format.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-save')]);
@@ -150,6 +224,12 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready'), null, { timeout: 20_000 });
     assert.equal(await page.$eval('dd[data-stat="updates"]', (e) => Number(e.textContent)), trainCount, 'the loaded model resumes at the saved step');
     assert.equal(await page.$eval('#train-start', (e) => e.textContent), 'Resume');
+    // After loading: characters/s starts afresh, the chart says its history restarted, ticks are whole and distinct.
+    assert.equal(await page.$('dd[data-stat="characters/s"]'), null, 'characters/s is reset by a load');
+    assert.match(await page.$eval('#train-note', (e) => e.textContent ?? ''), /starts afresh/);
+    await page.waitForFunction(() => document.querySelectorAll('#train-chart text.xtick').length >= 2);
+    const loadedTicks = await xTicks(page, '#train-chart');
+    assert.ok(loadedTicks.every((t) => /^\d+$/.test(t)) && new Set(loadedTicks).size === loadedTicks.length, `a loaded model's empty chart: ${loadedTicks}`);
     // Resume: the step count goes on from the saved one.
     await page.click('#train-start');
     await page.waitForFunction((n) => Number(document.querySelector('dd[data-stat="updates"]')?.textContent) > n, trainCount, { timeout: 30_000 });
@@ -194,12 +274,31 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     assert.equal(await text('train-lecture-seq'), '(2, 3)');
     assert.match(await text('train-lecture-k'), /^5[56] of 5[56]$/);
     assert.deepEqual(await cells('train-lecture-y1'), ['-0.0006', '1.0000', '-0.0001']);
-    await page.screenshot({ path: join(artifacts, 'playground-worked-example.png'), fullPage: true });
+    assert.match(await page.$eval('#walk-outcome', (e) => e.textContent ?? ''), /^At η = 0\.1: with the exact BPTT gradient it stops after \d+ updates at RMSE [\d.]+, giving \(2, 3\); with the lecture slides gradient it stops/);
+    assert.deepEqual(await layoutProblems(page), [], 'worked example at 1400×900');
+    await page.screenshot({ path: join(artifacts, 'desktop-walk.png') });
+    await page.screenshot({ path: join(artifacts, 'desktop-walk-full.png'), fullPage: true });
+    // A step size that diverges: both curves drawn rising, and the text says so.
+    await page.fill('#walk-eta', '0.5');
+    await page.dispatchEvent('#walk-eta', 'change');
+    await page.click('#walk-skip');
+    await page.waitForFunction(() => /diverges/.test(document.querySelector('#walk-outcome')?.textContent ?? ''));
+    for (const mode of ['exact', 'lecture']) {
+      const [n, firstRmse, lastRmse] = await page.$eval(`#walk-chart polyline[data-series="${mode}"]`, (e) => [Number(e.getAttribute('data-count')), Number(e.getAttribute('data-first')), Number(e.getAttribute('data-last'))]);
+      assert.ok(n >= 4 && lastRmse > 1e3 * firstRmse, `η = 0.5, ${mode}: the RMSE rises from ${firstRmse} to ${lastRmse} over ${n} points`);
+    }
+    assert.doesNotMatch(await page.$eval('#walk-outcome', (e) => e.textContent ?? ''), /reach \(2, 3\)/);
+    await page.fill('#walk-eta', '0.1');
+    await page.dispatchEvent('#walk-eta', 'change');
     // Edit a weight: every number follows. U[1][1] = 0 makes h(1) = [0, 0.9190].
     await page.fill('[data-weight="U-0-0"]', '0');
     await page.waitForFunction(() => document.querySelector('[data-name="h1"] td')?.textContent === '0.0000');
     assert.deepEqual(await cells('h1'), ['0.0000', '0.9190']);
     assert.notEqual(await text('J'), '4.2276');
+    // The numbers that changed are highlighted, the others not; the figure's edge x(1)·U follows.
+    assert.deepEqual(await page.$$eval('[data-name="h1"] td', (tds) => tds.map((td) => td.classList.contains('changed'))), [true, false]);
+    assert.equal(await page.$eval('#walk-figure [data-slot="x1U"]', (e) => e.textContent), '·U = [0.000, 0.919]');
+    assert.equal(await page.$eval('#walk-figure [data-slot="x1U"]', (e) => e.classList.contains('changed')), true);
     await page.click('#walk-reset-weights');
     assert.equal(await text('J'), '4.2276');
 
@@ -236,27 +335,80 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.check('#flow-trunc-on');
     await setControl('#flow-trunc', '20');
     await page.waitForFunction(() => document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('points')?.trim().split(' ').length === 20);
+    // τ is marked, and the axis still runs to T = 60 so the cut-off shows.
+    assert.equal(await page.$eval('#flow-chart [data-mark="tau"]', (e) => e.getAttribute('data-x')), '20');
+    assert.equal((await xTicks(page, '#flow-chart')).at(-1), '60');
     await setControl('#flow-gain', '1');
     await page.selectOption('#flow-act', 'tanh');
     await page.uncheck('#flow-trunc-on');
     await page.waitForFunction(() => document.querySelector('#flow-status')?.textContent === ''
       && document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('points')?.trim().split(' ').length === 60);
     assert.deepEqual(await ends('dh-rnn'), [rnnFirst, rnnLast, 60], 'back to the defaults');
-    await page.screenshot({ path: join(artifacts, 'playground-inside.png'), fullPage: true });
+    // Live while dragging: an 'input' event alone (no 'change') recomputes.
+    const drag = (value: string): Promise<void> => page.$eval('#flow-gain', (e, v) => {
+      (e as HTMLInputElement).value = v;
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+    }, value);
+    await drag('0.8');
+    await page.waitForFunction((last) => Number(document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('data-last')) < last / 10, rnnLast);
+    await drag('1');
+    await page.waitForFunction((last) => Number(document.querySelector('#flow-chart polyline[data-series="dh-rnn"]')?.getAttribute('data-last')) === last, rnnLast);
+    // Heatmaps: every unit of the model (the GRU loaded last, H = 16).
+    assert.match(await page.$eval('#inside-maps canvas', (e) => e.getAttribute('aria-label') ?? ''), / 16 units over /);
+    // Clicking a unit colours the text, one span per character.
+    const chars = await page.$eval('#inside-text', (e) => Array.from((e as HTMLInputElement).value).length);
+    const box = (await page.$('#inside-maps canvas'))!;
+    await box.scrollIntoViewIfNeeded();
+    const b = (await box.boundingBox())!;
+    await page.mouse.click(b.x + 40, b.y + 18 + 9 * 2 + 4);
+    await page.waitForFunction((n) => document.querySelectorAll('#inside-unit-text span').length === n, chars);
+    assert.match(await page.$eval('#inside-unit-about', (e) => e.textContent ?? ''), /^Unit 3 of the /);
+    // and with the keyboard: ↓ moves to the next unit
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => /^Unit 4 of the /.test(document.querySelector('#inside-unit-about')?.textContent ?? ''));
+    assert.deepEqual(await layoutProblems(page), [], 'inside tab at 1400×900');
+    await page.evaluate(() => scrollTo(0, 0));
+    await page.screenshot({ path: join(artifacts, 'desktop-inside.png') });
+    await page.screenshot({ path: join(artifacts, 'desktop-inside-full.png'), fullPage: true });
 
     mark('inside');
-    // ---- A phone-width view: nothing wider than the screen, on every tab ----
-    await page.setViewportSize({ width: 390, height: 844 });
-    for (const tab of ['train', 'walk', 'inside']) {
-      await page.click(`#tab-${tab}`);
-      if (tab === 'inside') await page.waitForSelector('#inside-maps canvas');
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(overflow <= 1, `no horizontal scrolling on a phone (${tab} tab): ${overflow}px too wide`);
-      await page.screenshot({ path: join(artifacts, `playground-phone-${tab}.png`), fullPage: false });
+    // ---- A phone (390×844, 2 device pixels per CSS pixel): the dashboard in the first screen, every tab readable ----
+    {
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      const p = await phone.newPage();
+      watch(p);
+      await p.goto(url);
+      await p.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready'), null, { timeout: 20_000 });
+      await p.tap('#train-start');
+      await p.waitForFunction(() => (document.querySelector('#train-newest pre')?.textContent ?? '').length > 0, null, { timeout: 30_000 });
+      assert.equal(await p.$eval('#train-cell', (e) => (e as HTMLSelectElement).value), lstmAvailable ? 'lstm' : 'rnn');
+      assert.match(await p.$eval('#train-status', (e) => e.textContent ?? ''), /^Training/);
+      assert.deepEqual(await inFirstScreen(p, ['#train-start', '#train-chart', '#train-newest']),
+        { '#train-start': true, '#train-chart': true, '#train-newest': true }, 'the dashboard is above the fold at 390×844');
+      assert.deepEqual(await layoutProblems(p), [], 'train tab at 390×844');
+      await p.screenshot({ path: join(artifacts, 'phone-train.png') });
+      await p.waitForSelector('#train-samples li[data-step="100"]', { timeout: 60_000 }); // a trained LSTM's cell state exceeds 1
+      await p.tap('#train-start'); // pause
+      for (const tab of ['walk', 'inside']) {
+        await p.tap(`#tab-${tab}`);
+        if (tab === 'inside') {
+          await p.waitForSelector('#flow-chart polyline[data-series="dh-rnn"]');
+          await p.waitForSelector('#inside-maps canvas');
+          // every unit (H = 64); an LSTM's cell state coloured over its real range, which training takes past 1
+          assert.match(await p.$eval('#inside-maps canvas', (e) => e.getAttribute('aria-label') ?? ''), / 64 units over /);
+          if (lstmAvailable) {
+            const cRange = await p.$$eval('#inside-maps figure', (fs) => fs.filter((f) => f.querySelector('figcaption')?.textContent?.startsWith('cell state')).map((f) => Number((f as HTMLElement).dataset.range)));
+            assert.ok(cRange.length === 1 && cRange[0]! > 1, `the cell state's colour bar spans ±${cRange[0]}`);
+          }
+        }
+        assert.deepEqual(await layoutProblems(p), [], `${tab} tab at 390×844`);
+        await p.screenshot({ path: join(artifacts, `phone-${tab}.png`) });
+      }
+      await phone.close();
     }
+    mark('phone');
 
     // Pasted text: a new vocabulary and model.
-    await page.setViewportSize({ width: 1280, height: 900 });
     await page.click('#tab-train');
     await page.selectOption('#train-source', 'paste');
     await page.fill('#train-text', 'abcabcabd '.repeat(100));
@@ -264,6 +416,26 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.click('#train-reset');
     await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready: a vocabulary of 6 symbols'), null, { timeout: 20_000 });
     assert.equal(await page.$eval('dd[data-stat="updates"]', (e) => e.textContent), '0');
+    // Random letters (seeded) learnt by a large model: it memorises the 900 training characters, the
+    // held-out 100 cannot be predicted, so the validation loss turns up and the page says so in words.
+    let seed = 12345;
+    const letter = (): string => { seed = (seed * 1103515245 + 12345) % 2147483648; return 'abcdefghij'[Math.floor((seed / 2147483648) * 10)]!; };
+    await page.fill('#train-text', Array.from({ length: 1000 }, letter).join(''));
+    await page.dispatchEvent('#train-text', 'change');
+    await page.fill('#train-hidden', '128');
+    await page.fill('#train-lr', '0.02');
+    await page.click('#train-reset');
+    await page.waitForFunction(() => document.querySelector('#train-status')?.textContent?.startsWith('Ready: a vocabulary of 11 symbols'), null, { timeout: 20_000 });
+    await page.click('#train-start');
+    await page.waitForSelector('#train-verdict.warn', { timeout: 60_000 });
+    await page.click('#train-start');
+    await page.waitForFunction(() => document.querySelector('#train-start')?.getAttribute('aria-pressed') === 'false');
+    const verdict = await page.$eval('#train-verdict', (e) => e.textContent ?? '');
+    const overfit = await page.evaluate(() => (window as unknown as { playground: { validation(): [number, number][] } }).playground.validation());
+    const bestOverfit = overfit.reduce((a, b) => (b[1] < a[1] ? b : a));
+    console.log(`# random letters: validation ${overfit.map(([k, l]) => `${k}:${l.toFixed(2)}`).join(' ')}`);
+    assert.match(verdict, new RegExp(`^Validation loss has not improved since update ${bestOverfit[0]} \\(best ${bestOverfit[1].toFixed(3)}, .*overfitting`));
+    assert.ok(overfit.at(-1)![0] - bestOverfit[0] >= 75 && overfit.at(-1)![1] > bestOverfit[1], 'the warning comes after 3 measurements without improvement');
     mark('phone and pasted text');
 
     // ---- Threads: 2 threads give 1 thread's losses, up to float32 summation order ----
@@ -304,7 +476,7 @@ test('playground in headless Chromium: train, worked example, inside, save and l
 
     assert.deepEqual(errors, [], 'no console errors');
   } catch (err) {
-    // what the page showed when it failed, for the CI log and test-artifacts/
+    // what the page showed when it failed, for the CI log and test-output/
     await shown?.screenshot({ path: join(artifacts, 'playground-failure.png'), fullPage: true }).catch(() => undefined);
     const status = await shown?.evaluate(() => [document.querySelector('#train-status')?.textContent, document.querySelector('#walk-error')?.textContent]).catch(() => []);
     console.log(`# failed; page status: ${JSON.stringify(status)}; console errors: ${JSON.stringify(errors)}`);

@@ -72,7 +72,33 @@ export function matrixTable(name: string, rows: readonly (readonly number[])[], 
 }
 
 /** Replaces the values (and shape) of a table made by {@link matrixTable}. */
-export function updateMatrix(t: HTMLTableElement, rows: readonly (readonly number[])[]): void {
+export function updateMatrix(t: HTMLTableElement, rows: readonly (readonly number[])[], markChanges = false): void {
+  const before = Array.from(t.querySelectorAll('td'), (td) => td.textContent);
   const fresh = matrixTable(t.dataset.name ?? '', rows, t.getAttribute('aria-label') ?? undefined);
+  if (markChanges) {
+    fresh.querySelectorAll('td').forEach((td, i) => { if (before.length === rows.length * (rows[0]?.length ?? 0) && before[i] !== td.textContent) td.className = 'changed'; });
+  }
   t.replaceChildren(...fresh.childNodes);
+}
+
+/** Subscripted symbols of docs/maths.md §1, typeset: net_h → net<sub>h</sub>, δo → δ<sub>o</sub>, g_h, b_f, … */
+const SUBSCRIPTS: readonly [RegExp, string, string][] = [
+  [/δneth/g, 'δnet', 'h'], [/neth/g, 'net', 'h'], [/neto/g, 'net', 'o'], [/δo/g, 'δ', 'o'],
+  [/\bg_h/g, 'g', 'h'], [/\bg_o/g, 'g', 'o'], [/\bb_f/g, 'b', 'f'], [/\bb_z/g, 'b', 'z'],
+];
+
+/** A `<span class="math">` with the notation typeset (subscripts as `<sub>`, the rest as text). */
+export function rich(text: string, tag: 'span' | 'p' = 'span'): HTMLElement {
+  const out = el(tag, { class: tag === 'span' ? 'math' : undefined });
+  // split the text at every subscripted symbol, in order of appearance
+  const all = new RegExp(SUBSCRIPTS.map(([re]) => re.source).join('|'), 'g');
+  let last = 0;
+  for (const m of text.matchAll(all)) {
+    out.append(text.slice(last, m.index));
+    const [, base, sub] = SUBSCRIPTS.find(([re]) => new RegExp(`^${re.source}$`).test(m[0]))!;
+    out.append(base, el('sub', { text: sub }));
+    last = m.index + m[0].length;
+  }
+  out.append(text.slice(last));
+  return out;
 }

@@ -16,7 +16,7 @@ import { charNetwork } from './char-model.js';
 import { el, field, fmt, numberInput, select } from './dom.js';
 import type { FlowOptions, FlowResult } from './gradient-flow.js';
 import type { FlowReply, FlowRequest } from './flow-worker.js';
-import { heatmap } from './heatmap.js';
+import { heatColor, heatmap, signedRange } from './heatmap.js';
 import type { TrainPage } from './train-page.js';
 
 const LABELS: Record<string, string> = {
@@ -39,6 +39,8 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
   const sampleBtn = el('button', { type: 'button', id: 'inside-use-sample', text: 'Use the latest sample' });
   const about = el('p', { id: 'inside-about', class: 'status', role: 'status' });
   const maps = el('div', { id: 'inside-maps', class: 'maps' });
+  const unitText = el('p', { id: 'inside-unit-text', class: 'unit-text', 'aria-live': 'polite' });
+  const unitAbout = el('p', { id: 'inside-unit-about', class: 'hint', text: 'Click a row of any map (or focus it and press ↑ ↓) to colour the text by that unit, as in Karpathy\u2019s \u201cVisualizing and Understanding Recurrent Networks\u201d.' });
 
   // ---------------- gradient flow ----------------
   const flowT = numberInput(60, 5, 150, 1, 'flow-T');
@@ -53,7 +55,7 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
   const clipOn = el('input', { type: 'checkbox', id: 'flow-clip-on' });
   const clipC = numberInput(1, 0.001, 1000, 'any', 'flow-clip');
   const flowBtn = el('button', { type: 'button', id: 'flow-run', class: 'primary', text: 'Compute' });
-  const chart = new LineChart({ title: 'Gradient reaching back in time: ‖∂J/∂h(T−k)‖, loss at the last step only', xLabel: 'steps back k', yLabel: 'norm (log scale)', logY: true, height: 300 });
+  const chart = new LineChart({ title: 'Gradient reaching back in time: ‖∂J/∂h(T−k)‖, loss at the last step only', xLabel: 'steps back k', yLabel: 'norm (log scale)', logY: true, integerX: true, height: 300, formatY: (y) => y.toExponential(2) });
   chart.figure.id = 'flow-chart';
   const flowTable = el('table', { id: 'flow-table', class: 'data' });
   const flowNote = el('p', { id: 'flow-note', class: 'note' });
@@ -66,11 +68,11 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
       el('p', { class: 'lead', text: 'The model from the Train tab reads the text below one character at a time; each column is a character, each row a hidden unit. For an LSTM or a GRU you also see its gates (and the LSTM\u2019s cell state).' }),
       el('div', { class: 'row' }, field('Text (up to 100 characters)', textIn), field('Layer', layerSel)),
       el('div', { class: 'buttons' }, showBtn, sampleBtn),
-      about, maps),
+      about, unitAbout, unitText, maps),
     el('section', { 'aria-labelledby': 'inside-flow-h' },
       el('h3', { id: 'inside-flow-h', text: 'Vanishing and exploding gradients' }),
       el('p', { class: 'lead', text: 'A fresh network reads T random symbols and is scored only on its last output. How much of that error reaches the state k steps back? Each step back multiplies it by that step\u2019s Jacobian. In the plain RNN that is diag(g\u2032)·Wᵀ, so the gradient shrinks or grows geometrically: try a recurrent gain of 0.8, or 1.5 with a linear g_h. In the LSTM the path through the cell state C is multiplied only by the forget gate f(t), and in the GRU the direct path from h(t−1) to h(t) by the update gate z(t). Freshly initialised they still forget (here both gate biases start at 1: f, z ≈ 0.73; the library starts the GRU\u2019s at 0), but with the gate near 1 (raise its bias) the error is carried far back — what a trained network learns to do where it needs to remember.' }),
-      el('form', { class: 'controls', id: 'flow-form', 'aria-label': 'Gradient flow settings' },
+      el('div', { class: 'grid two flow' }, el('form', { class: 'controls', id: 'flow-form', 'aria-label': 'Gradient flow settings' },
         el('div', { class: 'row' }, field('Sequence length T', flowT), field('Hidden size H', flowH)),
         el('fieldset', {}, el('legend', { text: 'Plain RNN' }),
           el('div', { class: 'row' }, field('Recurrent weight gain (W × gain)', gain), gainOut, field('Activation g_h', act))),
@@ -82,7 +84,8 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
           el('div', { class: 'row' },
             el('div', { class: 'check' }, clipOn, el('label', { for: 'flow-clip-on', text: 'Clip ‖∂J/∂θ‖ to c' })), field('c', clipC))),
         el('div', { class: 'buttons' }, flowBtn, flowStatus)),
-      chart.figure, flowNote, el('div', { class: 'scroll-x' }, flowTable)),
+      el('div', {}, chart.figure, flowNote)),
+      el('div', { class: 'scroll-x' }, flowTable)),
   );
 
   // ---------------- heatmap logic ----------------
@@ -115,9 +118,22 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
     const chars = Array.from(text).slice(0, T);
     const unknown = chars.filter((ch) => tokenizer.indexOf(ch) === 0).length;
     about.textContent = `${snap.settings.cell.toUpperCase()} with H = ${snap.settings.hiddenSize}, ${snap.settings.layers} layer(s), after ${snap.step} updates${snap.step === 0 ? ' (untrained: start training in the Train tab)' : ''}.${unknown ? ` ${unknown} character(s) are not in the model\u2019s vocabulary and read as unknown.` : ''}`;
+    /** Colours each character of the text by unit j of map `name`. */
+    const colourText = (name: string, j: number): void => {
+      const values = tr.values[name]!;
+      const scale = UNIT_RANGE.has(name) ? 'unit' : 'signed';
+      const range = scale === 'unit' ? 1 : signedRange(values);
+      unitAbout.textContent = `Unit ${j + 1} of the ${LABELS[name] ?? name}, character by character (colour scale as in its map; hover a character for its value):`;
+      unitText.replaceChildren(...chars.map((ch, t) => {
+        const v = values[t * tr.H + j]!;
+        return el('span', { style: `background:${heatColor(v, scale, range)}`, title: fmt(v, 3), 'data-value': v }, ch === '\n' ? '↵' : ch);
+      }));
+    };
     maps.replaceChildren(...tr.names.map((name) => heatmap({
       title: LABELS[name] ?? name, columns: chars, values: tr.values[name]!, rows: tr.H, scale: UNIT_RANGE.has(name) ? 'unit' : 'signed',
+      onUnit: (j) => colourText(name, j),
     })));
+    unitText.replaceChildren();
   };
   showBtn.addEventListener('click', () => void showStates());
   layerSel.addEventListener('change', () => void showStates());
@@ -133,7 +149,12 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
   const flowWorker = new Worker(new URL('./flow-worker.ts', import.meta.url), { type: 'module' });
   let requestId = 0;
   let pending: { T: number; truncate: number | undefined; clip: number | undefined } | null = null;
+  /** A request is being computed; another change waits for it (so dragging a slider never queues up work). */
+  let busy = false;
+  let again = false;
   const runFlow = (): void => {
+    if (busy) { again = true; return; }
+    busy = true;
     const T = clamp(flowT, 5, 150);
     const H = clamp(flowH, 2, 128);
     const truncate = truncOn.checked ? clamp(truncK, 1, 150) : undefined;
@@ -151,7 +172,9 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
   };
   flowWorker.onmessage = (e: MessageEvent<FlowReply>) => {
     const reply = e.data;
-    if (reply.id !== requestId || !pending) return; // a newer request is on its way
+    busy = false;
+    if (again) { again = false; runFlow(); return; } // the controls moved meanwhile: compute their newest values
+    if (reply.id !== requestId || !pending) return;
     chart.figure.removeAttribute('aria-busy');
     if ('error' in reply) { flowStatus.textContent = `Error: ${reply.error}`; return; }
     flowStatus.textContent = '';
@@ -165,7 +188,10 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
       series.push({ key: `dh-${cell}`, label: `${cell.toUpperCase()} ‖∂J/∂h‖`, points: pts });
       if (r.dc) series.push({ key: `dc-${cell}`, label: `${cell.toUpperCase()} ‖∂J/∂C‖`, dashed: true, points: r.dc.map((v, i) => [i + 1, v * r.clipFactor] as [number, number]) });
     }
-    chart.setSeries(series);
+    chart.setSeries(series, {
+      xDomain: [1, T],
+      lines: truncate !== undefined && truncate < T ? [{ key: 'tau', x: truncate, label: `τ = ${truncate}` }] : [],
+    });
     const head = el('tr', {}, el('th', { scope: 'col', text: 'cell' }), el('th', { scope: 'col', text: '‖∂J/∂h(T−1)‖' }), el('th', { scope: 'col', text: `‖∂J/∂h(T−${T})‖` }), el('th', { scope: 'col', text: '‖∂J/∂θ‖' }), el('th', { scope: 'col', text: 'clip factor' }));
     const rows = [...results].map(([cell, r]) => el('tr', { 'data-cell': cell },
       el('th', { scope: 'row', text: cell.toUpperCase() }),
@@ -180,6 +206,8 @@ export function insidePage(panel: HTMLElement, train: TrainPage): InsidePage {
   };
   flowBtn.addEventListener('click', runFlow);
   for (const c of [flowT, flowH, gain, forget, act, truncOn, truncK, clipOn, clipC]) c.addEventListener('change', runFlow);
+  // live while dragging
+  for (const c of [gain, forget, truncK]) c.addEventListener('input', runFlow);
   panel.querySelector('#flow-form')!.addEventListener('submit', (e) => { e.preventDefault(); runFlow(); });
 
   let flowDone = false;

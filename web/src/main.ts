@@ -13,8 +13,8 @@ const panel = (id: string): HTMLElement => document.getElementById(id)!;
 const train = trainPage(panel('panel-train'));
 walkthroughPage(panel('panel-walk'));
 const inside = insidePage(panel('panel-inside'), train);
-/** For tests and the console: the training losses the chart shows. */
-(window as unknown as { playground: unknown }).playground = { losses: () => train.losses() };
+/** For tests and the console: the training and validation losses the chart shows. */
+(window as unknown as { playground: unknown }).playground = { losses: () => train.losses(), validation: () => train.validation() };
 
 const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[role="tab"]'));
 

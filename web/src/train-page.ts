@@ -15,6 +15,13 @@ import { LineChart } from './chart.js';
 import { el, field, numberInput, select } from './dom.js';
 import { MAX_FORCED_THREADS, type FromWorker, type Snapshot, type ToWorker, type TrainSettings } from './protocol.js';
 
+/** Updates whose samples stay in the list however long training runs (the worker samples after them). */
+const PINNED = [10, 25, 50, 100];
+/** Other samples kept (newest first). */
+const KEEP_SAMPLES = 8;
+/** Updates between validation losses (as in train-worker.ts). */
+const VALID_EVERY = 25;
+
 const CELL_LABELS: Record<CellKind, string> = { rnn: 'RNN (Elman, tanh)', lstm: 'LSTM', gru: 'GRU' };
 
 export interface TrainPage {
@@ -26,6 +33,8 @@ export interface TrainPage {
   lastSample(): string;
   /** The training loss of every update shown so far, [update, loss]. */
   losses(): (readonly [number, number])[];
+  /** The validation losses shown so far, [update, loss]. */
+  validation(): (readonly [number, number])[];
 }
 
 export function trainPage(panel: HTMLElement): TrainPage {
@@ -56,28 +65,35 @@ export function trainPage(panel: HTMLElement): TrainPage {
   const stats = el('dl', { class: 'stats', id: 'train-stats' });
   const samples = el('ol', { id: 'train-samples', class: 'samples', 'aria-live': 'polite', reversed: true });
 
-  const chart = new LineChart({ title: 'Loss per character (cross-entropy, nats)', xLabel: 'updates', yLabel: 'loss' });
+  const chart = new LineChart({ title: 'Loss per character (cross-entropy, nats)', xLabel: 'updates', yLabel: 'loss', integerX: true, height: 230, formatY: (y) => y.toFixed(3) });
   chart.figure.id = 'train-chart';
+  const verdict = el('p', { id: 'train-verdict', class: 'verdict', 'aria-live': 'polite' });
+  const newest = el('div', { id: 'train-newest', class: 'newest', 'aria-live': 'polite' },
+    el('span', { class: 'when', text: 'The newest sample appears here after 10 updates.' }), el('pre', {}));
   const trainPts: [number, number][] = [];
   const validPts: [number, number][] = [];
   const smooth: [number, number][] = [];
+  const pastedField = field('Your text', pasted, 'At least 500 characters.');
+  pastedField.hidden = true;
 
   panel.append(
-    el('h2', { text: 'Train a character model' }),
-    el('p', { class: 'lead', text: 'The network reads the text one character at a time and learns to predict the next one. Training runs in a background worker: exact backpropagation through each window, gradients clipped to a global norm of 5, Adam updates. The last 10% of the text is held out to measure the validation loss.' }),
-    el('div', { class: 'grid two' },
-      el('form', { class: 'controls', id: 'train-form', 'aria-label': 'Training settings' },
-        el('fieldset', {}, el('legend', { text: 'Text' }), field('Train on', source), field('Your text', pasted, 'Used when "Text I paste below" is chosen.')),
+    el('div', { class: 'dashboard' },
+      el('div', { class: 'dash-actions' },
+        el('h2', { text: 'Train a character model' }),
+        el('div', { class: 'buttons' }, startBtn, resetBtn, saveBtn, loadInput, loadLabel),
+        status, note),
+      el('form', { class: 'controls dash-settings', id: 'train-form', 'aria-label': 'Training settings' },
+        el('fieldset', {}, el('legend', { text: 'Text' }), field('Train on', source), pastedField),
         el('fieldset', {}, el('legend', { text: 'Model and training' }),
           el('div', { class: 'row' },
             field('Cell', cell), field('Hidden size H', hidden), field('Layers', layers)),
           el('div', { class: 'row' },
-            field('Sequence length T', seqLength, 'characters per window'), field('Learning rate', learningRate, 'Adam step size'), field('Batch B', batchSize, 'windows per update'))),
-        el('div', { class: 'buttons' }, startBtn, resetBtn, saveBtn, loadInput, loadLabel),
-        note, status),
-      el('div', {}, chart.figure, stats)),
+            field('Sequence length T', seqLength, 'characters per window'), field('Learning rate', learningRate, 'Adam step size'), field('Batch B', batchSize, 'windows per update')))),
+      el('div', { class: 'dash-view' }, chart.figure, verdict, newest, stats)),
+    el('p', { class: 'lead', text: 'The network reads the text one character at a time and learns to predict the next one. Training runs in a background worker: exact backpropagation through each window, gradients clipped to a global norm of 5, Adam updates. The last 10% of the text is held out to measure the validation loss: when it stops falling while the training loss still falls, the network is memorising its training text rather than learning the language (overfitting).' }),
     el('section', { class: 'samples-box', 'aria-labelledby': 'samples-h' },
       el('h3', { id: 'samples-h', text: 'Samples as training goes' }),
+      el('p', { class: 'hint', text: 'The samples after 10, 25, 50 and 100 updates stay pinned: compare them with the newest to see what the network learnt first (spaces and word lengths, then common words).' }),
       el('div', { class: 'row' }, field('Temperature', temp, 'low: safe and repetitive; high: adventurous'), tempOut, sampleBtn),
       samples),
   );
@@ -89,6 +105,8 @@ export function trainPage(panel: HTMLElement): TrainPage {
   let lastSample = '';
   let snapshotWaiter: ((s: Snapshot | null) => void) | null = null;
   let charsPerSecond = 0;
+  /** The lowest validation loss so far, [update, loss]. */
+  let best: [number, number] | null = null;
 
   const forcedThreads = threadsFromAddress();
   const currentText = (): string => (source.value === 'paste' ? pasted.value : excerpt);
@@ -117,14 +135,40 @@ export function trainPage(panel: HTMLElement): TrainPage {
     { key: 'train', label: 'training', points: trainPts },
     { key: 'smooth', label: 'training (avg of 20)', points: smooth },
     { key: 'valid', label: 'validation', points: validPts },
-  ]);
+  ], {
+    ...(trainPts.length === 0 ? { xDomain: [step, step + 10] as const } : {}),
+    points: best ? [{ key: 'best', x: best[0], y: best[1], label: `best ${best[1].toFixed(3)}` }] : [],
+  });
 
-  const reset = (): void => {
-    const text = currentText();
+  /** Plain words on the validation loss: is it still falling, or has the model begun to overfit? */
+  const judge = (): void => {
+    const last = validPts[validPts.length - 1];
+    if (!best || !last) { verdict.textContent = ''; return; }
+    const since = last[0] - best[0];
+    verdict.classList.toggle('warn', since >= 3 * VALID_EVERY && last[1] > best[1] + 0.01);
+    verdict.textContent = verdict.classList.contains('warn')
+      ? `Validation loss has not improved since update ${best[0]} (best ${best[1].toFixed(3)}, now ${last[1].toFixed(3)}): the network has begun to memorise its training text (overfitting). More updates will not help; a smaller model or more text would.`
+      : `Validation loss ${last[1].toFixed(3)}, best so far ${best[1].toFixed(3)} at update ${best[0]}.`;
+  };
+
+  /** Forgets the chart's history (a new or loaded model). */
+  const clearHistory = (): void => {
     trainPts.length = 0;
     validPts.length = 0;
     smooth.length = 0;
+    best = null;
+    charsPerSecond = 0;
     samples.replaceChildren();
+    newest.querySelector('.when')!.textContent = 'The newest sample appears here after 10 updates.';
+    newest.querySelector('pre')!.textContent = '';
+    verdict.textContent = '';
+    verdict.classList.remove('warn');
+    for (const s of ['characters/s', 'training loss', 'validation loss']) stats.querySelector(`dd[data-stat="${s}"]`)?.closest('.stat')?.remove();
+  };
+
+  const reset = (): void => {
+    const text = currentText();
+    clearHistory();
     step = 0;
     ready = false;
     redraw();
@@ -137,6 +181,8 @@ export function trainPage(panel: HTMLElement): TrainPage {
   };
 
   const setRunning = (r: boolean): void => {
+    if (r) status.textContent = `Training: ${cell.value.toUpperCase()}, H = ${hidden.value}, T = ${seqLength.value}, B = ${batchSize.value}, learning rate ${learningRate.value}.`;
+    else if (running) status.textContent = `Paused after ${step.toLocaleString('en')} updates. Press Resume to go on.`;
     running = r;
     startBtn.textContent = r ? 'Pause' : step > 0 ? 'Resume' : 'Start';
     startBtn.setAttribute('aria-pressed', String(r));
@@ -158,6 +204,7 @@ export function trainPage(panel: HTMLElement): TrainPage {
         setStat('parameters', m.parameters.toLocaleString('en'));
         setStat('kernels', m.kernels);
         setRunning(false);
+        redraw();
         break;
       case 'progress':
         for (const p of m.points) {
@@ -167,7 +214,11 @@ export function trainPage(panel: HTMLElement): TrainPage {
           for (let i = from; i < trainPts.length; i++) s += trainPts[i]![1];
           smooth.push([p[0], s / (trainPts.length - from)]);
         }
-        if (m.valid) validPts.push([m.valid[0], m.valid[1]]);
+        if (m.valid && m.valid[0] !== validPts[validPts.length - 1]?.[0]) {
+          validPts.push([m.valid[0], m.valid[1]]);
+          if (!best || m.valid[1] < best[1]) best = [m.valid[0], m.valid[1]];
+          judge();
+        }
         if (m.points.length > 0) {
           step = m.points[m.points.length - 1]![0];
           charsPerSecond = 0.8 * charsPerSecond + 0.2 * m.charsPerSecond;
@@ -176,16 +227,22 @@ export function trainPage(panel: HTMLElement): TrainPage {
         setStat('updates', String(step));
         if (smooth.length) setStat('training loss', smooth[smooth.length - 1]![1].toFixed(3));
         if (validPts.length) setStat('validation loss', validPts[validPts.length - 1]![1].toFixed(3));
-        setStat('characters/s', Math.round(charsPerSecond).toLocaleString('en'));
+        if (m.points.length > 0) setStat('characters/s', Math.round(charsPerSecond).toLocaleString('en'));
         redraw();
         break;
       case 'sample': {
         lastSample = m.text;
         const label = m.onRequest ? `on request, after ${m.step} updates` : `after ${m.step} updates`;
-        samples.prepend(el('li', { class: 'sample', 'data-step': m.step },
-          el('span', { class: 'when', text: `${label} (temperature ${m.temperature.toFixed(2)})` }),
+        const when = `${label} (temperature ${m.temperature.toFixed(2)})`;
+        const pinned = !m.onRequest && PINNED.includes(m.step);
+        samples.prepend(el('li', { class: pinned ? 'sample pinned' : 'sample', 'data-step': m.step, 'data-pinned': pinned ? 'true' : undefined },
+          el('span', { class: 'when', text: pinned ? `${when}, pinned` : when }),
           el('pre', { text: m.text })));
-        while (samples.children.length > 12) samples.lastElementChild?.remove();
+        newest.querySelector('.when')!.textContent = `Newest sample, ${when}:`;
+        newest.querySelector('pre')!.textContent = m.text;
+        // keep the pinned early samples and the newest others
+        const others = Array.from(samples.children).filter((li) => !(li as HTMLElement).dataset.pinned);
+        for (const li of others.slice(KEEP_SAMPLES)) li.remove();
         break;
       }
       case 'running':
@@ -231,9 +288,9 @@ export function trainPage(panel: HTMLElement): TrainPage {
     const file = loadInput.files?.[0];
     if (!file) return;
     const bytes = await file.arrayBuffer();
-    trainPts.length = 0; validPts.length = 0; smooth.length = 0;
-    samples.replaceChildren();
+    clearHistory();
     redraw();
+    note.textContent = `Loaded ${file.name}: the chart starts afresh at the model\u2019s saved update (its earlier history is not in the file).`;
     send({ type: 'load', bytes, fileName: file.name, text: currentText(), settings: settings() }, [bytes]);
     status.textContent = `Loading ${file.name}…`;
     loadInput.value = '';
@@ -247,6 +304,7 @@ export function trainPage(panel: HTMLElement): TrainPage {
     if (step === 0 && !running) reset();
     else note.textContent = 'Settings changed: press Reset to start a new model with them.';
   };
+  source.addEventListener('change', () => { pastedField.hidden = source.value !== 'paste'; });
   for (const c of [source, cell, hidden, layers, seqLength, learningRate, batchSize]) c.addEventListener('change', onSettingChange);
   pasted.addEventListener('change', () => { if (source.value === 'paste') onSettingChange(); });
   panel.querySelector('form')!.addEventListener('submit', (e) => e.preventDefault());
@@ -262,6 +320,7 @@ export function trainPage(panel: HTMLElement): TrainPage {
     text: currentText,
     lastSample: () => lastSample,
     losses: () => trainPts.map((p) => [p[0], p[1]] as const),
+    validation: () => validPts.map((p) => [p[0], p[1]] as const),
   };
 }
 
