@@ -344,9 +344,11 @@ function tensorValues(t: OnnxTensor): Float32Array {
   const type = t.data_type ?? 0;
   if (type !== ONNX_DTYPE.FLOAT && type !== ONNX_DTYPE.DOUBLE) throw formatError(FORMAT, `tensor "${t.name}" has data type ${type}; weights must be float32 (1) or float64 (11)`);
   const size = type === ONNX_DTYPE.FLOAT ? 4 : 8;
+  // Checked before allocating: the declared dims must match the data the file holds.
+  const held = t.raw_data && t.raw_data.length > 0 ? t.raw_data.length / size : (type === ONNX_DTYPE.FLOAT ? t.float_data : t.double_data)?.length ?? 0;
+  if (held !== n) throw formatError(FORMAT, `tensor "${t.name}" [${dims.join(', ')}] holds ${held} values, expected ${n}; the file is damaged`);
   const out = new Float32Array(n);
   if (t.raw_data && t.raw_data.length > 0) {
-    if (t.raw_data.length !== n * size) throw formatError(FORMAT, `tensor "${t.name}" [${dims.join(', ')}] has ${t.raw_data.length} bytes of data, expected ${n * size}; the file is damaged`);
     if (size === 4) readFloatsLE(t.raw_data, 0, out);
     else {
       const d = new Float64Array(n);
@@ -354,9 +356,7 @@ function tensorValues(t: OnnxTensor): Float32Array {
       out.set(d);
     }
   } else {
-    const list = type === ONNX_DTYPE.FLOAT ? t.float_data ?? [] : t.double_data ?? [];
-    if (list.length !== n) throw formatError(FORMAT, `tensor "${t.name}" [${dims.join(', ')}] has ${list.length} values, expected ${n}; the file is damaged`);
-    out.set(list);
+    out.set((type === ONNX_DTYPE.FLOAT ? t.float_data : t.double_data) ?? []);
   }
   for (let i = 0; i < n; i++) if (!Number.isFinite(out[i]!)) throw formatError(FORMAT, `tensor "${t.name}" value ${i} is ${out[i]}, expected a finite number`);
   return out;
