@@ -62,11 +62,12 @@ export function portableModel(checkpoint: Checkpoint, format: string): PortableM
 
 /** The string metadata every format stores. */
 export function portableMetadata(model: PortableModel): Record<string, string> {
+  // The generator comes last: a file cut short inside its metadata lacks it (see the ONNX reader).
   return {
-    [METADATA_KEYS.generator]: GENERATOR,
     [METADATA_KEYS.network]: model.name,
     [METADATA_KEYS.config]: JSON.stringify(model.net.config),
     ...(model.meta !== undefined ? { [METADATA_KEYS.meta]: JSON.stringify(model.meta) } : {}),
+    [METADATA_KEYS.generator]: GENERATOR,
   };
 }
 

@@ -30,7 +30,7 @@ import type { CellKind } from '../cells/cell.js';
 import type { HiddenActivation, OutputActivation } from '../core/activations.js';
 import type { Checkpoint } from './checkpoint.js';
 import {
-  buildPortable, formatError, fromColumns, portableCheckpoint, portableMetadata, portableModel, toColumns, withFormat, type InferredShape,
+  buildPortable, formatError, fromColumns, METADATA_KEYS, portableCheckpoint, portableMetadata, portableModel, toColumns, withFormat, type InferredShape,
 } from './exchange.js';
 import { layerSlots, transpose, type Gate } from './layout.js';
 import { readFloatsLE, writeFloatsLE } from './floats.js';
@@ -163,7 +163,7 @@ interface OnnxTensor { name?: string; dims?: number[]; data_type?: number; raw_d
 interface OnnxAttr { name?: string; i?: number; f?: number; s?: Uint8Array; ints?: number[]; floats?: number[]; strings?: Uint8Array[] }
 interface OnnxNode { op_type?: string; domain?: string; input?: string[]; output?: string[]; attribute?: OnnxAttr[] }
 interface OnnxGraph { node?: OnnxNode[]; initializer?: OnnxTensor[] }
-interface OnnxModel { graph?: OnnxGraph; metadata_props?: { key?: string; value?: string }[]; opset_import?: { domain?: string; version?: number }[] }
+interface OnnxModel { producer_name?: string; graph?: OnnxGraph; metadata_props?: { key?: string; value?: string }[]; opset_import?: { domain?: string; version?: number }[] }
 
 /**
  * Reads an ONNX model into a checkpoint (see the module comment for what
@@ -190,6 +190,9 @@ function readModel(model: OnnxModel): Checkpoint {
   if (!graph || !graph.node || graph.node.length === 0) throw formatError(FORMAT, 'the model has no graph or an empty graph');
   const metadata: Record<string, string> = {};
   for (const p of model.metadata_props ?? []) if (p.key !== undefined) metadata[p.key] = p.value ?? '';
+  // Protobuf has no end marker: a file of ours cut between two fields still decodes, so ours must end with the generator entry.
+  if (model.producer_name === 'rnnkit' && metadata[METADATA_KEYS.generator] === undefined) throw formatError(FORMAT, 'the file is truncated: its metadata_props end before the last entry');
+  if (!(model.opset_import ?? []).some((o) => !o.domain || o.domain === 'ai.onnx')) throw formatError(FORMAT, 'the model imports no opset of the default ONNX domain; the file is damaged or truncated');
   const inits = new Map<string, OnnxTensor>();
   for (const t of graph.initializer ?? []) if (t.name) inits.set(t.name, t);
   const nodes = graph.node.filter((n) => !n.domain || n.domain === 'ai.onnx');
