@@ -25,7 +25,7 @@ function bufferOf(a: Uint8Array): ArrayBuffer {
 }
 
 for (const v of EXPRESSIBLE) {
-  test(`TF.js: ${v.name} loads with tf.loadLayersModel and predicts as forward does (≤ 1e-5); the round trip is bit-identical`, async () => {
+  test(`TF.js: ${v.name} loads with tf.loadLayersModel and predicts as forward does (≤ 1e-5); the round trip is bit-identical`, async (t) => {
     const net = distinctNet(v.options);
     const meta = { kind: 'forecaster', scaler: { mean: [1.5], std: [0.25] } };
     const { modelJson, weightData } = exportTfjs({ networks: { model: net }, meta });
@@ -38,6 +38,7 @@ for (const v of EXPRESSIBLE) {
     assert.deepEqual(y.shape, [B, T, K]);
     const ref = batchMajor(forwardDense(net, x, T, B).y, T, B, K);
     assert.ok(maxDiff(y.dataSync(), ref) <= TOL, `differs by ${maxDiff(y.dataSync(), ref)}`);
+    t.diagnostic(`largest difference ${maxDiff(y.dataSync(), ref).toExponential(2)}`);
     m.dispose();
     const back = importTfjs(JSON.parse(JSON.stringify(modelJson)), weightData);
     assert.ok(sameBits(back.networks.model!.params.data, net.params.data), 'parameters differ');

@@ -48,7 +48,7 @@ for job in json.load(open(sys.argv[1])):
 print(json.dumps(results))
 `;
 
-test('PyTorch: every exported safetensors file loads strictly into nn.RNN/LSTM/GRU + nn.Linear, which output what forward does (≤ 1e-5)', { skip: TORCH_SKIP }, () => {
+test('PyTorch: every exported safetensors file loads strictly into nn.RNN/LSTM/GRU + nn.Linear, which output what forward does (≤ 1e-5)', { skip: TORCH_SKIP }, (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rnnkit-torch-'));
   try {
     const T = 5;
@@ -66,6 +66,7 @@ test('PyTorch: every exported safetensors file loads strictly into nn.RNN/LSTM/G
       const ref = forwardDense(j.net, j.x, T, B).y;
       const d = maxDiff(results[k]!, ref);
       assert.ok(d <= TOL, `${j.v.name}: PyTorch differs from forward by ${d}`);
+      t.diagnostic(`${j.v.name}: largest difference ${d.toExponential(2)}`);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -102,7 +103,7 @@ for name, m in cases.items():
 print(json.dumps(out))
 `;
 
-test('PyTorch: files torch.onnx.export writes for nn.LSTM/GRU/RNN + nn.Linear import, and forward outputs what PyTorch did (≤ 1e-5)', { skip: TORCH_SKIP }, () => {
+test('PyTorch: files torch.onnx.export writes for nn.LSTM/GRU/RNN + nn.Linear import, and forward outputs what PyTorch did (≤ 1e-5)', { skip: TORCH_SKIP }, (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rnnkit-torch-onnx-'));
   try {
     const x = denseInput(5, 2, 3);
@@ -117,6 +118,7 @@ test('PyTorch: files torch.onnx.export writes for nn.LSTM/GRU/RNN + nn.Linear im
       if (name === 'gru') assert.equal(net.config.variant ?? 'reset-after', 'reset-after');
       const d = maxDiff(forwardDense(net, x, 5, 2).y, y);
       assert.ok(d <= TOL, `${name}: forward differs from PyTorch by ${d}`);
+      t.diagnostic(`${name}: largest difference ${d.toExponential(2)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

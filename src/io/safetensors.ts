@@ -197,6 +197,8 @@ export function importSafetensors(bytes: Uint8Array | ArrayBuffer, options: PyTo
       const t = tensors.get(name);
       if (!t) throw new FormatError(`missing tensor "${name}" ${showShape(want)}; expected exactly ${expected}`);
       if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) throw new FormatError(`tensor "${name}" has shape ${showShape(t.shape)}, expected ${showShape(want)}; expected exactly ${expected}`);
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new FormatError(`tensor "${name}" value ${bad} is ${t.data[bad]}, expected a finite number`);
       return t.data;
     };
     for (const s of specs) get(s.name, s.shape);
