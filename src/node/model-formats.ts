@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FormatError, RecurrentError } from '../core/errors.js';
-import type { Checkpoint } from '../io/checkpoint.js';
+import { CHECKPOINT_MAGIC, type Checkpoint } from '../io/checkpoint.js';
 import { exportOnnx, importOnnx } from '../io/onnx.js';
 import { exportSafetensors, importSafetensors } from '../io/safetensors.js';
 import { exportTfjs, importTfjs, tfjsShardPaths, TFJS_SHARD } from '../io/tfjs.js';
@@ -42,6 +42,7 @@ export function detectModelFormat(file: string): ModelFormat {
   } finally {
     fs.closeSync(fd);
   }
+  if (CHECKPOINT_MAGIC.every((b, i) => head[i] === b)) throw new FormatError(`${file} is already an rnnkit model file; "rnnkit import" reads ONNX, TF.js and safetensors models`);
   if (head[8] === 0x7b && head.readBigUInt64LE(0) < BigInt(st.size)) return 'safetensors';
   return 'onnx';
 }
