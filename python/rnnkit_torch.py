@@ -20,6 +20,7 @@ torch is needed. Text models with a character vocabulary only.
 """
 
 import argparse
+import datetime
 import json
 import os
 import struct
@@ -119,11 +120,13 @@ def main():
     p.add_argument("--clip", type=float, default=5.0)
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=600, help="seconds a rank waits for the others before giving up")
     args = p.parse_args()
 
     distributed = "RANK" in os.environ  # set by torchrun / torch.distributed.run
     if distributed:
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend, timeout=datetime.timedelta(seconds=args.timeout))
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     torch.manual_seed(args.seed)
 
@@ -169,8 +172,9 @@ def main():
         sums = gathered
     if rank == 0:
         save_safetensors(args.out, model.rnnkit_tensors(), metadata)
-        print(json.dumps({"ranks": world, "steps": args.steps, "heldOutBefore": before, "heldOutAfter": after, "parameterSums": sums if distributed else [sums]}))
+        print(json.dumps({"ranks": world, "steps": args.steps, "heldOutBefore": before, "heldOutAfter": after, "parameterSums": sums if distributed else [sums]}), flush=True)
     if distributed:
+        dist.barrier()  # every rank leaves together, after rank 0 has written the file
         dist.destroy_process_group()
 
 

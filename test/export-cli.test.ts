@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -18,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint.js';
 import { distinctNet, forwardDense, maxDiff } from './helpers/portable.js';
 import { runCli } from './helpers/cli.js';
-import { PYTHON, PYTHON_DIR, TORCH_SKIP } from './helpers/torch.js';
+import { runTorchrun, TORCH_SKIP } from './helpers/torch.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC = readFileSync(path.join(ROOT, 'docs/weights.md'), 'utf8');
@@ -125,17 +124,6 @@ function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 test('docs/weights.md: "Train here, serve with ONNX Runtime" runs as written, and its ONNX Runtime snippet predicts what forward does', () => {
   const blocks = docBlocks();
   assert.equal(blocks.length, 3, 'three marked blocks in docs/weights.md');
@@ -164,7 +152,7 @@ test('docs/weights.md: "Train here, serve with ONNX Runtime" runs as written, an
   }
 });
 
-test('docs/weights.md: "Train big in PyTorch, run here" runs as written (torchrun on 2 processes, loopback)', { skip: TORCH_SKIP }, async () => {
+test('docs/weights.md: "Train big in PyTorch, run here" runs as written (torchrun on 2 processes, loopback)', { skip: TORCH_SKIP }, async (t) => {
   const [road] = docBlocks();
   assert.equal(road!.lang, 'sh');
   const dir = workdir();
@@ -177,15 +165,8 @@ test('docs/weights.md: "Train big in PyTorch, run here" runs as written (torchru
       }
       assert.equal(cmd, 'torchrun');
       const script = args.findIndex((a) => a.endsWith('rnnkit_torch.py'));
-      const launcher = args.slice(0, script);
-      const rest = args.slice(script + 1);
-      // torch 1.13 on Python 3.11 needs --redirects 1 --tee 1 (docs/weights.md says so).
-      const r = spawnSync(PYTHON, ['-m', 'torch.distributed.run', ...launcher, '--master_addr', '127.0.0.1', '--master_port', String(await freePort()),
-        '--redirects', '1', '--tee', '1', '--log_dir', path.join(dir, 'logs'), path.join(PYTHON_DIR, 'rnnkit_torch.py'), ...rest],
-      { cwd: dir, encoding: 'utf8', timeout: 600_000, env: { ...process.env, OMP_NUM_THREADS: '1', GLOO_SOCKET_IFNAME: 'lo' } });
-      assert.equal(r.status, 0, r.stderr);
-      const line2 = r.stdout.split('\n').find((l) => l.includes('{"ranks"'))!;
-      const report = JSON.parse(line2.slice(line2.indexOf('{'))) as { heldOutBefore: number; heldOutAfter: number; parameterSums: number[][] };
+      const { report, attempts } = await runTorchrun(args.slice(0, script), args.slice(script + 1), dir);
+      for (const a of attempts) t.diagnostic(`retried after: ${a}`);
       assert.ok(report.heldOutAfter < report.heldOutBefore, `held-out loss fell: ${report.heldOutBefore} → ${report.heldOutAfter}`);
       assert.deepEqual(report.parameterSums[0], report.parameterSums[1]);
     }

@@ -9,9 +9,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -23,7 +21,7 @@ import { exportSafetensors, importSafetensors } from '../src/io/safetensors.js';
 import { buildTokenizer } from '../src/text/tokenizer.js';
 import { readTextModel, textModelMeta } from '../src/text/model-file.js';
 import { fit } from '../src/train/fit.js';
-import { PYTHON, PYTHON_DIR, TORCH_SKIP } from './helpers/torch.js';
+import { runTorchrun, TORCH_SKIP } from './helpers/torch.js';
 
 /** Sentences from a small grammar, reproducible from the seed. */
 function corpus(chars: number, seed: number): string {
@@ -34,17 +32,6 @@ function corpus(chars: number, seed: number): string {
   let text = '';
   while (text.length < chars) text += `the ${pick(nouns)} ${pick(verbs)} the ${pick(nouns)}. `;
   return text;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Mean cross-entropy (nats per symbol) of predicting each held-out symbol from those before it. */
@@ -73,18 +60,9 @@ test('the road out: train here, continue with DistributedDataParallel on 2 proce
     const trained = path.join(dir, 'trained.safetensors');
     writeFileSync(model, exportSafetensors({ networks: { model: net }, meta: textModelMeta(tokenizer) }));
     writeFileSync(corpusFile, text);
-    const port = await freePort();
-    const r = spawnSync(PYTHON, [
-      // --redirects 1 --tee 1: torch 1.13 on Python 3.11 cannot parse the default "0" (Std.from_str returns None);
-      // 1 keeps each worker's stdout on the console (prefixed with its rank) and in a log file.
-      '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--nnodes', '1', '--master_addr', '127.0.0.1', '--master_port', String(port),
-      '--redirects', '1', '--tee', '1', '--log_dir', path.join(dir, 'logs'),
-      path.join(PYTHON_DIR, 'rnnkit_torch.py'), model, '--text', corpusFile, '--steps', '300', '--seq-len', '32', '--batch', '8', '--lr', '3e-3', '-o', trained,
-    ], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OMP_NUM_THREADS: '1', GLOO_SOCKET_IFNAME: 'lo' } });
-    assert.equal(r.status, 0, `torch.distributed.run failed: ${r.stderr}`);
-    const line = r.stdout.split('\n').find((l) => l.includes('{"ranks"'));
-    assert.ok(line, `no report on stdout: ${r.stdout}`);
-    const report = JSON.parse(line.slice(line.indexOf('{'))) as { ranks: number; heldOutBefore: number; heldOutAfter: number; parameterSums: number[][] };
+    const { report, attempts } = await runTorchrun(['--nproc_per_node', '2'],
+      [model, '--text', corpusFile, '--steps', '300', '--seq-len', '32', '--batch', '8', '--lr', '3e-3', '-o', trained], dir);
+    for (const a of attempts) t.diagnostic(`retried after: ${a}`);
     assert.equal(report.ranks, 2);
     assert.ok(Math.abs(report.heldOutBefore - here) < 1e-4, `PyTorch reads the exported model as trained here: ${report.heldOutBefore} vs ${here}`);
     assert.ok(report.heldOutAfter < report.heldOutBefore - 0.05, `held-out loss fell: ${report.heldOutBefore} → ${report.heldOutAfter}`);

@@ -100,6 +100,11 @@ export function buildPortable(format: string, shape: InferredShape, metadata: Re
     for (const k of keys) {
       if (config[k] !== shape[k]) throw formatError(format, `metadata "${METADATA_KEYS.config}" says ${k} ${JSON.stringify(config[k])} but the weights give ${shape[k]}`);
     }
+    // What the file's own structure says (an operator's activation, a GRU's variant) must agree too.
+    const said = { hiddenActivation: config.hiddenActivation, outputActivation: config.outputActivation, variant: config.cell === 'gru' ? config.variant ?? 'reset-after' : config.variant };
+    for (const k of ['hiddenActivation', 'outputActivation', 'variant'] as const) {
+      if (shape[k] !== undefined && said[k] !== shape[k]) throw formatError(format, `metadata "${METADATA_KEYS.config}" says ${k} ${JSON.stringify(said[k])} but the model's layers say ${JSON.stringify(shape[k])}`);
+    }
   } else {
     const outputActivation = shape.outputActivation ?? 'linear';
     config = {
