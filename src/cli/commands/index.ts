@@ -11,6 +11,8 @@ import { sampleCommand } from './sample.js';
 import { forecastCommand } from './forecast.js';
 import { classifyCommand } from './classify.js';
 import { pronounceCommand } from './pronounce.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 
 export const COMMANDS: readonly Command[] = [
   trainCommand,
@@ -20,4 +22,6 @@ export const COMMANDS: readonly Command[] = [
   pronounceCommand,
   lectureCommand,
   gradcheckCommand,
+  exportCommand,
+  importCommand,
 ];
