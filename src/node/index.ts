@@ -10,3 +10,4 @@ export * from './outputs.js';
 export * from './stdlib-data.js';
 export { lockOutput, lockFileOf, checkOutputPath, LockError, type OutputLock, type LockInfo, type LockOptions } from './lock.js';
 export { createDataParallel, type NodeDataParallelOptions } from './parallel.js';
+export * from './model-formats.js';
