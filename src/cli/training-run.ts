@@ -1,0 +1,219 @@
+/**
+ * The one training run every training command (train, forecast, classify,
+ * pronounce) goes through: the output lock, the step / epoch / time limits,
+ * threads, periodic checkpoints, stopping on Ctrl-C, SIGTERM or SIGHUP
+ * (io.signal) with a save, and the exact resume (the fit state goes into
+ * every save). A command supplies the network, its batches and how to write
+ * its model file; this module decides when to save and why it stopped.
+ */
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { TrainingError } from '../core/errors.js';
+import type { BatchSource } from '../data/source.js';
+import type { Network } from '../model/network.js';
+import { lockOutput } from '../node/lock.js';
+import { createDataParallel } from '../node/parallel.js';
+import { MIN_SEQUENCES_PER_THREAD, threadsFor } from '../parallel/data-parallel.js';
+import { fit } from '../train/fit.js';
+import type { EpochRecord, FitOptions, FitState, StepRecord, ValidationRecord } from '../train/fit-types.js';
+import type { Optimizer } from '../train/optimizers.js';
+import { UsageError, type OptionSpec, type ParsedArgs } from './args.js';
+import type { ProgressMode } from './progress.js';
+
+/**
+ * Parses a time budget: `90s`, `5m`, `1h`, `1m30s`, `250ms`, or a plain
+ * number of seconds. Returns milliseconds; zero is refused in every spelling
+ * (`0`, `0s`), since a run of no time trains nothing.
+ */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  let total = 0;
+  let matched = 0;
+  if (/^\d+(\.\d+)?$/.test(s)) {
+    total = Number(s) * 1000;
+    matched = s.length;
+  } else {
+    const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) !== null) {
+      total += Number(m[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+      matched = re.lastIndex;
+    }
+  }
+  if (matched !== s.length || s.length === 0 || !(total > 0)) {
+    throw new UsageError(`--time must be a duration above zero such as 90s, 5m, 1m30s or 1h, got "${text}"`);
+  }
+  return total;
+}
+
+/** The run-control flags of every training command (the model flags are in task-format.ts). */
+export function runOptions(defaults: { out: string; checkpointEvery: number; limit: 'steps' | 'epochs'; limitDefault: number }): OptionSpec[] {
+  const limit: OptionSpec = defaults.limit === 'steps'
+    ? { name: 'steps', type: 'int', min: 1, arg: 'N', help: `total updates, resumed runs included (default ${defaults.limitDefault})` }
+    : { name: 'epochs', type: 'int', min: 1, arg: 'N', help: `passes over the training data, resumed runs included (default ${defaults.limitDefault})` };
+  const other: OptionSpec = defaults.limit === 'steps'
+    ? { name: 'epochs', type: 'int', min: 1, arg: 'N', help: 'also stop after N passes over the training data' }
+    : { name: 'steps', type: 'int', min: 1, arg: 'N', help: 'also stop after N updates in all' };
+  return [
+    limit,
+    other,
+    { name: 'time', type: 'string', arg: 'DURATION', help: 'time budget of this run above zero, e.g. 90s, 5m' },
+    { name: 'threads', type: 'int', min: 1, max: 256, arg: 'N', help: `threads per gradient; default: the cores, with at least ${MIN_SEQUENCES_PER_THREAD} sequences each` },
+    { name: 'checkpoint-every', type: 'int', min: 0, default: defaults.checkpointEvery, arg: 'N', help: 'save every N updates; 0 = only at the end' },
+    { name: 'out', type: 'string', short: 'o', arg: 'FILE', help: `model file (default ${defaults.out}, or the --resume file)` },
+    { name: 'resume', type: 'string', arg: 'MODEL', help: 'continue training the model in MODEL exactly where it stopped' },
+    { name: 'force', type: 'boolean', help: 'replace an existing model file' },
+  ];
+}
+
+/** The limits of a run, from --steps, --epochs and --time. */
+export interface RunLimits {
+  readonly maxSteps: number;
+  readonly epochs: number;
+  readonly budgetMs: number;
+}
+
+/** Reads --steps, --epochs and --time; `fallback` applies when none of them is given. */
+export function runLimits(o: ParsedArgs['options'], fallback: { steps?: number; epochs?: number }): RunLimits {
+  const budgetMs = o.time !== undefined ? parseDuration(String(o.time)) : Infinity;
+  const given = o.steps !== undefined || o.epochs !== undefined || budgetMs !== Infinity;
+  return {
+    maxSteps: o.steps !== undefined ? Number(o.steps) : (!given && fallback.steps !== undefined ? fallback.steps : Infinity),
+    epochs: o.epochs !== undefined ? Number(o.epochs) : (!given && fallback.epochs !== undefined ? fallback.epochs : Infinity),
+    budgetMs,
+  };
+}
+
+/** --threads, or as many threads as the cores and the batch's sequences can keep busy. */
+export function threadCount(o: ParsedArgs['options'], batch: number): number {
+  return o.threads !== undefined ? Number(o.threads) : threadsFor(batch, availableParallelism());
+}
+
+/**
+ * How progress is shown: JSON lines on stdout with --json-log, a live bar
+ * only when stderr (where the bar draws) is a terminal, else plain lines
+ * every few seconds (so `… 2> log.txt` gets no `\r` frames).
+ */
+export function progressMode(jsonLog: boolean): ProgressMode {
+  return jsonLog ? 'json' : process.stderr.isTTY === true ? 'bar' : 'lines';
+}
+
+/**
+ * Runs `body` holding the lock on `out` (a second run writing the same model
+ * is refused rather than interleaving its checkpoints); a TrainingError
+ * (diverged, NaN) gets the command's advice and what `out` still holds.
+ */
+export async function withOutputLock<T>(out: string, command: string, advice: string, body: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  const lock = lockOutput(out, { command: `rnnkit ${command}` });
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof TrainingError) {
+      const kept = existsSync(out) ? `${out} still holds the last checkpoint saved before this step` : `nothing was saved to ${out}`;
+      throw new TrainingError(`${e.message} With rnnkit ${command}: ${advice}; ${kept}.`);
+    }
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Why a run stopped, in the CLI's words. */
+export type RunStop = 'steps' | 'epochs' | 'time' | 'interrupted' | 'early-stopping';
+
+/** One training run's inputs. */
+export interface TrainingJob {
+  readonly net: Network;
+  readonly data: BatchSource;
+  readonly limits: RunLimits;
+  /** Save every this many updates (0: only when the command saves at the end). */
+  readonly checkpointEvery: number;
+  readonly threads: number;
+  readonly signal: AbortSignal;
+  /** Passed on to fit: optimizer, learning rate, clipping, validation, patience, seed, schedule… */
+  readonly fit: Omit<FitOptions, 'epochs' | 'maxSteps' | 'timeLimitMs' | 'signal' | 'resume' | 'parallel' | 'onStep' | 'onEpoch' | 'onValidation'>;
+  readonly resume?: FitState;
+  readonly onStep?: (record: StepRecord) => void;
+  readonly onEpoch?: (record: EpochRecord) => void;
+  readonly onValidation?: (record: ValidationRecord) => void;
+  /** Writes the model file with this state (called at each checkpoint; the command saves at the end itself). */
+  readonly save: (state: FitState) => Promise<void>;
+  /** Told after each periodic save. */
+  readonly saved?: (step: number) => void;
+}
+
+/** What a run did. */
+export interface RunOutcome {
+  /** The state to save with the model (undefined when not one step was made). */
+  readonly state: FitState | undefined;
+  readonly step: number;
+  readonly epoch: number;
+  readonly stop: RunStop;
+  readonly seconds: number;
+  readonly optimizer: Optimizer | undefined;
+}
+
+/**
+ * Trains from one checkpoint to the next until a limit, the time budget or
+ * the signal stops it. fit counts steps and epochs from step 0, so a resumed
+ * run stops where an uninterrupted one would, with the same parameters.
+ */
+export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
+  const { limits } = job;
+  const start = performance.now();
+  let state = job.resume;
+  let step = state?.step ?? 0;
+  let epoch = Math.floor(step / job.data.batchesPerEpoch);
+  let stop: RunStop = 'steps';
+  let optimizer: Optimizer | undefined;
+  const parallel = job.threads > 1 ? await createDataParallel(job.net, { threads: job.threads }) : undefined;
+  try {
+    for (;;) {
+      const nextSave = job.checkpointEvery > 0 ? (Math.floor(step / job.checkpointEvery) + 1) * job.checkpointEvery : Infinity;
+      const target = Math.min(limits.maxSteps, nextSave);
+      const leftMs = limits.budgetMs - (performance.now() - start);
+      if (step >= limits.maxSteps) { stop = 'steps'; break; }
+      if (epoch >= limits.epochs) { stop = 'epochs'; break; }
+      if (leftMs <= 0) { stop = 'time'; break; }
+      if (job.signal.aborted) { stop = 'interrupted'; break; }
+      const r = await fit(job.net, job.data, {
+        ...job.fit,
+        ...(optimizer ? { optimizer } : {}),
+        ...(Number.isFinite(limits.epochs) ? { epochs: limits.epochs } : {}),
+        ...(Number.isFinite(target) ? { maxSteps: target } : {}),
+        ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
+        signal: job.signal,
+        ...(job.onStep ? { onStep: job.onStep } : {}),
+        ...(job.onEpoch ? { onEpoch: job.onEpoch } : {}),
+        ...(job.onValidation ? { onValidation: job.onValidation } : {}),
+        ...(state ? { resume: state } : {}),
+        ...(parallel ? { parallel } : {}),
+      });
+      optimizer = r.optimizer;
+      state = r.state;
+      step = r.step;
+      epoch = r.epoch;
+      if (r.stopReason === 'aborted') stop = 'interrupted';
+      else if (r.stopReason === 'time') stop = 'time';
+      else if (r.stopReason === 'epochs') stop = 'epochs';
+      else if (r.stopReason === 'earlyStopping') stop = 'early-stopping';
+      else if (r.stopReason === 'maxSteps' && step < limits.maxSteps) {
+        await job.save(state);
+        job.saved?.(step);
+        continue;
+      } else stop = 'steps';
+      break;
+    }
+  } finally {
+    parallel?.dispose();
+  }
+  return { state, step, epoch, stop, seconds: (performance.now() - start) / 1000, optimizer };
+}
+
+/** Exit code of a finished run: 130 after an interruption (the model was saved), else 0. */
+export function exitCodeOf(stop: RunStop): number {
+  return stop === 'interrupted' ? 130 : 0;
+}
