@@ -9,6 +9,7 @@ import { RecurrentError } from '../core/errors.js';
 import { commandHelp, parseArgs, UsageError, type CommandIO } from './args.js';
 import { COMMANDS } from './commands/index.js';
 import { chooseKernels } from './kernels.js';
+import { OutputRefusedError } from '../node/outputs.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -63,6 +64,11 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       // One line naming the problem, then the usage.
       io.err(`rnnkit: ${oneLine(e.message)}\n`);
       io.err(command ? `Usage: rnnkit ${command.name} ${command.usage} (see --help)\n` : 'Usage: rnnkit <command> [options] (see --help)\n');
+      return 2;
+    }
+    if (e instanceof OutputRefusedError) {
+      // An output that would destroy an input or a file we did not make: bad usage, one line.
+      io.err(`rnnkit: ${oneLine(e.message)}\n`);
       return 2;
     }
     if (e instanceof RecurrentError) {

@@ -4,8 +4,9 @@
  */
 
 export * from './datasets.js';
-export { writeFileAtomic, writeFileAtomicSync, saveCheckpointFile, saveCheckpointFileSync, loadCheckpointFile, loadCheckpointFileSync } from './checkpoint-file.js';
+export { saveCheckpointFile, saveCheckpointFileSync, loadCheckpointFile, loadCheckpointFileSync } from './checkpoint-file.js';
 export * from './csv.js';
+export * from './outputs.js';
 export * from './stdlib-data.js';
 export { lockOutput, lockFileOf, checkOutputPath, LockError, type OutputLock, type LockInfo, type LockOptions } from './lock.js';
 export { createDataParallel, type NodeDataParallelOptions } from './parallel.js';
