@@ -14,6 +14,7 @@ import { TrainingError } from '../core/errors.js';
 import type { BatchSource } from '../data/source.js';
 import type { Network } from '../model/network.js';
 import { lockOutput } from '../node/lock.js';
+import { guardOutput } from '../node/outputs.js';
 import { createDataParallel } from '../node/parallel.js';
 import { MIN_SEQUENCES_PER_THREAD, threadsFor } from '../parallel/data-parallel.js';
 import { fit } from '../train/fit.js';
@@ -42,9 +43,10 @@ export function parseDuration(text: string): number {
       matched = re.lastIndex;
     }
   }
-  if (matched !== s.length || s.length === 0 || !(total > 0)) {
-    throw new UsageError(`--time must be a duration above zero such as 90s, 5m, 1m30s or 1h, got "${text}"`);
+  if (matched !== s.length || s.length === 0 || !Number.isFinite(total)) {
+    throw new UsageError(`--time must be a duration such as 90s, 5m, 1m30s or 1h, got "${text}"`);
   }
+  if (!(total > 0)) throw new UsageError(`--time must be above zero (a run of no time trains nothing), got "${text}"`);
   return total;
 }
 
@@ -66,6 +68,29 @@ export function runOptions(defaults: { out: string; checkpointEvery: number; lim
     { name: 'resume', type: 'string', arg: 'MODEL', help: 'continue training the model in MODEL exactly where it stopped' },
     { name: 'force', type: 'boolean', help: 'replace an existing model file' },
   ];
+}
+
+/**
+ * Refuses, before any work, outputs that would destroy something: the model
+ * file (-o) when it is an input, not a model of ours, or an existing model
+ * without --force (or --resume of that same file); every other output
+ * (--predictions, --plot, reports) when it is an input or a file rnnkit did
+ * not write. `inputs` are the files the run reads.
+ */
+export function guardRunOutputs(o: ParsedArgs['options'], model: string | undefined, files: readonly { path: string; label: string }[], inputs: readonly string[]): void {
+  const force = o.force === true;
+  const resumeFile = typeof o.resume === 'string' ? o.resume : undefined;
+  const continuing = model !== undefined && resumeFile !== undefined && resolve(resumeFile) === resolve(model);
+  // continuing a model in place: loading it checks that it is one of ours
+  if (model !== undefined && !continuing) {
+    guardOutput(model, {
+      role: 'model', label: '-o/--out', force,
+      inputs: [...inputs, ...(resumeFile !== undefined ? [resumeFile] : [])],
+    });
+  }
+  for (const f of files) {
+    guardOutput(f.path, { role: 'file', label: f.label, force, inputs: [...inputs, ...(resumeFile !== undefined ? [resumeFile] : []), ...(model !== undefined ? [model] : [])] });
+  }
 }
 
 /** The limits of a run, from --steps, --epochs and --time. */
@@ -101,7 +126,7 @@ export function progressMode(jsonLog: boolean): ProgressMode {
 }
 
 /**
- * Runs `body` holding the lock on `out` (a second run writing the same model
+ * Runs `body` holding the lock on `out` (call {@link guardRunOutputs} first thing in it) (a second run writing the same model
  * is refused rather than interleaving its checkpoints); a TrainingError
  * (diverged, NaN) gets the command's advice and what `out` still holds.
  */

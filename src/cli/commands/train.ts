@@ -12,7 +12,8 @@ import { getKernels } from '../../core/kernels.js';
 import { CELL_KINDS, type CellKind } from '../../cells/cell.js';
 import { Network } from '../../model/network.js';
 import { encodeCheckpoint } from '../../io/checkpoint.js';
-import { loadCheckpointFile, writeFileAtomic } from '../../node/checkpoint-file.js';
+import { loadCheckpointFile } from '../../node/checkpoint-file.js';
+import { GENERATOR_MARK, markedText, writeFileAtomic } from '../../node/outputs.js';
 import { datasetText, readTextFile, TEXT_DATASETS } from '../../node/datasets.js';
 import { prepareCorpus, type Corpus } from '../../text/corpus.js';
 import { readTextModel, textModelMeta } from '../../text/model-file.js';
@@ -25,7 +26,8 @@ import { OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
 import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../args.js';
 import { createProgress, formatDuration, type ProgressStats } from '../progress.js';
 import { lossCurveSvg } from '../svg.js';
-import { exitCodeOf, progressMode, runLimits, runOptions, runTraining, threadCount, withOutputLock, type RunLimits } from '../training-run.js';
+import { rnnkitCommand } from '../hints.js';
+import { exitCodeOf, guardRunOutputs, progressMode, runLimits, runOptions, runTraining, threadCount, withOutputLock, type RunLimits } from '../training-run.js';
 
 export { parseDuration } from '../training-run.js';
 
@@ -142,7 +144,11 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
   }
   const limits = runLimits(o, { steps: DEFAULT_STEPS });
   const out = String(o.out ?? o.resume ?? 'model.rnn');
-  return withOutputLock(out, 'train', 'lower --lr or set --clip', () => trainTo(out, args, io, limits));
+  const stem = stemOf(out);
+  return withOutputLock(out, 'train', 'lower --lr or set --clip', () => {
+    guardRunOutputs(o, out, [{ path: `${stem}.loss.svg`, label: 'the loss curve' }, { path: `${stem}.report.json`, label: 'the report' }], file !== undefined ? [file] : []);
+    return trainTo(out, args, io, limits);
+  });
 }
 
 async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: RunLimits): Promise<number> {
@@ -156,6 +162,11 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   if (corpus.train.length < settings.seqLen + 1) {
     // one window predicts seqLen symbols from the seqLen before them: it needs seqLen + 1 symbols
     throw new OptionError(`the training text has ${corpus.train.length} ${unit}s (after holding out ${corpus.val.length} for validation), shorter than one sequence of --seq-len ${settings.seqLen} + 1; give a longer text or a --seq-len of at most ${Math.max(1, corpus.train.length - 1)}`);
+  }
+  const maxBatch = Math.floor((corpus.train.length - 1) / settings.seqLen);
+  if (settings.batch > maxBatch) {
+    // B parallel streams of the text, each at least one window of seqLen long
+    throw new OptionError(`--batch ${settings.batch} needs ${settings.batch} streams of at least --seq-len ${settings.seqLen} ${unit}s, but the training text has ${corpus.train.length}; use --batch ${maxBatch} or less (or a longer text)`);
   }
   const windows = { seqLen: settings.seqLen, batchSize: settings.batch };
   const trainData = textBatches(corpus.train, tokenizer.vocabSize, windows);
@@ -290,12 +301,13 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   const stem = stemOf(out);
   const svgFile = `${stem}.loss.svg`;
   const reportFile = `${stem}.report.json`;
-  await writeFileAtomic(svgFile, new TextEncoder().encode(lossCurveSvg([
+  await writeFileAtomic(svgFile, markedText('svg', lossCurveSvg([
     { label: 'training', points: history.train, color: '#1f77b4' },
     { label: 'validation', points: history.val, color: '#d62728', dots: true },
   ], { title: `${settings.cell.toUpperCase()} ${settings.layers}×${settings.hidden} on ${sourceName(setup.source)}`, yLabel: `bits per ${unit} (cross-entropy / ln 2)` })));
   const charsPerSec = trainSec > 0 ? symbolsThisRun / trainSec : 0;
   const report = {
+    generator: GENERATOR_MARK,
     model: out,
     lossCurve: svgFile,
     source: setup.source,
@@ -330,8 +342,8 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
       `loss curve:  ${svgFile}`,
       `report:      ${reportFile}`,
       stopReason === 'interrupted'
-        ? `continue with: rnnkit train --resume ${out}${Number.isFinite(maxSteps) ? ` --steps ${maxSteps}` : ''}`
-        : `sample with:   rnnkit sample ${out} --prime ${JSON.stringify(prime.trim() || 'The')} --length 500`,
+        ? `continue with: ${rnnkitCommand()} train --resume ${out}${Number.isFinite(maxSteps) ? ` --steps ${maxSteps}` : ''}`
+        : `sample with:   ${rnnkitCommand()} sample ${out} --prime ${JSON.stringify(prime.trim() || 'The')} --length 500`,
     ].join('\n') + '\n');
   } else {
     const last = stats(finalVal);
