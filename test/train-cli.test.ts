@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -149,4 +149,65 @@ test('--threads 2 trains the same model as --threads 1 up to float32 summation o
   const bad = run(['train', corpus, '--threads', '0']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--threads/);
+});
+
+test('outputs never destroy what the run did not make: the input, a foreign file, an existing model without --force', () => {
+  const sub = mkdtempSync(join(dir, 'guard-'));
+  const text = join(sub, 'corpus.txt');
+  const original = 'the cat sat on the mat. '.repeat(60);
+  writeFileSync(text, original);
+  // train corpus.txt -o corpus.txt: refused, the corpus untouched
+  const self = run(['train', text, ...TINY, '--steps', '2', '-o', text]);
+  assert.equal(self.status, 2, self.stderr);
+  assert.match(self.stderr, /^rnnkit: -o\/--out .*corpus\.txt is also an input of this run/);
+  assert.equal(readFileSync(text, 'utf8'), original);
+  // -o onto a file that is not a model: refused even with --force
+  const notes = join(sub, 'notes.rnn');
+  writeFileSync(notes, 'my notes');
+  for (const extra of [[], ['--force']]) {
+    const r = run(['train', text, ...TINY, '--steps', '2', '-o', notes, ...extra]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /notes\.rnn exists and is not an rnnkit model/);
+    assert.equal(readFileSync(notes, 'utf8'), 'my notes');
+  }
+  // an existing model: refused without --force (naming its steps), kept; replaced with --force, keeping a 444 mode
+  const model = join(sub, 'm.rnn');
+  assert.equal(run(['train', text, ...TINY, '--steps', '12', '-o', model]).status, 0);
+  const before = readFileSync(model);
+  const again = run(['train', text, ...TINY, '--steps', '2', '-o', model]);
+  assert.equal(again.status, 2, again.stderr);
+  assert.match(again.stderr, /m\.rnn already holds a model \(12 steps\); add --force to replace it, or --resume to continue it/);
+  assert.deepEqual(readFileSync(model), before);
+  chmodSync(model, 0o444);
+  const forced = run(['train', text, ...TINY, '--steps', '3', '-o', model, '--force']);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(statSync(model).mode & 0o777, 0o444);
+  assert.match(forced.stdout, /trained 3 steps/);
+});
+
+test('--time 0 is refused like --time 0s; --batch larger than the text allows is refused, not clamped', () => {
+  for (const t of ['0', '0s', '0m']) {
+    const r = run(['train', corpus, ...TINY, '--time', t, '-o', join(dir, 'zero.rnn')]);
+    assert.equal(r.status, 2, `--time ${t}: ${r.stderr}`);
+    assert.match(r.stderr, /^rnnkit: --time must be above zero/);
+  }
+  assert.ok(!existsSync(join(dir, 'zero.rnn')));
+  const big = run(['train', corpus, ...TINY, '--batch', '100000', '--steps', '2', '-o', join(dir, 'big.rnn')]);
+  assert.equal(big.status, 1, big.stderr);
+  assert.match(big.stderr, /^rnnkit: --batch 100000 needs 100000 streams of at least --seq-len 16 chars, but the training text has \d+; use --batch \d+ or less/);
+  assert.ok(!existsSync(join(dir, 'big.rnn')));
+});
+
+test('resuming on a text mostly outside the vocabulary warns', () => {
+  const sub = mkdtempSync(join(dir, 'oov-'));
+  const model = join(sub, 'm.rnn');
+  assert.equal(run(['train', corpus, ...TINY, '--steps', '4', '-o', model]).status, 0);
+  const greek = join(sub, 'greek.txt');
+  writeFileSync(greek, 'αβγδεζηθικλμνξοπρστυφχψω '.repeat(40));
+  const r = run(['train', greek, '--resume', model, '--steps', '6', '--sample-every', '0']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: (9\d|100)\.\d % of the text's chars are outside the resumed model's vocabulary/);
+  const same = run(['train', corpus, '--resume', model, '--steps', '8', '--sample-every', '0']);
+  assert.equal(same.status, 0, same.stderr);
+  assert.doesNotMatch(same.stderr, /outside the resumed model's vocabulary/);
 });

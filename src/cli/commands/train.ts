@@ -159,6 +159,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   const { net, corpus, settings } = setup;
   const tokenizer = corpus.tokenizer;
   const unit = tokenizer.kind === 'char' ? 'char' : 'word';
+  if (setup.resumed) warnUnknown(corpus, unit, io);
   if (corpus.train.length < settings.seqLen + 1) {
     // one window predicts seqLen symbols from the seqLen before them: it needs seqLen + 1 symbols
     throw new OptionError(`the training text has ${corpus.train.length} ${unit}s (after holding out ${corpus.val.length} for validation), shorter than one sequence of --seq-len ${settings.seqLen} + 1; give a longer text or a --seq-len of at most ${Math.max(1, corpus.train.length - 1)}`);
@@ -399,6 +400,19 @@ async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setu
   };
   const net = createTextNetwork(corpus.tokenizer, settings);
   return { net, corpus, settings, source, resumed: null, resumedState: null };
+}
+
+/** Share of unknown symbols (index 0) above which a resumed run warns: the text is mostly outside the model's vocabulary. */
+const UNKNOWN_WARN_SHARE = 0.05;
+
+/** With --resume, warns when much of the new text maps to the unknown symbol (it would train on little but "unknown"). */
+function warnUnknown(corpus: Corpus, unit: string, io: CommandIO): void {
+  let unknown = 0;
+  for (const s of [corpus.train, corpus.val]) for (let i = 0; i < s.length; i++) if (s[i] === 0) unknown++;
+  const n = corpus.train.length + corpus.val.length;
+  if (n > 0 && unknown / n > UNKNOWN_WARN_SHARE) {
+    io.err(`warning: ${(100 * unknown / n).toFixed(1)} % of the text's ${unit}s are outside the resumed model's vocabulary and are read as the unknown symbol; resume on text like the one it was trained on, or start a new model\n`);
+  }
 }
 
 /** The network of a text model: one-hot symbols in, softmax over the same symbols out. */
