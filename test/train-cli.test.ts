@@ -183,6 +183,7 @@ test('outputs never destroy what the run did not make: the input, a foreign file
   assert.equal(forced.status, 0, forced.stderr);
   assert.equal(statSync(model).mode & 0o777, 0o444);
   assert.match(forced.stdout, /trained 3 steps/);
+  assert.match(forced.stderr, /^replacing the model in .*m\.rnn \(12 steps\) \(--force\)$/m);
 });
 
 test('--time 0 is refused like --time 0s; --batch larger than the text allows is refused, not clamped', () => {
@@ -210,4 +211,18 @@ test('resuming on a text mostly outside the vocabulary warns', () => {
   const same = run(['train', corpus, '--resume', model, '--steps', '8', '--sample-every', '0']);
   assert.equal(same.status, 0, same.stderr);
   assert.doesNotMatch(same.stderr, /outside the resumed model's vocabulary/);
+});
+
+test('npm start runs twice in a row: its training command replaces the model it made itself, and says so', () => {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: { start: string } };
+  const train = /node dist\/src\/cli\/bin\.js (train [^&]*?)\s*&&/.exec(pkg.scripts.start);
+  assert.ok(train, pkg.scripts.start);
+  // the script's own arguments, with the 60 s budget cut to a few steps
+  const args = train[1]!.split(/\s+/).join(' ').replace('--time 60s', '--steps 3 --hidden 8 --sample-every 0').split(' ');
+  const cwd = mkdtempSync(join(dir, 'start-'));
+  for (const round of [1, 2]) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, timeout: 120_000 });
+    assert.equal(r.status, 0, `round ${round}: ${r.stderr}`);
+    if (round === 2) assert.match(r.stderr, /^replacing the model in runs\/moby-dick\.rnn \(3 steps\) \(--force\)$/m);
+  }
 });

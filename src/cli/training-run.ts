@@ -75,22 +75,26 @@ export function runOptions(defaults: { out: string; checkpointEvery: number; lim
  * file (-o) when it is an input, not a model of ours, or an existing model
  * without --force (or --resume of that same file); every other output
  * (--predictions, --plot, reports) when it is an input or a file rnnkit did
- * not write. `inputs` are the files the run reads.
+ * not write. `inputs` are the files the run reads. Returns the line to
+ * print when --force replaces an existing model, else undefined.
  */
-export function guardRunOutputs(o: ParsedArgs['options'], model: string | undefined, files: readonly { path: string; label: string }[], inputs: readonly string[]): void {
+export function guardRunOutputs(o: ParsedArgs['options'], model: string | undefined, files: readonly { path: string; label: string }[], inputs: readonly string[]): string | undefined {
   const force = o.force === true;
   const resumeFile = typeof o.resume === 'string' ? o.resume : undefined;
   const continuing = model !== undefined && resumeFile !== undefined && resolve(resumeFile) === resolve(model);
   // continuing a model in place: loading it checks that it is one of ours
+  let replacing: string | undefined;
   if (model !== undefined && !continuing) {
-    guardOutput(model, {
+    const found = guardOutput(model, {
       role: 'model', label: '-o/--out', force,
       inputs: [...inputs, ...(resumeFile !== undefined ? [resumeFile] : [])],
     });
+    if (found.existing === 'ours') replacing = `replacing the model in ${model}${found.step !== undefined ? ` (${found.step.toLocaleString('en-US')} steps)` : ''} (--force)`;
   }
   for (const f of files) {
     guardOutput(f.path, { role: 'file', label: f.label, force, inputs: [...inputs, ...(resumeFile !== undefined ? [resumeFile] : []), ...(model !== undefined ? [model] : [])] });
   }
+  return replacing;
 }
 
 /** The limits of a run, from --steps, --epochs and --time. */

@@ -146,7 +146,8 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
   const out = String(o.out ?? o.resume ?? 'model.rnn');
   const stem = stemOf(out);
   return withOutputLock(out, 'train', 'lower --lr or set --clip', () => {
-    guardRunOutputs(o, out, [{ path: `${stem}.loss.svg`, label: 'the loss curve' }, { path: `${stem}.report.json`, label: 'the report' }], file !== undefined ? [file] : []);
+    const replacing = guardRunOutputs(o, out, [{ path: `${stem}.loss.svg`, label: 'the loss curve' }, { path: `${stem}.report.json`, label: 'the report' }], file !== undefined ? [file] : []);
+    if (replacing) io.err(`${replacing}\n`);
     return trainTo(out, args, io, limits);
   });
 }
