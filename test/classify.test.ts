@@ -33,12 +33,12 @@ test('bag-of-characters logistic regression separates an order-free toy problem'
   assert.deepEqual(predictLogistic(lr, texts), labels);
 });
 
-test('class weights: the weighted gradient is Σ w_label · (each sequence’s gradient)', () => {
+test('class weights: the weighted gradient is Σ w_label · (each sequence’s gradient)', async () => {
   const items: LabelledSequence[] = [
     { input: [0, 1, 2], label: 0 }, { input: [2, 2], label: 1 }, { input: [1], label: 1 }, { input: [0, 0, 1, 2], label: 0 },
   ];
   const weights = [0.3, 2.5];
-  const { classifier } = trainClassifier(items, [], { classes: 2, inputKind: 'symbols', vocabSize: 3, hiddenSize: 3, epochs: 1, batchSize: 4, learningRate: 1e-12, classWeights: weights, dtype: 'float64', seed: 4 });
+  const { classifier } = await trainClassifier(items, [], { classes: 2, inputKind: 'symbols', vocabSize: 3, hiddenSize: 3, batchSize: 4, classWeights: weights, dtype: 'float64', seed: 4, fit: { epochs: 1, learningRate: 1e-12 } });
   const net = classifier.net;
   const expected = new Float64Array(net.params.size);
   for (const it of items) {
@@ -80,7 +80,7 @@ test('sensor windows: per mote, labelled by the last reading', () => {
   assert.deepEqual(w[0]!.steps[0], [rows[0]!.humidity, rows[0]!.temperature]);
 });
 
-test('first names: a recurrent classifier beats the majority class on held-out names (small slice)', () => {
+test('first names: a recurrent classifier beats the majority class on held-out names (small slice)', async () => {
   const names = loadFirstNames();
   const both = new Set(names.filter((n) => n.label === 'female').map((n) => n.name));
   assert.ok(names.every((n) => n.label === 'female' || !both.has(n.name)), 'a name is on both lists');
@@ -89,7 +89,7 @@ test('first names: a recurrent classifier beats the majority class on held-out n
   const items = sample.map((n) => ({ input: vocab.encode(n.name), label: n.label === 'female' ? 0 : 1 }));
   const train = items.slice(0, 1200);
   const heldOut = items.slice(1200);
-  const { classifier } = trainClassifier(train, [], { classes: 2, inputKind: 'symbols', vocabSize: vocab.size, cell: 'gru', hiddenSize: 24, epochs: 4, learningRate: 0.01, seed: 1 });
+  const { classifier } = await trainClassifier(train, [], { classes: 2, inputKind: 'symbols', vocabSize: vocab.size, cell: 'gru', hiddenSize: 24, seed: 1, fit: { epochs: 4, learningRate: 0.01 } });
   const acc = classificationMetrics(heldOut.map((i) => i.label), classifier.predict(heldOut.map((i) => i.input)), 2).accuracy;
   const majority = majorityBaseline(train.map((i) => i.label), heldOut.map((i) => i.label), 2).accuracy;
   assert.ok(acc > majority + 0.05, `accuracy ${acc} vs majority ${majority}`);
@@ -125,13 +125,13 @@ test('classify CLI: trains on a small JSONL of feature sequences; bad input is o
   assert.equal(await main(['classify', '--dataset', 'nope'], io), 2);
 });
 
-test('mean pooling: finite-difference check of the pooled, class-weighted loss (float64, masked batch)', () => {
+test('mean pooling: finite-difference check of the pooled, class-weighted loss (float64, masked batch)', async () => {
   const items: LabelledSequence[] = [
     { input: [[0.5, -1], [1, 0.2], [0, 0]], label: 2 }, { input: [[-0.3, 0.8]], label: 0 }, { input: [[1, 1], [-1, 0.5]], label: 1 },
   ];
   const weights = [0.5, 1.5, 2];
   for (const cell of ['rnn', 'gru'] as const) {
-    const { classifier } = trainClassifier(items, [], { classes: 3, inputKind: 'features', featureSize: 2, cell, hiddenSize: 3, epochs: 1, learningRate: 1e-12, pooling: 'mean', dtype: 'float64', seed: 6 });
+    const { classifier } = await trainClassifier(items, [], { classes: 3, inputKind: 'features', featureSize: 2, cell, hiddenSize: 3, pooling: 'mean', dtype: 'float64', seed: 6, fit: { epochs: 1, learningRate: 1e-12 } });
     const p = classifier.net.params;
     p.zeroGrad();
     classifier.pooledLoss(items, weights, true);

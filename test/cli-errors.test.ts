@@ -19,7 +19,8 @@ import { after, before, test } from 'node:test';
 import { Network } from '../src/model/network.js';
 import { encodeCheckpoint } from '../src/io/checkpoint.js';
 import { Seq2Seq } from '../src/seq2seq/model.js';
-import { seq2seqToJson } from '../src/seq2seq/serialize.js';
+import { encodeModel } from '../src/io/model-file.js';
+import { SymbolTable } from '../src/tasks/symbols.js';
 import { BIN } from './helpers/cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-cli-errors-'));
@@ -56,8 +57,10 @@ const FILES: Record<string, () => Uint8Array | string> = {
   'hostile-model.json': () => JSON.stringify({ format: 'recurrent-seq2seq', version: 1, options: { cell: 'gru', sourceVocabSize: 26, targetVocabSize: 39, hiddenSize: 9000 }, params: {} }),
   'nan-model.json': () => {
     const options = { cell: 'gru' as const, sourceVocabSize: 26, targetVocabSize: 39, hiddenSize: 4, layers: 1, seed: 1 };
-    const doc = seq2seqToJson(new Seq2Seq(options), options, { phonemes: Array.from({ length: 39 }, (_, i) => `P${i}`), split: { seed: 1, maxWord: 14, stress: false, testWords: 1000 } });
-    return JSON.stringify({ ...doc, params: Object.fromEntries(Object.entries(doc.params).map(([k, v]) => [k, v.map(() => 'a')])) });
+    const model = new Seq2Seq(options);
+    model.decoder.params.data[3] = NaN;
+    return encodeModel({ kind: 'seq2seq', model, source: new SymbolTable('abcdefghijklmnopqrstuvwxyz'.split('')), target: new SymbolTable(Array.from({ length: 39 }, (_, i) => `P${i}`)), maxSourceLength: 14, maxTargetLength: 20 },
+      { extra: { split: { seed: 1, maxWord: 14, stress: false, testWords: 1000 } } });
   },
 };
 

@@ -62,17 +62,17 @@ test('CSV loading: named columns, clear errors for missing, non-numeric and unkn
   assert.throws(() => parseTable('{"v": 1}\n{oops\n', 'z.jsonl', 'jsonl'), /line 2 is not valid JSON/);
 });
 
-test('forecast: an RNN beats the last-value baseline on held-out US births (small slice)', () => {
+test('forecast: an RNN beats the last-value baseline on held-out US births (small slice)', async () => {
   const births = loadUsBirths().map((r) => r.births);
   assert.equal(births.length, 5479);
   const series = births.slice(births.length - 700);
   const split = splitByTime(series.length, 0.1, 0.1, 14);
-  const { forecaster } = trainForecaster(series, split, { cell: 'rnn', hiddenSize: 16, window: 28, horizon: 14, epochs: 4, learningRate: 0.005, seed: 1 });
+  const { forecaster } = await trainForecaster(series, split, { cell: 'rnn', hiddenSize: 16, window: 28, horizon: 14, seed: 1, fit: { epochs: 4, learningRate: 0.005 } });
   const ev = evaluateForecast(series, forecaster, split, 7);
   assert.equal(ev.rows.length, split.test[1] - split.test[0]);
   assert.ok(ev.model.rmse < ev.lastValue.rmse, `model RMSE ${ev.model.rmse} vs last value ${ev.lastValue.rmse}`);
   // the recursive strategy runs and gives finite forecasts of the right length
-  const rec = trainForecaster(series, split, { cell: 'rnn', hiddenSize: 8, window: 14, horizon: 7, epochs: 1, strategy: 'recursive' });
+  const rec = await trainForecaster(series, split, { cell: 'rnn', hiddenSize: 8, window: 14, horizon: 7, strategy: 'recursive', fit: { epochs: 1 } });
   const p = rec.forecaster.predict(series, [split.test[0]]);
   assert.equal(p[0]!.length, 7);
   assert.ok(p[0]!.every(Number.isFinite));

@@ -7,8 +7,10 @@ import { SymbolTable } from '../src/tasks/symbols.js';
 import { loadCmudict } from '../src/node/stdlib-data.js';
 import { Seq2Seq } from '../src/seq2seq/model.js';
 import { decode } from '../src/seq2seq/decode.js';
-import { trainSeq2Seq } from '../src/seq2seq/train.js';
-import { seq2seqFromJson, seq2seqToJson } from '../src/seq2seq/serialize.js';
+import { PairBatches } from '../src/data/pairs.js';
+import { fit } from '../src/train/fit.js';
+import { decodeModel, encodeModel } from '../src/io/model-file.js';
+import { FormatError } from '../src/core/errors.js';
 
 test('edit distance and phoneme error rate', () => {
   assert.equal(editDistance([...'kitten'], [...'sitting']), 3);
@@ -28,18 +30,31 @@ test('cmudict entries: letters only, first pronunciation, stress stripped unless
   assert.deepEqual(copyThrough('Box'), ['B', 'AA', 'K', 'S']);
 });
 
-test('seq2seq model file round trip gives the same decoding', () => {
-  const options = { cell: 'gru' as const, sourceVocabSize: 5, targetVocabSize: 4, hiddenSize: 6, seed: 3 };
-  const m = new Seq2Seq(options);
-  const doc = JSON.parse(JSON.stringify(seq2seqToJson(m, options, { note: 1 })));
-  const { model, extra } = seq2seqFromJson(doc);
-  assert.deepEqual(extra, { note: 1 });
-  const src = [[0, 1, 2], [4, 4]];
-  assert.deepEqual(decode(model, src, { beamWidth: 2 }), decode(m, src, { beamWidth: 2 }));
-  assert.throws(() => seq2seqFromJson({ format: 'other' }), /not a recurrent seq2seq model file/);
+test('seq2seq model file round trip gives the same decoding; an old JSON model gets one line saying how to retrain', () => {
+  for (const cell of ['gru', 'lstm'] as const) {
+    const options = { cell, sourceVocabSize: 5, targetVocabSize: 4, hiddenSize: 6, layers: 2, seed: 3 };
+    const m = new Seq2Seq(options);
+    const source = new SymbolTable(['a', 'b', 'c', 'd', 'e']);
+    const target = new SymbolTable(['P', 'Q', 'R', 'S']);
+    const bytes = encodeModel({ kind: 'seq2seq', model: m, source, target, maxSourceLength: 9, maxTargetLength: 7 }, { extra: { note: 1 } });
+    const file = decodeModel(bytes);
+    assert.deepEqual(file.extra, { note: 1 });
+    assert.equal(file.model.kind, 'seq2seq');
+    if (file.model.kind !== 'seq2seq') return;
+    assert.deepEqual(file.model.source.symbols, source.symbols);
+    assert.deepEqual(file.model.target.symbols, target.symbols);
+    assert.equal(file.model.maxTargetLength, 7);
+    assert.deepEqual(file.model.model.encoder.params.data, m.encoder.params.data);
+    assert.deepEqual(file.model.model.decoder.params.data, m.decoder.params.data);
+    const src = [[0, 1, 2], [4, 4]];
+    assert.deepEqual(decode(file.model.model, src, { beamWidth: 2 }), decode(m, src, { beamWidth: 2 }));
+  }
+  const old = new TextEncoder().encode(JSON.stringify({ format: 'recurrent-seq2seq', version: 1, options: {}, params: {} }));
+  assert.throws(() => decodeModel(old, { what: 'cmu.json' }), (e: unknown) => e instanceof FormatError
+    && /^cmu\.json is an old pronounce model .*retrain it with `rnnkit pronounce -o cmu\.rnn`$/.test(e.message) && !e.message.includes('\n'));
 });
 
-test('spelling → pronunciation: held-out phoneme error rate well below copy-through (small slice)', () => {
+test('spelling → pronunciation: held-out phoneme error rate well below copy-through (small slice)', async () => {
   const all = new Rng(5).shuffle(pronunciations(loadCmudict(), { maxLength: 4 }));
   const heldOut = all.slice(0, 300);
   const train = all.slice(300, 1800);
@@ -47,8 +62,9 @@ test('spelling → pronunciation: held-out phoneme error rate well below copy-th
   const phones = SymbolTable.fromSequences(all.map((p) => p.phonemes));
   assert.equal(phones.size, 39, 'ARPAbet has 39 phonemes without stress');
   const model = new Seq2Seq({ cell: 'gru', sourceVocabSize: 26, targetVocabSize: phones.size, hiddenSize: 48, seed: 1 });
-  trainSeq2Seq(model, train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) })), {
-    epochs: 5, batchSize: 8, learningRate: 0.01, decay: 0.8, rng: new Rng(2),
+  const pairs = train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) }));
+  await fit(model, new PairBatches(model, pairs, { batchSize: 8 }), {
+    epochs: 5, learningRate: 0.01, schedule: { kind: 'epoch-decay', gamma: 0.8 }, clipNorm: 5, rng: new Rng(2),
   });
   const refs = heldOut.map((p) => p.phonemes);
   const predicted = decode(model, heldOut.map((p) => letters.encode(p.word))).map((d) => phones.decode(d.symbols));
@@ -67,7 +83,7 @@ test('pronounce CLI: trains a tiny model, saves it, reloads it and pronounces a 
   const out: string[] = [];
   const err: string[] = [];
   const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false, signal: new AbortController().signal };
-  const file = join(dir, 'm.json');
+  const file = join(dir, 'm.rnn');
   assert.equal(await main(['pronounce', '--words', '50', '--test-words', '20', '--epochs', '1', '--hidden', '4', '--save', file, '--json', 'cat'], io), 0);
   const first = JSON.parse(out.join('')) as { words: { phonemes: string[] }[]; heldOut: { copyThrough: { errorRate: number } } };
   out.length = 0;
@@ -76,5 +92,5 @@ test('pronounce CLI: trains a tiny model, saves it, reloads it and pronounces a 
   assert.deepEqual(second.words, first.words, 'the reloaded model decodes differently');
   assert.equal(second.heldOut.copyThrough.errorRate, first.heldOut.copyThrough.errorRate, 'the held-out split changed');
   assert.equal(await main(['pronounce', '--model', file, '--test-words', '0', 'c4t'], io), 2);
-  assert.equal(await main(['pronounce', '--model', join(dir, 'missing.json')], io), 1);
+  assert.equal(await main(['pronounce', '--model', join(dir, 'missing.rnn')], io), 1);
 });

@@ -5,7 +5,8 @@ import { cellType } from '../src/cells/registry.js';
 import type { CellKind } from '../src/cells/cell.js';
 import { Seq2Seq, type Seq2SeqPair } from '../src/seq2seq/model.js';
 import { decode } from '../src/seq2seq/decode.js';
-import { trainSeq2Seq } from '../src/seq2seq/train.js';
+import { PairBatches } from '../src/data/pairs.js';
+import { fit } from '../src/train/fit.js';
 import { checkParameters } from '../src/model/gradcheck.js';
 
 /** BPTT against central differences over every parameter of encoder and decoder: the norm-wise relative error per matrix. */
@@ -52,13 +53,16 @@ function digitPairs(n: number, rng: Rng, minLen: number, maxLen: number): Seq2Se
   });
 }
 
-test('seq2seq: learns to reverse digit strings (≥ 95 % exact match on held-out strings)', () => {
+test('seq2seq: learns to reverse digit strings (≥ 95 % exact match on held-out strings)', async () => {
   const rng = new Rng(11);
   const train = digitPairs(3000, rng, 2, 5);
   const seen = new Set(train.map((p) => p.source.join('')));
   const heldOut = digitPairs(400, rng, 3, 5).filter((p) => !seen.has(p.source.join('')));
   const model = new Seq2Seq({ cell: 'rnn', sourceVocabSize: 10, targetVocabSize: 10, hiddenSize: 48, seed: 2 });
-  const history = trainSeq2Seq(model, train, { epochs: 6, batchSize: 32, learningRate: 0.01, decay: 0.6, clipNorm: 1, rng: new Rng(4) });
+  const result = await fit(model, new PairBatches(model, train, { batchSize: 32 }), {
+    epochs: 6, learningRate: 0.01, schedule: { kind: 'epoch-decay', gamma: 0.6 }, clipNorm: 1, rng: new Rng(4),
+  });
+  const history = { epochLoss: result.history.epochs.map((e) => e.loss) };
   assert.ok(history.epochLoss[history.epochLoss.length - 1]! < history.epochLoss[0]!, 'loss did not fall');
   const greedy = decode(model, heldOut.map((p) => p.source));
   const exact = greedy.filter((d, i) => d.symbols.join() === heldOut[i]!.target.join()).length / heldOut.length;

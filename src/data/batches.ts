@@ -12,7 +12,7 @@
  * neither the batch buffers nor the network's work buffers are reallocated.
  */
 
-import { expectPositiveInt, OptionError, rejectUnknownKeys } from '../core/errors.js';
+import { expectPositiveInt, OptionError, rejectUnknownKeys, ShapeError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { DType } from '../core/tensor.js';
 import type { SequenceSet } from './sequences.js';
@@ -24,9 +24,14 @@ export interface SequenceBatchesOptions {
   readonly batchSize: number;
   /** Reshuffle the order at every epoch (default true; validation sources use false). */
   readonly shuffle?: boolean;
+  /**
+   * A loss weight per pair (e.g. the class weight of its label): the batch
+   * then carries `weights`, and J = Σ_b w_b·J_b. Default: every weight 1.
+   */
+  readonly weights?: ArrayLike<number>;
 }
 
-const KEYS = ['batchSize', 'shuffle'] as const;
+const KEYS = ['batchSize', 'shuffle', 'weights'] as const;
 
 /**
  * Batches of a {@link SequenceSet}, padded and masked; see the module
@@ -48,6 +53,8 @@ export class SequenceBatches implements BatchSource {
   /** This epoch's order: order[k] is the pair at position k. */
   readonly order: Int32Array;
   private buf: BatchBuffers | null = null;
+  private readonly pairWeights: Float64Array | null;
+  private readonly batchWeights: Float64Array | null;
   private loaded: { batch: BatchBuffers['batch']; sequences: number; steps: number } | null = null;
 
   constructor(set: SequenceSet, options: SequenceBatchesOptions) {
@@ -62,6 +69,15 @@ export class SequenceBatches implements BatchSource {
     this.shuffle = options.shuffle ?? true;
     this.order = new Int32Array(set.pairs.length);
     for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+    const w = options.weights;
+    if (w !== undefined) {
+      if (w.length !== set.pairs.length) throw new ShapeError(`weights has ${w.length} entries, expected one per pair (${set.pairs.length})`);
+      for (let i = 0; i < w.length; i++) {
+        if (!(Number.isFinite(w[i]) && w[i]! >= 0)) throw new OptionError(`weights[${i}] is ${w[i]}; a loss weight must be a finite number ≥ 0`);
+      }
+    }
+    this.pairWeights = w === undefined ? null : Float64Array.from(w);
+    this.batchWeights = w === undefined ? null : new Float64Array(this.B);
   }
 
   /**
@@ -92,8 +108,10 @@ export class SequenceBatches implements BatchSource {
       steps += len;
     }
     let full = real === B;
+    const bw = this.batchWeights;
     for (let b = 0; b < B; b++) {
       const p = b < real ? this.order[first + b]! : -1;
+      if (bw) bw[b] = p >= 0 ? this.pairWeights![p]! : 0;
       const len = p >= 0 ? s.lengths[p]! : 0;
       if (len !== T) full = false;
       this.fillRow(buf, b, T, p, len);
@@ -101,6 +119,7 @@ export class SequenceBatches implements BatchSource {
     const batch = buf.batch;
     batch.T = T;
     batch.mask = full ? undefined : buf.mask;
+    if (bw) batch.weights = bw;
     const loaded = this.loaded ?? (this.loaded = { batch, sequences: 0, steps: 0 });
     loaded.sequences = real;
     loaded.steps = steps;

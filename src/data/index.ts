@@ -4,3 +4,5 @@ export { StreamBatches, symbolStream, alignedStream, type Stream, type StreamBat
 export { splitStream, splitSequences, type Split, type SplitOptions } from './split.js';
 export { allocateBatch, type BatchSource, type LoadedBatch, type ReusableBatch, type BatchBuffers, type BufferShape } from './source.js';
 export { BatchList, type BatchListOptions } from './list.js';
+export { WindowBatches, type WindowBatchesOptions } from './series-windows.js';
+export { PairBatches, type PairBatchesOptions } from './pairs.js';

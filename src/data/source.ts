@@ -32,12 +32,13 @@ export interface ReusableBatch extends SequenceBatch {
   mask: StepMask | undefined;
   lossAt: 'all' | 'last';
   init: readonly CellState[] | undefined;
+  weights?: ArrayLike<number> | undefined;
 }
 
-/** One batch as a source hands it out. */
-export interface LoadedBatch {
+/** One batch as a source hands it out (`TBatch`: a network's {@link ReusableBatch}, or a {@link Trainable}'s own batch type). */
+export interface LoadedBatch<TBatch = ReusableBatch> {
   /** The batch (its arrays are reused: valid until the source's next `batch` call). */
-  readonly batch: ReusableBatch;
+  readonly batch: TBatch;
   /** Real (not padding) sequences in the batch: the divisor of a mean over sequences. */
   readonly sequences: number;
   /** Real input steps in the batch (Σ of the real sequences' lengths), for tokens per second. */
@@ -45,7 +46,7 @@ export interface LoadedBatch {
 }
 
 /** A source of training or validation batches. */
-export interface BatchSource {
+export interface BatchSource<TBatch = ReusableBatch> {
   /** Sequences per batch B. Constant: a short last batch is padded with fully masked rows, so B never changes. */
   readonly B: number;
   /** Batches in one epoch. */
@@ -67,7 +68,7 @@ export interface BatchSource {
    */
   beginEpoch(rng: Rng | null): void;
   /** Fills batch `i` (0-based) of the current epoch; dense inputs are `dtype` (the network's). */
-  batch(i: number, dtype: DType): LoadedBatch;
+  batch(i: number, dtype: DType): LoadedBatch<TBatch>;
 }
 
 /** Buffers for batches of B sequences of up to `capacityT` steps. */

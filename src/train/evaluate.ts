@@ -8,6 +8,7 @@ import { allocate, type Float } from '../core/tensor.js';
 import type { CellState } from '../cells/cell.js';
 import type { BatchSource, ReusableBatch } from '../data/source.js';
 import type { Network } from '../model/network.js';
+import type { Trainable } from './trainable.js';
 
 /**
  * Buffers holding the state of every layer for B sequences (h, and C for
@@ -86,6 +87,20 @@ export function evaluate(net: Network, source: BatchSource, carry?: StateCarry):
     if (c) batch.init = c.init;
     const r = net.loss(batch);
     if (c) c.capture(net.stateAt(batch.T, c.B));
+    J += r.loss;
+    count += r.count;
+  }
+  const loss = J / Math.max(count, 1);
+  return { loss, count, rmse: Math.sqrt(loss) };
+}
+
+/** J / count over every batch of `source` for a {@link Trainable}, in order (no shuffling). */
+export function evaluateTrainable<TBatch>(model: Trainable<TBatch>, source: BatchSource<TBatch>): { loss: number; count: number; rmse: number } {
+  source.beginEpoch(null);
+  let J = 0;
+  let count = 0;
+  for (let i = 0; i < source.batchesPerEpoch; i++) {
+    const r = model.loss(source.batch(i, model.dtype).batch);
     J += r.loss;
     count += r.count;
   }

@@ -9,7 +9,7 @@
 import { FormatError } from '../core/errors.js';
 import { allocate, type DType, type Float } from '../core/tensor.js';
 import type { Checkpoint } from '../io/checkpoint.js';
-import type { FitState } from './fit-types.js';
+import type { FitState, LossHistory } from './fit-types.js';
 
 /** The checkpoint fields that hold a {@link FitState}. */
 export type FitCheckpointFields = Required<Pick<Checkpoint, 'step' | 'rngState' | 'optimizer'>> & { readonly extra: FitExtra };
@@ -23,6 +23,10 @@ export interface FitExtra {
     readonly bestValidationLoss?: number;
     readonly badValidations?: number;
     readonly previousRmse?: number;
+    readonly badEvaluations?: number;
+    readonly blockLoss?: number;
+    readonly blockCount?: number;
+    readonly lossHistory?: { train: [number, number][]; validation: [number, number][]; stride: number };
   };
 }
 
@@ -41,6 +45,12 @@ export function fitStateToCheckpoint(state: FitState): FitCheckpointFields {
     bestValidationLoss: finite(state.bestValidationLoss),
     badValidations: finite(state.badValidations),
     previousRmse: finite(state.previousRmse),
+    badEvaluations: finite(state.badEvaluations),
+    blockLoss: finite(state.blockLoss),
+    blockCount: finite(state.blockCount),
+    lossHistory: state.lossHistory
+      ? { train: state.lossHistory.train.map(([s, l]) => [s, l]), validation: state.lossHistory.validation.map(([s, l]) => [s, l]), stride: state.lossHistory.stride }
+      : undefined,
   };
   return { step: state.step, rngState: state.rngState, optimizer: state.optimizer, extra: { fit } };
 }
@@ -70,11 +80,32 @@ export function fitStateFromCheckpoint(c: Checkpoint, dtype: DType): FitState {
     const h = fromJson(s['h'], dtype, `extra.fit.carry[${l}].h`);
     return s['c'] === undefined ? { h } : { h, c: fromJson(s['c'], dtype, `extra.fit.carry[${l}].c`) };
   });
+  const lossHistory = readLossHistory(fit['lossHistory']);
   return {
     step: c.step, rngState: c.rngState, optimizer: c.optimizer, carry,
     epochLoss: num('epochLoss'), epochCount: num('epochCount'), bestValidationLoss: num('bestValidationLoss'),
     badValidations: num('badValidations'), previousRmse: num('previousRmse'),
+    badEvaluations: num('badEvaluations'), blockLoss: num('blockLoss'), blockCount: num('blockCount'),
+    ...(lossHistory ? { lossHistory } : {}),
   };
+}
+
+/** A saved loss history: lists of [step, loss] pairs (loss may be null for a NaN that JSON cannot hold) and a stride. */
+function readLossHistory(h: unknown): LossHistory | undefined {
+  if (h === undefined) return undefined;
+  const pairs = (x: unknown, name: string): [number, number][] => {
+    if (!Array.isArray(x)) throw new FormatError(`checkpoint extra.fit.lossHistory.${name} must be an array of [step, loss] pairs`);
+    return x.map((p: unknown, i) => {
+      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'number' || !(typeof p[1] === 'number' || p[1] === null)) {
+        throw new FormatError(`checkpoint extra.fit.lossHistory.${name}[${i}] must be a [step, loss] pair`);
+      }
+      return [p[0], p[1] === null ? NaN : p[1]];
+    });
+  };
+  if (!isRecord(h)) throw new FormatError('checkpoint extra.fit.lossHistory must be an object { train, validation, stride }');
+  const stride = h['stride'];
+  if (typeof stride !== 'number' || !Number.isSafeInteger(stride) || stride < 1) throw new FormatError('checkpoint extra.fit.lossHistory.stride must be a positive integer');
+  return { train: pairs(h['train'], 'train'), validation: pairs(h['validation'], 'validation'), stride };
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

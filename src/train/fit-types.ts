@@ -4,7 +4,7 @@
 
 import type { Rng } from '../core/rng.js';
 import type { Float } from '../core/tensor.js';
-import type { BatchSource } from '../data/source.js';
+import type { BatchSource, ReusableBatch } from '../data/source.js';
 import type { DataParallel } from '../parallel/data-parallel.js';
 import type { Optimizer, OptimizerOptions, OptimizerState } from './optimizers.js';
 import type { Schedule } from './schedules.js';
@@ -22,7 +22,14 @@ export type StopReason =
   /** The validation loss did not improve for `patience` validations. */
   | 'earlyStopping'
   /** |ΔRMSE| fell below `tolerance` (the lecture's rule). */
-  | 'tolerance';
+  | 'tolerance'
+  /**
+   * The run learned nothing (only with the `divergence` option): the loss
+   * turned NaN/∞, or stayed above the baseline for `divergence.patience`
+   * evaluations in a row. The parameters are those of the last good point;
+   * {@link FitResult.diagnosis} says why.
+   */
+  | 'diverged';
 
 /** One update, as passed to `onStep` and kept in the history. */
 export interface StepRecord {
@@ -75,6 +82,7 @@ export interface EpochRecord {
 
 /** What {@link fit} returns besides the model it trained in place. */
 export interface FitHistory {
+  /** This call's updates; beyond `historyLimit` records every other one is dropped (and then only one in 2, 4, … updates is kept). */
   readonly steps: StepRecord[];
   readonly epochs: EpochRecord[];
   readonly validations: ValidationRecord[];
@@ -105,10 +113,60 @@ export interface FitState {
   readonly badValidations?: number;
   /** The tolerance rule's previous RMSE. */
   readonly previousRmse?: number;
+  /** The parameters of the best validation so far (`restoreBest`), one array per parameter set. */
+  readonly best?: BestPoint;
+  /** Divergence watch: evaluations above the baseline in a row, and the loss sum of the evaluation block in progress. */
+  readonly badEvaluations?: number;
+  readonly blockLoss?: number;
+  readonly blockCount?: number;
+  /** The bounded loss history so far (continued on resume). */
+  readonly lossHistory?: LossHistory;
 }
 
-/** Options of {@link fit}. Every one has a default. */
-export interface FitOptions {
+/** The parameters at the best validation (for `restoreBest`). */
+export interface BestPoint {
+  /** Updates made when it was measured. */
+  readonly step: number;
+  /** Its validation loss. */
+  readonly loss: number;
+  /** Copies of θ, one per parameter set (a Network has one). */
+  readonly params: readonly Float[];
+}
+
+/**
+ * The loss curve kept for plots and checkpoints, bounded: (step, loss)
+ * pairs of the training batches (one in every `stride` updates) and of
+ * every validation. When a list exceeds `historyLimit` it drops every other
+ * point and `stride` doubles, so its length stays between limit/2 and limit.
+ */
+export interface LossHistory {
+  readonly train: [number, number][];
+  readonly validation: [number, number][];
+  /** Updates between kept training points (a power of two). */
+  readonly stride: number;
+}
+
+/** Options of the divergence watch (`FitOptions.divergence`). */
+export interface DivergenceOptions {
+  /**
+   * The loss a model that learned nothing gets: ln K for a softmax over K
+   * classes ({@link uniformLoss}), 1 for squared error on z-scored targets
+   * (predicting the mean). An evaluation above it is bad. Default: no
+   * baseline (only a NaN or infinite loss stops).
+   */
+  readonly baseline?: number;
+  /** Bad evaluations in a row before stopping. Default 3. */
+  readonly patience?: number;
+  /**
+   * Without validation data an evaluation is the mean training loss of a
+   * block of this many updates. Default: min(batches per epoch, 100).
+   * With validation data every validation is an evaluation.
+   */
+  readonly every?: number;
+}
+
+/** Options of {@link fit}. Every one has a default. `TBatch` is the batch type of the data (a {@link Trainable}'s). */
+export interface FitOptions<TBatch = ReusableBatch> {
   /** An optimizer, or the options to create one. Default `{ kind: "adam" }`. Weight decay is an optimizer option. */
   readonly optimizer?: Optimizer | OptimizerOptions;
   /** η₀. Default 1e−3. */
@@ -146,7 +204,25 @@ export interface FitOptions {
    * stateful source carries its own state from zeros). Give it the training
    * source's batch size: the network keeps work buffers for one B.
    */
-  readonly validation?: BatchSource;
+  readonly validation?: BatchSource<TBatch>;
+  /**
+   * After training ends (epochs, maxSteps, earlyStopping, tolerance), set the
+   * parameters to those of the best validation (kept in the state, so a
+   * resumed run restores the same ones). Not after 'aborted' or 'time', so
+   * that a run can be continued exactly. Needs `validation`. Default false.
+   */
+  readonly restoreBest?: boolean;
+  /**
+   * Stop a run that learned nothing with stopReason 'diverged' instead of
+   * throwing a TrainingError: a NaN/∞ loss, gradient or update, or
+   * `patience` evaluations in a row above `baseline`. The parameters (and
+   * the returned state) are those of the last good point: the start of this
+   * call, or the last evaluation below the baseline. Default: off (a
+   * non-finite value throws a TrainingError).
+   */
+  readonly divergence?: DivergenceOptions;
+  /** Most (step, loss) pairs kept per list in {@link FitResult.lossHistory} (≥ 16). Default 4096. */
+  readonly historyLimit?: number;
   /** Validate every this many steps. Default: at the end of every epoch. */
   readonly validateEvery?: number;
   /** Early stopping: stop after this many validations without an improvement. Default: never. */
@@ -204,4 +280,13 @@ export interface FitResult {
   readonly state: FitState;
   /** The best validation loss seen, when validation ran. */
   readonly bestValidationLoss?: number;
+  /** Whether the parameters were set back to the best validation's (`restoreBest`) at the end. */
+  readonly restoredBest?: boolean;
+  /**
+   * Why the run stopped when it was 'diverged': one line naming the step,
+   * the quantity, the learning rate and what to try.
+   */
+  readonly diagnosis?: string;
+  /** The bounded loss curve (also in `state.lossHistory`); history.steps holds only this call's updates. */
+  readonly lossHistory: LossHistory;
 }

@@ -7,49 +7,62 @@
  *   g ← clip(g)                (global norm, then value, when asked)
  *   θ ← optimizer(θ, g, η(step))
  *
- * with validation, early stopping, the lecture's tolerance rule, step,
- * epoch and time limits, cancellation, and an exact resume.
+ * with validation, early stopping and restore of the best validation's
+ * parameters, the lecture's tolerance rule, step, epoch and time limits,
+ * cancellation, a watch that stops a run that learned nothing, a bounded
+ * loss history, and an exact resume. It trains a {@link Network} or any
+ * {@link Trainable} (an encoder–decoder, a loss of its own) the same way.
  */
 
 import { expectChoice, expectNumber, expectPositiveInt, OptionError, rejectUnknownKeys, ShapeError, TrainingError } from '../core/errors.js';
+import type { ParamSet } from '../core/params.js';
 import { Rng } from '../core/rng.js';
+import type { DType, Float } from '../core/tensor.js';
 import type { BackwardOptions } from '../cells/cell.js';
-import type { BatchSource } from '../data/source.js';
-import type { Network, SequenceBatch } from '../model/network.js';
+import type { BatchSource, ReusableBatch } from '../data/source.js';
+import { Network, type SequenceBatch } from '../model/network.js';
 import { clipByGlobalNorm, clipByValue, findNonFinite, gradientNorm } from './clip.js';
-import { StateCarry, evaluate } from './evaluate.js';
-import type { EpochRecord, FitHistory, FitOptions, FitResult, FitState, StepRecord, StopReason, ValidationRecord } from './fit-types.js';
+import { StateCarry, evaluate, evaluateTrainable } from './evaluate.js';
+import type { BestPoint, EpochRecord, FitHistory, FitOptions, FitResult, FitState, StepRecord, StopReason, ValidationRecord } from './fit-types.js';
 import { createOptimizer, type Optimizer, type OptimizerOptions } from './optimizers.js';
 import { checkSchedule, learningRate, type Schedule } from './schedules.js';
+import type { Trainable } from './trainable.js';
 
 const KEYS = ['optimizer', 'learningRate', 'schedule', 'clipNorm', 'clipValue', 'reduction', 'truncate', 'gradientMode',
   'epochs', 'maxSteps', 'timeLimitMs', 'signal', 'validation', 'validateEvery', 'patience', 'minDelta', 'tolerance',
-  'toleranceOn', 'onStep', 'onEpoch', 'onValidation', 'rng', 'seed', 'resume', 'yieldEveryMs', 'parallel'] as const;
+  'toleranceOn', 'onStep', 'onEpoch', 'onValidation', 'rng', 'seed', 'resume', 'yieldEveryMs', 'parallel',
+  'restoreBest', 'divergence', 'historyLimit'] as const;
 
 /**
- * Trains `net` in place on `data` and returns the history.
+ * Trains `net` (or a {@link Trainable}: every parameter set with one
+ * optimizer) in place on `data` and returns the history.
  *
  * Each step takes the next batch, computes the gradient of J summed over
  * the batch's sequences, divides it by the number of real sequences
- * (`reduction: "mean"`, the default; `"sum"` keeps the sum), clips it, and
- * lets the optimizer update θ with η from the schedule. A stateful source
- * (stream windows) gets the previous window's final state as its initial
- * state, reset to zeros at every epoch start; the gradient stops at the
- * window's edge (truncated BPTT).
+ * (`reduction: "mean"`, the default; `"sum"` keeps the sum; a short last
+ * batch divides by its own real count), clips it, and lets the optimizer
+ * update θ with η from the schedule. A stateful source (stream windows)
+ * gets the previous window's final state as its initial state, reset to
+ * zeros at every epoch start; the gradient stops at the window's edge
+ * (truncated BPTT).
  *
  * The data order is a pure function of the shuffling generator's state at
  * the start of an epoch, which {@link FitResult.state} records together with
- * the step, the optimizer's state and the carried state. So training N steps
- * straight equals training k steps, saving `net` and `state`, loading them
- * and training to N — parameters bit for bit, the same loss history.
+ * the step, the optimizer's state, the carried state, the best validation's
+ * parameters and the watch's counters. So training N steps straight equals
+ * training k steps, saving `net` and `state`, loading them and training to
+ * N — parameters bit for bit, the same loss history.
  *
  * fit is async: it gives the event loop a turn every `yieldEveryMs`, so an
  * AbortSignal or a browser UI can act; a step allocates nothing but its
  * small {@link StepRecord}.
  *
- * Throws a TrainingError when the loss or the gradient becomes NaN or
- * infinite, naming the step and the parameter, and an OptionError or
- * ShapeError for bad options or data that does not fit the network.
+ * Without the `divergence` option it throws a TrainingError when the loss,
+ * the gradient or an update becomes NaN or infinite, naming the step and
+ * the parameter; with it, it stops ('diverged') at the last good point and
+ * says why in `diagnosis`. Bad options or data that does not fit the model
+ * throw an OptionError or ShapeError. A Trainable takes neither a stateful
+ * source nor `parallel`.
  *
  * @example
  * const net = new Network({ cell: 'lstm', inputSize: vocab.length, hiddenSize: 64, outputSize: vocab.length, loss: 'cross-entropy' });
@@ -57,22 +70,33 @@ const KEYS = ['optimizer', 'learningRate', 'schedule', 'clipNorm', 'clipValue', 
  * const result = await fit(net, new StreamBatches(train, { batchSize: 16, seqLen: 32 }), {
  *   optimizer: { kind: 'adam' }, learningRate: 3e-3, clipNorm: 5, epochs: 10,
  *   validation: new StreamBatches(validation, { batchSize: 16, seqLen: 32 }), patience: 3,
+ *   divergence: { baseline: uniformLoss(vocab.length) },
  *   onStep: (s) => console.log(s.step, s.loss, s.tokensPerSec),
  * });
  * // later: the same call with `resume: result.state` (and the saved parameters) continues exactly.
  */
-export async function fit(net: Network, data: BatchSource, options: FitOptions = {}): Promise<FitResult> {
+export async function fit(net: Network, data: BatchSource, options?: FitOptions): Promise<FitResult>;
+export async function fit<TBatch>(model: Trainable<TBatch>, data: BatchSource<TBatch>, options?: FitOptions<TBatch>): Promise<FitResult>;
+export async function fit(model: Network | Trainable<unknown>, data: BatchSource<unknown>, options: FitOptions<unknown> = {}): Promise<FitResult> {
   rejectUnknownKeys('fit', options, KEYS);
-  const o = resolve(net, data, options);
-  const p = net.params;
-  const dtype = net.config.dtype;
-  const opt = makeOptimizer(options.optimizer, p.size, dtype);
+  const net = model instanceof Network ? model : null;
+  const sets: readonly ParamSet[] = net ? [net.params] : (model as Trainable<unknown>).paramSets;
+  const dtype: DType = net ? net.config.dtype : (model as Trainable<unknown>).dtype;
+  const o = resolve(net, sets, data, options);
+  const size = sets.reduce((n, p) => n + p.size, 0);
+  const opt = makeOptimizer(options.optimizer, size, dtype);
+  const parts = sets.map((p) => ({ theta: p.data, grad: p.grad }));
   const rng = options.rng ?? new Rng(options.seed ?? 1);
-  const carry = data.stateful ? new StateCarry(net, data.B) : null;
+  const carry = net && data.stateful ? new StateCarry(net, data.B) : null;
   const validation = options.validation;
-  const valCarry = validation?.stateful ? new StateCarry(net, validation.B) : null;
+  const valCarry = net && validation?.stateful ? new StateCarry(net, validation.B) : null;
   const nb = data.batchesPerEpoch;
   const history: FitHistory = { steps: [], epochs: [], validations: [] };
+  const gradient = net
+    ? (b: unknown) => (options.parallel ?? net).gradient(b as ReusableBatch, o.backward)
+    : (b: unknown) => (model as Trainable<unknown>).gradient(b, o.backward);
+  const lossOf = (): { loss: number; rmse: number } =>
+    net ? evaluate(net, validation as BatchSource, valCarry ?? undefined) : evaluateTrainable(model as Trainable<unknown>, validation!);
 
   let step = 0;
   let epochJ = 0; // ΣJ, Σcount of the epoch in progress
@@ -80,6 +104,11 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
   let best = Infinity;
   let bad = 0;
   let previousRmse = NaN;
+  let badEvaluations = 0; // the divergence watch
+  let blockJ = 0;
+  let blockCount = 0;
+  let bestPoint: { step: number; loss: number; params: Float[] } | null = null;
+  let lossHistory: { train: [number, number][]; validation: [number, number][]; stride: number } = { train: [], validation: [], stride: 1 };
   const r = options.resume;
   if (r) {
     step = r.step;
@@ -91,6 +120,13 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
     best = r.bestValidationLoss ?? Infinity;
     bad = r.badValidations ?? 0;
     previousRmse = r.previousRmse ?? NaN;
+    badEvaluations = r.badEvaluations ?? 0;
+    blockJ = r.blockLoss ?? 0;
+    blockCount = r.blockCount ?? 0;
+    if (r.best) bestPoint = { step: r.best.step, loss: r.best.loss, params: copyParams(sets, r.best.params, 'resume.best.params') };
+    if (r.lossHistory) {
+      lossHistory = { train: r.lossHistory.train.map(([s, l]) => [s, l]), validation: r.lossHistory.validation.map(([s, l]) => [s, l]), stride: r.lossHistory.stride };
+    }
     if (carry && step % nb !== 0) {
       if (!r.carry) throw new OptionError('resume.carry is missing: a stateful source resumed mid-epoch needs the carried state from FitResult.state');
       carry.restore(r.carry);
@@ -100,27 +136,85 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
   let pos = step % nb;
   let epochRng = rng.getState();
   let stop: StopReason | null = null;
+  let diagnosis: string | undefined;
   const start = now();
   let lastYield = start;
   let runSeconds = 0; // this run's share of the epoch, for throughput
   let runSequences = 0;
   let runTokens = 0;
 
-  /** Validation pass; early stopping and the "validation" tolerance rule. */
+  /** The state to save (at an epoch boundary when pos is 0 or nb). */
+  const snapshotState = (): FitState => {
+    const midEpoch = pos > 0 && pos < nb;
+    return {
+      step,
+      rngState: epochRng,
+      optimizer: opt.getState(),
+      ...(carry && midEpoch ? { carry: carry.snapshot() } : {}),
+      epochLoss: epochJ,
+      epochCount,
+      ...(best < Infinity ? { bestValidationLoss: best } : {}),
+      badValidations: bad,
+      ...(Number.isNaN(previousRmse) ? {} : { previousRmse }),
+      ...(bestPoint ? { best: { step: bestPoint.step, loss: bestPoint.loss, params: bestPoint.params.map((a) => a.slice()) } satisfies BestPoint } : {}),
+      ...(o.watch ? { badEvaluations, blockLoss: blockJ, blockCount } : {}),
+      lossHistory: { train: lossHistory.train.map(([s, l]) => [s, l]), validation: lossHistory.validation.map(([s, l]) => [s, l]), stride: lossHistory.stride },
+    };
+  };
+  // the last good point of the divergence watch: θ and the state to resume from
+  let good: { params: Float[]; state: FitState } | null = o.watch ? { params: sets.map((p) => p.data.slice()), state: snapshotState() } : null;
+  const markGood = (): void => {
+    if (!good) return;
+    good.params.forEach((a, i) => a.set(sets[i]!.data));
+    good.state = snapshotState();
+  };
+
+  /** An evaluation of the divergence watch; true when the run must stop. */
+  const watch = (loss: number, what: string): boolean => {
+    if (!o.watch) return false;
+    if (Number.isFinite(loss) && !(o.watch.baseline !== undefined && loss > o.watch.baseline)) {
+      badEvaluations = 0;
+      markGood();
+      return false;
+    }
+    if (Number.isFinite(loss) && ++badEvaluations < o.watch.patience) return false;
+    const lr = learningRate(o.schedule, o.learningRate, Math.max(step - 1, 0), nb);
+    diagnosis = !Number.isFinite(loss)
+      ? `training diverged at step ${step}: the ${what} is ${loss}. Lower the learning rate (last ${lr})${o.clipNorm > 0 ? ` or the clipNorm (now ${o.clipNorm})` : ' or clip the gradient (clipNorm: 1)'}.`
+      : `training learned nothing: the ${what} stayed above ${fmt(o.watch.baseline!)}, the loss of a model that learned nothing, for ${o.watch.patience} evaluations in a row (last ${fmt(loss)} at step ${step}). Lower the learning rate (last ${lr})${o.clipNorm > 0 ? '' : ', clip the gradient (clipNorm: 1)'} or check that the inputs carry information about the targets.`;
+    return true;
+  };
+
+  /** Validation pass; early stopping, the best parameters, the "validation" tolerance rule, the watch. */
   const validate = async (): Promise<ValidationRecord> => {
-    const v = evaluate(net, validation!, valCarry ?? undefined);
+    const v = lossOf();
     const rec: ValidationRecord = { step, epoch, loss: v.loss, rmse: v.rmse };
     history.validations.push(rec);
+    pushBounded(lossHistory.validation, [step, v.loss], o.historyLimit);
     if (options.onValidation) await options.onValidation(rec);
     if (v.loss < best - o.minDelta) {
       best = v.loss;
       bad = 0;
+      if (o.restoreBest) {
+        bestPoint ??= { step, loss: v.loss, params: sets.map((p) => p.data.slice()) };
+        bestPoint.step = step;
+        bestPoint.loss = v.loss;
+        bestPoint.params.forEach((a, i) => a.set(sets[i]!.data));
+      }
     } else if (++bad >= o.patience) stop = 'earlyStopping';
     if (o.toleranceOn === 'validation' && o.tolerance !== undefined) {
       if (Math.abs(v.rmse - previousRmse) < o.tolerance) stop = 'tolerance';
       previousRmse = v.rmse;
     }
+    if (watch(v.loss, 'validation loss')) stop = 'diverged';
     return rec;
+  };
+
+  /** A non-finite loss, gradient or update: a TrainingError, or (watching) the 'diverged' stop. */
+  const nonFinite = (error: TrainingError): void => {
+    if (!o.watch) throw error;
+    diagnosis = error.message;
+    stop = 'diverged';
   };
 
   outer: for (;;) {
@@ -139,12 +233,15 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
       const t0 = now();
       const loaded = data.batch(pos, dtype);
       const batch = loaded.batch;
-      if (carry) batch.init = carry.init;
-      p.zeroGrad();
-      const g = (options.parallel ?? net).gradient(batch, o.backward);
+      if (carry) (batch as ReusableBatch).init = carry.init;
+      for (const p of sets) p.zeroGrad();
+      const g = gradient(batch);
       const loss = g.loss / Math.max(g.count, 1);
       const rmse = Math.sqrt(loss);
-      if (!Number.isFinite(g.loss)) throw divergence(net, batch, 'loss', g.loss, step, epoch, pos, o, 'data');
+      if (!Number.isFinite(g.loss)) {
+        nonFinite(divergence(sets, batch, 'loss', g.loss, step, epoch, pos, o, 'data', nb));
+        break outer;
+      }
       if (o.toleranceOn === 'step' && o.tolerance !== undefined) {
         // the lecture's rule: compare with the previous measurement and stop without updating
         if (Math.abs(rmse - previousRmse) < o.tolerance) {
@@ -153,19 +250,26 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
         }
         previousRmse = rmse;
       }
-      if (carry) carry.capture(options.parallel ? options.parallel.finalState(batch.T, batch.B) : net.stateAt(batch.T, batch.B));
+      if (carry) carry.capture(options.parallel ? options.parallel.finalState((batch as ReusableBatch).T, (batch as ReusableBatch).B) : net!.stateAt((batch as ReusableBatch).T, (batch as ReusableBatch).B));
       if (o.reduction === 'mean' && loaded.sequences !== 1) {
         const s = 1 / loaded.sequences; // g ← g / B_real
-        for (let i = 0; i < p.grad.length; i++) p.grad[i]! *= s;
+        for (const p of sets) for (let i = 0; i < p.grad.length; i++) p.grad[i]! *= s;
       }
-      const gradNorm = o.clipNorm > 0 ? clipByGlobalNorm(p.grad, o.clipNorm) : gradientNorm(p.grad);
-      if (!Number.isFinite(gradNorm)) throw divergence(net, batch, 'gradient norm', gradNorm, step, epoch, pos, o, 'grad');
-      if (o.clipValue > 0) clipByValue(p.grad, o.clipValue);
-      const lr = learningRate(o.schedule, o.learningRate, step);
-      opt.update(p.data, p.grad, lr);
+      const gradNorm = clipAll(sets, o.clipNorm);
+      if (!Number.isFinite(gradNorm)) {
+        nonFinite(divergence(sets, batch, 'gradient norm', gradNorm, step, epoch, pos, o, 'grad', nb));
+        break outer;
+      }
+      if (o.clipValue > 0) for (const p of sets) clipByValue(p.grad, o.clipValue);
+      const lr = learningRate(o.schedule, o.learningRate, step, nb);
+      if (sets.length === 1) opt.update(sets[0]!.data, sets[0]!.grad, lr);
+      else opt.updateParts(parts, lr);
       // θ may overflow although g was finite (a huge η): stop before onStep can save it.
-      const overflow = findNonFinite(p, 'data');
-      if (overflow) throw divergence(net, batch, 'parameter update', overflow.value, step, epoch, pos, o, 'data');
+      const overflow = firstNonFinite(sets, 'data');
+      if (overflow) {
+        nonFinite(divergence(sets, batch, 'parameter update', overflow.value, step, epoch, pos, o, 'data', nb));
+        break outer;
+      }
       step++;
       epochJ += g.loss;
       epochCount += g.count;
@@ -177,10 +281,35 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
         step, epoch, batch: pos, loss, rmse, gradNorm, learningRate: lr,
         samplesPerSec: loaded.sequences / seconds, tokensPerSec: loaded.steps / seconds,
       };
-      history.steps.push(rec);
+      if (step % lossHistory.stride === 0) {
+        history.steps.push(rec);
+        lossHistory.train.push([step, loss]);
+        if (lossHistory.train.length > o.historyLimit) {
+          // halve the resolution: keep the steps that are multiples of the doubled stride
+          const stride = (lossHistory.stride *= 2);
+          lossHistory.train = lossHistory.train.filter(([s]) => s % stride === 0);
+          const kept = history.steps.filter((s) => s.step % stride === 0);
+          history.steps.length = 0;
+          history.steps.push(...kept);
+        }
+      }
       if (options.onStep) await options.onStep(rec);
+      if (o.watch && !validation) {
+        // without validation data: the mean training loss of every block of `every` updates
+        blockJ += g.loss;
+        blockCount += g.count;
+        if (step % o.watch.every === 0) {
+          const mean = blockJ / Math.max(blockCount, 1);
+          blockJ = blockCount = 0;
+          if (watch(mean, 'training loss')) {
+            stop = 'diverged';
+            break outer;
+          }
+        }
+      }
       if (validation && o.validateEvery > 0 && step % o.validateEvery === 0) {
         await validate();
+        if (stop === 'diverged') break outer;
         if (stop) {
           // mid-epoch: stop now; after the epoch's last batch: finish the epoch first
           if (++pos < nb) break outer;
@@ -195,6 +324,7 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
     // the epoch is complete
     const loss = epochJ / Math.max(epochCount, 1);
     const vrec = validation && o.validateEvery === 0 ? await validate() : undefined;
+    if (stop === 'diverged') break;
     const rec: EpochRecord = {
       epoch, step, loss, rmse: Math.sqrt(loss), seconds: runSeconds,
       samplesPerSec: runSequences / Math.max(runSeconds, 1e-9), tokensPerSec: runTokens / Math.max(runSeconds, 1e-9),
@@ -215,22 +345,82 @@ export async function fit(net: Network, data: BatchSource, options: FitOptions =
     if (stop) break;
   }
 
-  const midEpoch = pos > 0 && pos < nb;
-  const state: FitState = {
-    step,
-    rngState: epochRng,
-    optimizer: opt.getState(),
-    ...(carry && midEpoch ? { carry: carry.snapshot() } : {}),
-    epochLoss: epochJ,
-    epochCount,
-    ...(best < Infinity ? { bestValidationLoss: best } : {}),
-    badValidations: bad,
-    ...(Number.isNaN(previousRmse) ? {} : { previousRmse }),
-  };
+  let state: FitState;
+  let restoredBest = false;
+  if (stop === 'diverged' && good) {
+    // back to the last good point: its parameters and the state to resume from
+    good.params.forEach((a, i) => sets[i]!.data.set(a));
+    state = good.state;
+    step = state.step;
+    epoch = Math.floor(step / nb);
+  } else {
+    state = snapshotState();
+    if (o.restoreBest && bestPoint && stop !== 'aborted' && stop !== 'time') {
+      bestPoint.params.forEach((a, i) => sets[i]!.data.set(a));
+      restoredBest = true;
+    }
+  }
   return {
     history, stopReason: stop!, step, epoch, optimizer: opt, state,
     ...(best < Infinity ? { bestValidationLoss: best } : {}),
+    ...(restoredBest ? { restoredBest } : {}),
+    ...(diagnosis !== undefined ? { diagnosis } : {}),
+    lossHistory: state.lossHistory!,
   };
+}
+
+/**
+ * The loss of a model that learned nothing about its targets: ln K, the
+ * cross-entropy of a uniform guess over K classes (or symbols). Pass it as
+ * `divergence.baseline` for softmax outputs.
+ */
+export function uniformLoss(K: number): number {
+  return Math.log(expectPositiveInt('K', K));
+}
+
+/** Appends to a bounded list, dropping every other entry when it grows past `limit`. */
+function pushBounded(list: [number, number][], item: [number, number], limit: number): void {
+  list.push(item);
+  if (list.length <= limit) return;
+  let k = 0;
+  for (let i = 0; i < list.length; i += 2) list[k++] = list[i]!;
+  list.length = k;
+}
+
+/** Copies of saved parameter arrays, checked against the sets' sizes. */
+function copyParams(sets: readonly ParamSet[], saved: readonly Float[], name: string): Float[] {
+  if (saved.length !== sets.length) throw new OptionError(`${name} holds ${saved.length} arrays, expected one per parameter set (${sets.length})`);
+  return sets.map((p, i) => {
+    if (saved[i]!.length !== p.size) throw new ShapeError(`${name}[${i}] holds ${saved[i]!.length} values, expected ${p.size}`);
+    const a = p.data.slice();
+    a.set(saved[i]!);
+    return a;
+  });
+}
+
+/** ‖g‖₂ over every set, clipped to maxNorm (0: no clipping) by one common factor; returns the norm before. */
+function clipAll(sets: readonly ParamSet[], maxNorm: number): number {
+  if (sets.length === 1) return maxNorm > 0 ? clipByGlobalNorm(sets[0]!.grad, maxNorm) : gradientNorm(sets[0]!.grad);
+  let sum = 0;
+  for (const p of sets) sum += gradientNorm(p.grad) ** 2;
+  const norm = Math.sqrt(sum);
+  if (maxNorm > 0 && Number.isFinite(norm) && norm > maxNorm) {
+    const scale = maxNorm / norm;
+    for (const p of sets) for (let i = 0; i < p.grad.length; i++) p.grad[i]! *= scale; // g ← g·maxNorm/‖g‖
+  }
+  return norm;
+}
+
+function firstNonFinite(sets: readonly ParamSet[], which: 'data' | 'grad'): ReturnType<typeof findNonFinite> {
+  for (const p of sets) {
+    const f = findNonFinite(p, which);
+    if (f) return f;
+  }
+  return null;
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(4)).toString();
 }
 
 interface Resolved {
@@ -249,20 +439,30 @@ interface Resolved {
   readonly tolerance: number | undefined;
   readonly toleranceOn: 'epoch' | 'step' | 'validation';
   readonly yieldEveryMs: number;
+  readonly restoreBest: boolean;
+  /** The divergence watch, when asked for. */
+  readonly watch: { readonly baseline: number | undefined; readonly patience: number; readonly every: number } | null;
+  readonly historyLimit: number;
 }
 
 /** Validates the options once, at the door, and fills in the defaults. */
-function resolve(net: Network, data: BatchSource, options: FitOptions): Resolved {
-  const c = net.config;
-  if (options.parallel !== undefined && options.parallel.net !== net) {
-    throw new OptionError('parallel was made for another network: create it with the network being trained');
-  }
-  if (data.inputSize !== c.inputSize || data.outputSize !== c.outputSize) {
-    throw new ShapeError(`the data has inputSize ${data.inputSize} and outputSize ${data.outputSize}, but the network has D = ${c.inputSize} and K = ${c.outputSize}`);
-  }
+function resolve(net: Network | null, sets: readonly ParamSet[], data: BatchSource<unknown>, options: FitOptions<unknown>): Resolved {
   const v = options.validation;
-  if (v && (v.inputSize !== c.inputSize || v.outputSize !== c.outputSize)) {
-    throw new ShapeError(`the validation data has inputSize ${v.inputSize} and outputSize ${v.outputSize}, but the network has D = ${c.inputSize} and K = ${c.outputSize}`);
+  if (net) {
+    const c = net.config;
+    if (options.parallel !== undefined && options.parallel.net !== net) {
+      throw new OptionError('parallel was made for another network: create it with the network being trained');
+    }
+    if (data.inputSize !== c.inputSize || data.outputSize !== c.outputSize) {
+      throw new ShapeError(`the data has inputSize ${data.inputSize} and outputSize ${data.outputSize}, but the network has D = ${c.inputSize} and K = ${c.outputSize}`);
+    }
+    if (v && (v.inputSize !== c.inputSize || v.outputSize !== c.outputSize)) {
+      throw new ShapeError(`the validation data has inputSize ${v.inputSize} and outputSize ${v.outputSize}, but the network has D = ${c.inputSize} and K = ${c.outputSize}`);
+    }
+  } else {
+    if (sets.length === 0) throw new OptionError('the model to train has no parameter sets');
+    if (options.parallel !== undefined) throw new OptionError('parallel trains a single Network; this model computes its own gradient on one thread');
+    if (data.stateful || v?.stateful) throw new OptionError('a stateful source (stream windows) needs a Network, which carries the state');
   }
   const positive = (name: string, x: number | undefined): number => {
     if (x === undefined) return 0;
@@ -278,7 +478,21 @@ function resolve(net: Network, data: BatchSource, options: FitOptions): Resolved
     throw new OptionError('patience, validateEvery and toleranceOn "validation" need validation data (options.validation)');
   }
   if (options.truncate !== undefined) expectPositiveInt('truncate', options.truncate);
+  if (options.restoreBest !== undefined && typeof options.restoreBest !== 'boolean') throw new OptionError('restoreBest must be true or false');
+  if (options.restoreBest && !v) throw new OptionError('restoreBest needs validation data (options.validation)');
+  const d = options.divergence;
+  if (d !== undefined) rejectUnknownKeys('divergence', d, ['baseline', 'patience', 'every']);
+  const watch = d === undefined ? null : {
+    baseline: d.baseline === undefined ? undefined : expectNumber('divergence.baseline', d.baseline),
+    patience: d.patience === undefined ? 3 : expectPositiveInt('divergence.patience', d.patience),
+    every: d.every === undefined ? Math.min(data.batchesPerEpoch, 100) : expectPositiveInt('divergence.every', d.every),
+  };
+  const historyLimit = options.historyLimit === undefined ? 4096 : expectPositiveInt('historyLimit', options.historyLimit);
+  if (historyLimit < 16) throw new OptionError(`historyLimit must be at least 16, got ${historyLimit}`);
   return {
+    restoreBest: options.restoreBest ?? false,
+    watch,
+    historyLimit,
     learningRate,
     schedule,
     clipNorm: positive('clipNorm', options.clipNorm),
@@ -314,22 +528,22 @@ function isOptimizer(x: Optimizer | OptimizerOptions): x is Optimizer {
 
 /** A TrainingError naming the step, the quantity and the parameter that went non-finite, with a hint. */
 function divergence(
-  net: Network, batch: SequenceBatch, quantity: string, value: number, step: number, epoch: number, index: number, o: Resolved, look: 'data' | 'grad',
+  sets: readonly ParamSet[], batch: unknown, quantity: string, value: number, step: number, epoch: number, index: number, o: Resolved, look: 'data' | 'grad', nb: number,
 ): TrainingError {
   const where = `at step ${step + 1} (epoch ${epoch}, batch ${index})`;
-  const found = findNonFinite(net.params, look);
+  const found = firstNonFinite(sets, look);
   let which: string;
   if (found) {
     const what = look === 'grad' ? `∂J/∂${found.name}` : `parameter ${found.name}`;
     const also = found.parameters.length > 1 ? `; also ${found.parameters.filter((n) => n !== found.name).join(', ')}` : '';
     which = `${what}[${found.row}][${found.col}] is ${found.value} (${found.count} non-finite value${found.count === 1 ? '' : 's'}${also})`;
-  } else if (batchHasNonFinite(batch)) {
+  } else if (isSequenceBatch(batch) && batchHasNonFinite(batch)) {
     which = 'the batch\'s inputs or targets hold NaN or Infinity: clean the data';
   } else {
-    const big = largestParameter(net);
+    const big = largestParameter(sets);
     which = `every parameter is finite, but the largest |θ| is ${big.name}[${big.row}][${big.col}] = ${big.value.toExponential(3)}: the weights grew until the ${quantity} overflowed`;
   }
-  const lastLr = step > 0 ? learningRate(o.schedule, o.learningRate, step - 1) : o.learningRate;
+  const lastLr = step > 0 ? learningRate(o.schedule, o.learningRate, step - 1, nb) : o.learningRate;
   const clip = o.clipNorm > 0 ? `a smaller clipNorm (now ${o.clipNorm})` : 'clip the gradient (clipNorm: 1)';
   return new TrainingError(
     `training diverged ${where}: the ${quantity} is ${value}; ${which}. Lower the learning rate (last ${lastLr}) or ${clip}.`);
@@ -344,14 +558,21 @@ function batchHasNonFinite(batch: SequenceBatch): boolean {
   return false;
 }
 
-/** The parameter element of largest magnitude, named. */
-function largestParameter(net: Network): { name: string; row: number; col: number; value: number } {
-  const d = net.params.data;
+/** The parameter element of largest magnitude over every set, named. */
+function largestParameter(sets: readonly ParamSet[]): { name: string; row: number; col: number; value: number } {
+  let set = sets[0]!;
   let at = 0;
-  for (let i = 1; i < d.length; i++) if (Math.abs(d[i]!) > Math.abs(d[at]!)) at = i;
-  const e = net.params.entries.find((p) => at >= p.offset && at < p.offset + p.size)!;
+  for (const p of sets) {
+    const d = p.data;
+    for (let i = 0; i < d.length; i++) if (Math.abs(d[i]!) > Math.abs(set.data[at]!)) { set = p; at = i; }
+  }
+  const e = set.entries.find((p) => at >= p.offset && at < p.offset + p.size)!;
   const k = at - e.offset;
-  return { name: e.name, row: Math.floor(k / e.cols), col: k % e.cols, value: d[at]! };
+  return { name: e.name, row: Math.floor(k / e.cols), col: k % e.cols, value: set.data[at]! };
+}
+
+function isSequenceBatch(b: unknown): b is SequenceBatch {
+  return typeof b === 'object' && b !== null && 'x' in b && 'y' in b && 'T' in b;
 }
 
 function now(): number {

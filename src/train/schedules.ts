@@ -14,6 +14,7 @@
  * | `constant` | η₀                                                              |                        |
  * | `step`     | η₀·γ^⌊s′ / every⌋                                               | γ = 0.1                |
  * | `cosine`   | η_min + (η₀ − η_min)·(1 + cos(π·min(s′, horizon) / horizon)) / 2 | η_min = 0              |
+ * | `epoch-decay` | η₀·γ^e, e = ⌊s′ / N⌋ the epoch (N updates per epoch)         | γ = 0.9                |
  *
  * (the cosine curve reaches η_min at s′ = horizon and stays there).
  */
@@ -21,7 +22,7 @@
 import { expectChoice, expectNumber, expectPositiveInt, OptionError, rejectUnknownKeys } from '../core/errors.js';
 
 /** The schedules `rnnkit` provides. */
-export const SCHEDULE_KINDS = ['constant', 'step', 'cosine'] as const;
+export const SCHEDULE_KINDS = ['constant', 'step', 'cosine', 'epoch-decay'] as const;
 
 /** Options every schedule shares. */
 export interface WarmupOption {
@@ -52,13 +53,24 @@ export interface CosineSchedule extends WarmupOption {
   readonly floor?: number;
 }
 
+/**
+ * η multiplied by `gamma` at the start of every epoch: η₀·γ^epoch (the
+ * per-epoch decay of the task loops). `fit` passes the updates per epoch.
+ */
+export interface EpochDecaySchedule extends WarmupOption {
+  readonly kind: 'epoch-decay';
+  /** Factor per epoch, in (0, 1]. Default 0.9. */
+  readonly gamma?: number;
+}
+
 /** A learning-rate schedule; see the table at the top of this file. */
-export type Schedule = ConstantSchedule | StepSchedule | CosineSchedule;
+export type Schedule = ConstantSchedule | StepSchedule | CosineSchedule | EpochDecaySchedule;
 
 const KEYS: Record<Schedule['kind'], readonly string[]> = {
   constant: ['kind', 'warmup'],
   step: ['kind', 'warmup', 'every', 'gamma'],
   cosine: ['kind', 'warmup', 'horizon', 'floor'],
+  'epoch-decay': ['kind', 'warmup', 'gamma'],
 };
 
 /** Throws an {@link OptionError} unless `schedule` is a valid {@link Schedule}. */
@@ -72,6 +84,10 @@ export function checkSchedule(schedule: Schedule): void {
     if (schedule.gamma !== undefined && !(expectNumber('step schedule gamma', schedule.gamma, 0, 1) > 0)) {
       throw new OptionError('step schedule gamma must be in (0, 1], got 0');
     }
+  } else if (schedule.kind === 'epoch-decay') {
+    if (schedule.gamma !== undefined && !(expectNumber('epoch-decay schedule gamma', schedule.gamma, 0, 1) > 0)) {
+      throw new OptionError('epoch-decay schedule gamma must be in (0, 1], got 0');
+    }
   } else if (schedule.kind === 'cosine') {
     expectPositiveInt('cosine schedule horizon', schedule.horizon);
     if (schedule.floor !== undefined) expectNumber('cosine schedule floor', schedule.floor, 0);
@@ -81,10 +97,12 @@ export function checkSchedule(schedule: Schedule): void {
 /**
  * The learning rate of update number `step` (0-based: the number of updates
  * already made) under `schedule`, starting from `baseLr` (η₀).
+ * `stepsPerEpoch` (updates per epoch) is needed by `epoch-decay` only.
  *
  * @example learningRate({ kind: 'cosine', horizon: 1000, warmup: 100 }, 1e-3, 50) // 0.00051
+ * @example learningRate({ kind: 'epoch-decay', gamma: 0.5 }, 1e-2, 25, 10) // 0.0025 (epoch 2)
  */
-export function learningRate(schedule: Schedule, baseLr: number, step: number): number {
+export function learningRate(schedule: Schedule, baseLr: number, step: number, stepsPerEpoch?: number): number {
   checkSchedule(schedule);
   expectNumber('base learning rate', baseLr, 0);
   if (!Number.isSafeInteger(step) || step < 0) throw new OptionError(`step must be a non-negative integer, got ${step}`);
@@ -96,6 +114,11 @@ export function learningRate(schedule: Schedule, baseLr: number, step: number): 
       return baseLr;
     case 'step':
       return baseLr * Math.pow(schedule.gamma ?? 0.1, Math.floor(s / schedule.every)); // η₀·γ^⌊s/every⌋
+    case 'epoch-decay': {
+      if (stepsPerEpoch === undefined) throw new OptionError('the epoch-decay schedule needs the number of updates per epoch (stepsPerEpoch)');
+      expectPositiveInt('stepsPerEpoch', stepsPerEpoch);
+      return baseLr * Math.pow(schedule.gamma ?? 0.9, Math.floor(s / stepsPerEpoch)); // η₀·γ^epoch
+    }
     case 'cosine': {
       const floor = schedule.floor ?? 0;
       const progress = Math.min(s, schedule.horizon) / schedule.horizon;

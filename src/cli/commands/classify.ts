@@ -78,15 +78,19 @@ export const classifyCommand: Command = {
     const testLabels = problem.test.map((it) => it.label);
     const weights = o['class-weights'] === 'balanced' ? balancedClassWeights(trainLabels, C) : undefined;
     const started = Date.now();
-    const { classifier, history } = trainClassifier(problem.train, problem.validation, {
+    const { classifier, result: fitted } = await trainClassifier(problem.train, problem.validation, {
       classes: C, inputKind: problem.kind,
       ...(problem.kind === 'symbols' ? { vocabSize: problem.vocab!.size } : { featureSize: problem.featureSize! }),
       cell: o.cell as CellKind, hiddenSize: o.hidden as number, layers: o.layers as number, pooling: o.pooling as Pooling,
-      epochs: o.epochs as number, batchSize: o.batch as number, learningRate: o.lr as number, seed: o.seed as number,
+      batchSize: o.batch as number, seed: o.seed as number,
       ...(weights ? { classWeights: weights } : {}),
-      ...(typeof o.patience === 'number' ? { patience: o.patience } : {}),
-      onEpoch: args.json ? undefined : (e, tr, va) => io.err(`epoch ${e}: train loss ${fmt(tr, 4)}, validation loss ${fmt(va, 4)}\n`),
+      fit: {
+        epochs: o.epochs as number, learningRate: o.lr as number,
+        ...(typeof o.patience === 'number' && problem.validation.length > 0 ? { patience: o.patience } : {}),
+        ...(args.json ? {} : { onEpoch: (e) => io.err(`epoch ${e.epoch + 1}: train loss ${fmt(e.loss, 4)}, validation loss ${fmt(e.validationLoss ?? NaN, 4)}\n`) }),
+      },
     });
+    const history = fitted.history.epochs;
     const seconds = (Date.now() - started) / 1000;
     const model = classificationMetrics(testLabels, classifier.predict(problem.test.map((it) => it.input)), C);
     const majority = majorityBaseline(trainLabels, testLabels, C);

@@ -64,13 +64,17 @@ export const forecastCommand: Command = {
     if (typeof o.last === 'number') series = series.slice(Math.max(0, series.length - o.last));
     const split = splitByTime(series.length, o['val-fraction'] as number, o['test-fraction'] as number, o.horizon as number);
     const started = Date.now();
-    const { forecaster, history } = trainForecaster(series, split, {
+    const { forecaster, result: fitted } = await trainForecaster(series, split, {
       window: o.window as number, horizon: o.horizon as number, strategy: o.strategy as ForecastStrategy,
       cell: o.cell as CellKind, hiddenSize: o.hidden as number, layers: o.layers as number, scaling: o.scaling as ScalingKind,
-      epochs: o.epochs as number, batchSize: o.batch as number, learningRate: o.lr as number, seed: o.seed as number,
-      ...(typeof o.patience === 'number' ? { patience: o.patience } : {}),
-      onEpoch: args.json ? undefined : (e, tr, va) => io.err(`epoch ${e}: train loss ${fmt(tr, 4)}, validation loss ${fmt(va, 4)}\n`),
+      batchSize: o.batch as number, seed: o.seed as number,
+      fit: {
+        epochs: o.epochs as number, learningRate: o.lr as number,
+        ...(typeof o.patience === 'number' ? { patience: o.patience } : {}),
+        ...(args.json ? {} : { onEpoch: (e) => io.err(`epoch ${e.epoch + 1}: train loss ${fmt(e.loss, 4)}, validation loss ${fmt(e.validationLoss ?? NaN, 4)}\n`) }),
+      },
     });
+    const history = fitted.history.epochs;
     const seconds = (Date.now() - started) / 1000;
     const ev = evaluateForecast(series, forecaster, split, o.period as number);
     const csv = ['index,step,actual,predicted,last_value,seasonal_naive', ...ev.rows.map((r) => [r.index, r.step, r.actual, r.predicted, r.lastValue, r.seasonalNaive].join(','))].join('\n') + '\n';

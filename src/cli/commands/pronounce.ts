@@ -13,14 +13,16 @@ import { Rng } from '../../core/rng.js';
 import { loadCmudict } from '../../node/stdlib-data.js';
 import { decode } from '../../seq2seq/decode.js';
 import { Seq2Seq, type Seq2SeqOptions } from '../../seq2seq/model.js';
-import { seq2seqFromJson, seq2seqToJson } from '../../seq2seq/serialize.js';
-import { trainSeq2Seq } from '../../seq2seq/train.js';
+import { PairBatches } from '../../data/pairs.js';
+import { decodeModel, encodeModel } from '../../io/model-file.js';
+import { fit } from '../../train/fit.js';
+import { writeFileAtomic } from '../../node/checkpoint-file.js';
 import { tokenErrorRate } from '../../tasks/edit-distance.js';
 import { copyThrough, pronunciations, type Pronunciation } from '../../tasks/pronounce.js';
 import { SymbolTable } from '../../tasks/symbols.js';
 import { UsageError, type Command } from '../args.js';
 import { fmt } from '../format.js';
-import { table, trainingOptions, writeAtomic } from '../task-format.js';
+import { table, trainingOptions } from '../task-format.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 
@@ -37,7 +39,7 @@ export const pronounceCommand: Command = {
   ].join('\n'),
   options: [
     { name: 'model', type: 'string', arg: 'FILE', help: 'load a trained model instead of training' },
-    { name: 'save', type: 'string', default: 'pronounce-model.json', arg: 'FILE', help: 'where to write the trained model' },
+    { name: 'save', type: 'string', default: 'cmu.rnn', arg: 'FILE', help: 'where to write the trained model (.rnn)' },
     { name: 'words', type: 'int', min: 10, default: 20000, arg: 'N', help: 'training words (a seeded sample of the dictionary)' },
     { name: 'test-words', type: 'int', min: 0, default: 1000, arg: 'N', help: 'held-out words for the error rate (0 skips it; at most the number held out in training)' },
     { name: 'max-word', type: 'int', min: 1, default: 14, arg: 'N', help: 'ignore dictionary words longer than N letters' },
@@ -50,19 +52,17 @@ export const pronounceCommand: Command = {
   async run(args, io) {
     const o = args.options;
     // A loaded model brings the split it was trained with, so its held-out words stay unseen.
-    let loaded: ReturnType<typeof seq2seqFromJson> | null = null;
+    let loaded: { model: Seq2Seq; phonemes: SymbolTable; extra: Readonly<Record<string, unknown>> } | null = null;
     if (typeof o.model === 'string') {
-      let doc: unknown;
+      let bytes: Uint8Array;
       try {
-        doc = JSON.parse(readFileSync(o.model, 'utf8'));
+        bytes = readFileSync(o.model);
       } catch (e) {
         throw new FormatError(`${o.model}: cannot read the model (${e instanceof Error ? e.message : String(e)})`);
       }
-      try {
-        loaded = seq2seqFromJson(doc);
-      } catch (e) {
-        throw e instanceof FormatError ? new FormatError(`${o.model}: ${e.message}`) : e;
-      }
+      const file = decodeModel(bytes, { what: o.model });
+      if (file.model.kind !== 'seq2seq') throw new FormatError(`${o.model} is a ${file.model.kind} model, not a pronunciation model`);
+      loaded = { model: file.model.model, phonemes: file.model.target, extra: file.extra };
     }
     const split = loaded ? (loaded.extra.split as { seed: number; maxWord: number; stress: boolean; testWords: number } | undefined) : undefined;
     if (loaded && !split) throw new FormatError(`${String(o.model)}: no "extra.split" record of the training split`);
@@ -80,9 +80,7 @@ export const pronounceCommand: Command = {
     const test = all.slice(0, nTest);
     if (loaded) {
       model = loaded.model;
-      const symbols = loaded.extra.phonemes;
-      if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string')) throw new FormatError(`${String(o.model)}: no phoneme table ("extra.phonemes")`);
-      phones = new SymbolTable(symbols as string[]);
+      phones = loaded.phonemes;
     } else {
       const nWords = o.words as number;
       if (nTest + nWords > all.length) throw new UsageError(`--words ${nWords} + --test-words ${nTest} exceeds the ${all.length} usable dictionary words`);
@@ -94,13 +92,19 @@ export const pronounceCommand: Command = {
       };
       model = new Seq2Seq(options);
       const started = Date.now();
-      const history = trainSeq2Seq(model, train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) })), {
-        epochs: o.epochs as number, batchSize: o.batch as number, learningRate: o.lr as number, decay: o.decay as number,
-        rng: new Rng((o.seed as number) + 1),
-        onEpoch: args.json ? undefined : (e, l) => io.err(`epoch ${e}: cross-entropy per phoneme ${fmt(l, 4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`),
+      const pairs = train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) }));
+      const result = await fit(model, new PairBatches(model, pairs, { batchSize: o.batch as number }), {
+        epochs: o.epochs as number, learningRate: o.lr as number, schedule: { kind: 'epoch-decay', gamma: o.decay as number },
+        optimizer: { kind: 'adam' }, clipNorm: 5, seed: (o.seed as number) + 1,
+        ...(args.json ? {} : { onEpoch: (e) => io.err(`epoch ${e.epoch + 1}: cross-entropy per phoneme ${fmt(e.loss, 4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`) }),
       });
-      trained = { words: train.length, epochs: history.epochLoss.length, seconds: (Date.now() - started) / 1000, epochLoss: history.epochLoss };
-      writeAtomic(o.save as string, JSON.stringify(seq2seqToJson(model, options, { phonemes: phones.symbols, split: { seed, maxWord, stress, testWords: nTest } })) + '\n');
+      const epochLoss = result.history.epochs.map((e) => e.loss);
+      trained = { words: train.length, epochs: epochLoss.length, seconds: (Date.now() - started) / 1000, epochLoss };
+      let maxTarget = 1;
+      for (const p of pairs) maxTarget = Math.max(maxTarget, p.target.length);
+      await writeFileAtomic(o.save as string, encodeModel(
+        { kind: 'seq2seq', model, source: letters, target: phones, maxSourceLength: maxWord, maxTargetLength: maxTarget },
+        { extra: { split: { seed, maxWord, stress, testWords: nTest } } }));
     }
     const beam = o.beam as number;
     const pronounce = (words: readonly string[]): string[][] => {
