@@ -12,7 +12,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { TrainingError } from '../core/errors.js';
 import type { BatchSource } from '../data/source.js';
-import type { Network } from '../model/network.js';
+import { Network } from '../model/network.js';
+import type { Trainable } from '../train/trainable.js';
 import { lockOutput } from '../node/lock.js';
 import { guardOutput } from '../node/outputs.js';
 import { createDataParallel } from '../node/parallel.js';
@@ -151,19 +152,20 @@ export async function withOutputLock<T>(out: string, command: string, advice: st
 }
 
 /** Why a run stopped, in the CLI's words. */
-export type RunStop = 'steps' | 'epochs' | 'time' | 'interrupted' | 'early-stopping';
+export type RunStop = 'steps' | 'epochs' | 'time' | 'interrupted' | 'early-stopping' | 'diverged';
 
 /** One training run's inputs. */
 export interface TrainingJob {
-  readonly net: Network;
-  readonly data: BatchSource;
+  /** A network, or a Trainable (an encoder–decoder, a mean-pooled classifier). */
+  readonly model: Network | Trainable<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly data: BatchSource<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly limits: RunLimits;
   /** Save every this many updates (0: only when the command saves at the end). */
   readonly checkpointEvery: number;
   readonly threads: number;
   readonly signal: AbortSignal;
   /** Passed on to fit: optimizer, learning rate, clipping, validation, patience, seed, schedule… */
-  readonly fit: Omit<FitOptions, 'epochs' | 'maxSteps' | 'timeLimitMs' | 'signal' | 'resume' | 'parallel' | 'onStep' | 'onEpoch' | 'onValidation'>;
+  readonly fit: Omit<FitOptions<any>, 'epochs' | 'maxSteps' | 'timeLimitMs' | 'signal' | 'resume' | 'parallel' | 'onStep' | 'onEpoch' | 'onValidation'>;
   readonly resume?: FitState;
   readonly onStep?: (record: StepRecord) => void;
   readonly onEpoch?: (record: EpochRecord) => void;
@@ -183,6 +185,8 @@ export interface RunOutcome {
   readonly stop: RunStop;
   readonly seconds: number;
   readonly optimizer: Optimizer | undefined;
+  /** Why the run stopped when it diverged (fit's diagnosis). */
+  readonly diagnosis?: string;
 }
 
 /**
@@ -198,29 +202,41 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
   let epoch = Math.floor(step / job.data.batchesPerEpoch);
   let stop: RunStop = 'steps';
   let optimizer: Optimizer | undefined;
-  const parallel = job.threads > 1 ? await createDataParallel(job.net, { threads: job.threads }) : undefined;
+  let diagnosis: string | undefined;
+  const net = job.model instanceof Network ? job.model : null;
+  const sets = net ? [net.params] : (job.model as Trainable<unknown>).paramSets;
+  // fit sets the best validation's parameters back when it stops at maxSteps; at a checkpoint the
+  // run goes on, so the parameters of the chunk's last step are kept here and put back
+  const keep = job.fit.restoreBest ? sets.map((p) => p.data.slice()) : null;
+  let target = 0;
+  const onStep = (rec: StepRecord): void => {
+    if (keep && rec.step === target) keep.forEach((a, i) => a.set(sets[i]!.data));
+    job.onStep?.(rec);
+  };
+  const parallel = net && job.threads > 1 ? await createDataParallel(net, { threads: job.threads }) : undefined;
   try {
     for (;;) {
       const nextSave = job.checkpointEvery > 0 ? (Math.floor(step / job.checkpointEvery) + 1) * job.checkpointEvery : Infinity;
-      const target = Math.min(limits.maxSteps, nextSave);
+      target = Math.min(limits.maxSteps, nextSave);
       const leftMs = limits.budgetMs - (performance.now() - start);
       if (step >= limits.maxSteps) { stop = 'steps'; break; }
       if (epoch >= limits.epochs) { stop = 'epochs'; break; }
       if (leftMs <= 0) { stop = 'time'; break; }
       if (job.signal.aborted) { stop = 'interrupted'; break; }
-      const r = await fit(job.net, job.data, {
+      const options = {
         ...job.fit,
         ...(optimizer ? { optimizer } : {}),
         ...(Number.isFinite(limits.epochs) ? { epochs: limits.epochs } : {}),
         ...(Number.isFinite(target) ? { maxSteps: target } : {}),
         ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
         signal: job.signal,
-        ...(job.onStep ? { onStep: job.onStep } : {}),
+        onStep,
         ...(job.onEpoch ? { onEpoch: job.onEpoch } : {}),
         ...(job.onValidation ? { onValidation: job.onValidation } : {}),
         ...(state ? { resume: state } : {}),
         ...(parallel ? { parallel } : {}),
-      });
+      };
+      const r = net ? await fit(net, job.data, options) : await fit(job.model as Trainable<unknown>, job.data, options);
       optimizer = r.optimizer;
       state = r.state;
       step = r.step;
@@ -228,10 +244,17 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
       if (r.stopReason === 'aborted') stop = 'interrupted';
       else if (r.stopReason === 'time') stop = 'time';
       else if (r.stopReason === 'epochs') stop = 'epochs';
-      else if (r.stopReason === 'earlyStopping') stop = 'early-stopping';
-      else if (r.stopReason === 'maxSteps' && step < limits.maxSteps) {
-        await job.save(state);
-        job.saved?.(step);
+      else if (r.stopReason === 'earlyStopping' || r.stopReason === 'tolerance') stop = 'early-stopping';
+      else if (r.stopReason === 'diverged') {
+        stop = 'diverged';
+        diagnosis = r.diagnosis;
+      } else if (r.stopReason === 'maxSteps' && step < limits.maxSteps) {
+        if (r.restoredBest && keep) keep.forEach((a, i) => sets[i]!.data.set(a));
+        // while the divergence watch counts bad evaluations, the file keeps the last good checkpoint
+        if ((state.badEvaluations ?? 0) === 0) {
+          await job.save(state);
+          job.saved?.(step);
+        }
         continue;
       } else stop = 'steps';
       break;
@@ -239,7 +262,7 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
   } finally {
     parallel?.dispose();
   }
-  return { state, step, epoch, stop, seconds: (performance.now() - start) / 1000, optimizer };
+  return { state, step, epoch, stop, seconds: (performance.now() - start) / 1000, optimizer, ...(diagnosis !== undefined ? { diagnosis } : {}) };
 }
 
 /** Exit code of a finished run: 130 after an interruption (the model was saved), else 0. */

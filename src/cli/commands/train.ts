@@ -7,7 +7,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { OptionError } from '../../core/errors.js';
+import { OptionError, TrainingError } from '../../core/errors.js';
 import { getKernels } from '../../core/kernels.js';
 import { CELL_KINDS, type CellKind } from '../../cells/cell.js';
 import { Network } from '../../model/network.js';
@@ -23,6 +23,7 @@ import { evaluateText, textBatches } from '../../text/batches.js';
 import type { FitState, StepRecord, ValidationRecord } from '../../train/fit-types.js';
 import { fitStateFromCheckpoint, fitStateToCheckpoint } from '../../train/fit-state.js';
 import { OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
+import { uniformLoss } from '../../train/fit.js';
 import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../args.js';
 import { createProgress, formatDuration, type ProgressStats } from '../progress.js';
 import { lossCurveSvg } from '../svg.js';
@@ -270,9 +271,11 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   };
 
   const run = await runTraining({
-    net, data: trainData, limits, checkpointEvery, threads, signal: io.signal,
+    model: net, data: trainData, limits, checkpointEvery, threads, signal: io.signal,
     fit: {
       optimizer: { kind: settings.optimizer }, learningRate: settings.lr, seed: settings.seed,
+      // a run that stays above a uniform guess (or turns NaN) stops at its last good point
+      divergence: { baseline: uniformLoss(tokenizer.vocabSize) },
       // fit averages over the B streams and sums over the T steps: clip at T·clip is clipping the per-symbol mean at clip
       ...(settings.clip > 0 ? { clipNorm: settings.clip * settings.seqLen } : {}),
       ...(evalData ? { validation: evalData, validateEvery: evalEvery } : {}),
@@ -285,6 +288,10 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   state = run.state;
   step = run.step;
   const stopReason = run.stop;
+  if (stopReason === 'diverged') {
+    progress.stop();
+    throw new TrainingError(run.diagnosis ?? 'training learned nothing: the loss stayed above a uniform guess.');
+  }
   const loopSec = (performance.now() - runStart) / 1000;
   if (curveSteps > 0) history.train.push([step, round(bits(curveLoss / curveSteps))]);
 
