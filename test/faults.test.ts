@@ -54,7 +54,7 @@ const ids = new Int32Array(4000).map((_, i) => (i * 7 + (i >> 3)) % 12);
 const data = new StreamBatches(symbolStream(ids, 12), { batchSize: 4, seqLen: 16 });
 const controller = new AbortController();
 if (graceful === '1') {
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => controller.abort());
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => controller.abort());
 }
 const theta = () => crc32(new Uint8Array(net.params.data.buffer, net.params.data.byteOffset, net.params.data.byteLength));
 const save = (step) => saveCheckpointFile(file, { networks: { model: net }, step });
@@ -192,8 +192,8 @@ test('SIGINT and SIGTERM without a handler (the process dies at once): the same 
   console.log(`# SIGINT/SIGTERM, no handler: ${r.runs} runs, saves before the signal: ${r.steps.join(',')}; temporary files left: ${r.leftovers}`);
 });
 
-test('SIGINT and SIGTERM handled (stop, save, exit): the file is exactly the final state the child reported', { skip: NOT_BUILT }, async () => {
-  const r = await experiments(10, (k, rng) => [path.join(dir, `grace-${k}.rnn`), k % 2 ? 'SIGINT' : 'SIGTERM', true, Math.floor(rng.uniform(0, 200)), k % 4 === 0 ? 0 : 1 + Math.floor(rng.uniform(0, 12))], (res, file, what) => {
+test('SIGINT, SIGTERM and SIGHUP handled (stop, save, exit): the file is exactly the final state the child reported', { skip: NOT_BUILT }, async () => {
+  const r = await experiments(12, (k, rng) => [path.join(dir, `grace-${k}.rnn`), (['SIGINT', 'SIGTERM', 'SIGHUP'] as const)[k % 3]!, true, Math.floor(rng.uniform(0, 200)), k % 4 === 0 ? 0 : 1 + Math.floor(rng.uniform(0, 12))], (res, file, what) => {
     assert.equal(res.code, 0, `${what}: exit code`);
     assert.ok(res.final, `${what}: no final line`);
     if (res.final.step === 0) {
@@ -203,7 +203,7 @@ test('SIGINT and SIGTERM handled (stop, save, exit): the file is exactly the fin
     assert.deepEqual(thetaCrc(file), res.final, `${what}: the file is not the final state`);
     assert.equal(leftovers(file).length, 0, `${what}: a graceful stop left temporary files`);
   });
-  console.log(`# SIGINT/SIGTERM handled: ${r.runs} runs, saves before the signal: ${r.steps.join(',')}`);
+  console.log(`# SIGINT/SIGTERM/SIGHUP handled: ${r.runs} runs, saves before the signal: ${r.steps.join(',')}`);
 });
 
 // ---------------------------------------------------------------- the CLI
@@ -212,11 +212,19 @@ const BIN = path.join(DIST, 'src', 'cli', 'bin.js');
 const corpus = path.join(dir, 'corpus.txt');
 fs.writeFileSync(corpus, 'the quick brown fox jumps over the lazy dog. '.repeat(60));
 
+/** How a CLI run is cut short: a signal, or `'EPIPE'` — its stdout closed by the reader, as `| head -2` does. */
+type Stop = NodeJS.Signals | 'EPIPE';
+
+/** Exit code of a run stopped cleanly by each cause: 128 + the signal's number (SIGPIPE for a closed stdout). */
+const STOP_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, EPIPE: 141, SIGTERM: 143 };
+
 /**
- * `rnnkit train` with a checkpoint every step; killed `delayMs` after its
- * first progress line. `threads` 2 trains 16 streams data-parallel on two threads.
+ * `rnnkit train` with a checkpoint every step; stopped `delayMs` after its
+ * first progress line (an event, not a guess at how long start-up takes).
+ * `threads` 2 trains 16 streams data-parallel on two threads. `'EPIPE'`
+ * closes the child's stdout instead of signalling it.
  */
-async function killTrain(out: string, sig: NodeJS.Signals, delayMs: number, threads: 1 | 2): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; steps: number[]; finalStep: number | null }> {
+async function killTrain(out: string, sig: Stop, delayMs: number, threads: 1 | 2): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; steps: number[]; finalStep: number | null }> {
   const child = spawn(process.execPath, [BIN, 'train', corpus, '-o', out, '--checkpoint-every', '1', '--steps', '100000', '--json-log',
     '--hidden', '16', '--seq-len', '16', ...(threads === 2 ? ['--batch', '16', '--threads', '2'] : ['--batch', '4', '--threads', '1']),
     '--sample-every', '0', '--eval-every', '1000000', '--cell', 'rnn'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -235,25 +243,26 @@ async function killTrain(out: string, sig: NodeJS.Signals, delayMs: number, thre
       else steps.push(j.step);
       if (!armed) {
         armed = true;
-        setTimeout(() => child.kill(sig), delayMs);
+        setTimeout(() => (sig === 'EPIPE' ? child.stdout!.destroy() : child.kill(sig)), delayMs);
       }
     }
   });
-  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const r = await done;
   clearTimeout(guard);
   return { ...r, steps, finalStep };
 }
 
-test('rnnkit train --checkpoint-every 1, on one thread or two, killed (SIGKILL) or interrupted (SIGINT) at random moments: the model file always loads', async (t) => {
+test('rnnkit train --checkpoint-every 1, on one thread or two, killed (SIGKILL), stopped (SIGINT, SIGTERM, SIGHUP) or its stdout closed at random moments: the model file always loads and holds the step reported', async (t) => {
   if (!fs.existsSync(BIN)) {
     t.skip(`${BIN} is not built`);
     return;
   }
   const rng = new Rng(SEED + 1);
-  const plans = Array.from({ length: 12 }, (_, k) => ({
-    out: path.join(dir, `cli-${k}.rnn`), sig: (k % 2 ? 'SIGINT' : 'SIGKILL') as NodeJS.Signals, delay: Math.floor(rng.uniform(0, 500)),
-    threads: (k % 4 < 2 ? 1 : 2) as 1 | 2,
+  const stops: Stop[] = ['SIGKILL', 'SIGINT', 'SIGHUP', 'SIGTERM', 'EPIPE'];
+  const plans = Array.from({ length: 15 }, (_, k) => ({
+    out: path.join(dir, `cli-${k}.rnn`), sig: stops[k % stops.length]!, delay: Math.floor(rng.uniform(0, 500)),
+    threads: (Math.floor(k / stops.length) % 2 === 0 ? 1 : 2) as 1 | 2,
   }));
   let next = 0;
   const summary: string[] = [];
@@ -264,11 +273,19 @@ test('rnnkit train --checkpoint-every 1, on one thread or two, killed (SIGKILL) 
       const lastReported = r.steps.length ? Math.max(...r.steps) : 0;
       const what = `${sig} ${delay} ms after the first progress line, ${threads} thread(s) (last reported step ${lastReported}, exit ${r.code ?? r.signal})`;
       assert.ok(!r.stderr.includes('    at '), `${what}: stack trace: ${r.stderr}`);
-      if (sig === 'SIGINT') {
-        // stops cleanly: saves, prints its summary, exit code 130
-        assert.equal(r.code, 130, `${what}: ${r.stderr}`);
-        assert.ok(r.finalStep !== null, `${what}: no final summary`);
-        assert.equal(loadCheckpointFileSync(out).step, r.finalStep, what);
+      if (sig !== 'SIGKILL') {
+        // stops cleanly: saves, exit code 128 + the signal's number (never 0)
+        assert.equal(r.code, STOP_EXIT[sig], `${what}: ${r.stderr}`);
+        if (sig === 'EPIPE') {
+          // stdout is gone, so the step is the one the report beside the model gives
+          const report = JSON.parse(fs.readFileSync(out.replace(/\.rnn$/, '.report.json'), 'utf8')) as { step: number; stopReason: string };
+          assert.equal(loadCheckpointFileSync(out).step, report.step, what);
+          assert.equal(report.stopReason, 'interrupted', what);
+          assert.ok(report.step >= lastReported, `${what}: the model holds step ${report.step}`);
+        } else {
+          assert.ok(r.finalStep !== null, `${what}: no final summary`);
+          assert.equal(loadCheckpointFileSync(out).step, r.finalStep, what);
+        }
         assert.equal(leftovers(out).length, 0, `${what}: temporary files left`);
         assert.ok(!fs.existsSync(lockFileOf(out)), `${what}: lock file left behind`);
       } else if (fs.existsSync(out)) {
@@ -283,6 +300,31 @@ test('rnnkit train --checkpoint-every 1, on one thread or two, killed (SIGKILL) 
   };
   await Promise.all([worker(), worker()]);
   console.log(`# CLI: ${summary.join(' ')}`);
+});
+
+test('rnnkit train --json-log | head -2: the run stops, saves the model and its report, and exits 141, not 0', async (t) => {
+  if (!fs.existsSync(BIN)) {
+    t.skip(`${BIN} is not built`);
+    return;
+  }
+  const sub = fs.mkdtempSync(path.join(dir, 'head-'));
+  const out = path.join(sub, 'm.rnn');
+  const child = spawn(process.execPath, [BIN, 'train', corpus, '--steps', '100000', '--json-log', '-o', out, '--hidden', '8', '--seq-len', '8',
+    '--batch', '2', '--cell', 'rnn', '--sample-every', '0', '--checkpoint-every', '0', '--threads', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let lines = 0;
+  const done = watch(child, () => {
+    // what head -2 does: read two lines, then close the pipe
+    if (++lines === 2) child.stdout!.destroy();
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const r = await done;
+  clearTimeout(guard);
+  assert.equal(r.code, 141, r.stderr);
+  assert.ok(!r.stderr.includes('    at '), r.stderr);
+  const report = JSON.parse(fs.readFileSync(path.join(sub, 'm.report.json'), 'utf8')) as { step: number; stopReason: string };
+  assert.ok(report.step > 0 && report.step < 100000, `report step ${report.step}`);
+  assert.equal(loadCheckpointFileSync(out).step, report.step);
+  assert.ok(!fs.existsSync(lockFileOf(out)), 'lock file left behind');
 });
 
 // ---------------------------------------------------------------- the output lock
@@ -466,19 +508,24 @@ test('rnnkit train: a second run writing the same model file is refused while th
 
 // ---------------------------------------------------------------- Ctrl-C is never ignored
 
-/** Starts `recurrent <args>` in its own folder, sends SIGINT after `delayMs`, and times the exit. */
-async function interruptAfter(args: readonly string[], delayMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; exitMs: number; files: string[] }> {
+/**
+ * Starts `rnnkit <args>` in its own folder and sends SIGINT once it has
+ * shown it is working: its first line of output (progress on stderr, or a
+ * result on stdout) — an event, not a fixed wait. Times the exit.
+ */
+async function interruptWhenWorking(args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; exitMs: number; files: string[] }> {
   const cwd = fs.mkdtempSync(path.join(dir, 'int-'));
   const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = watch(child, () => undefined);
   let sentAt = 0;
-  const timer = setTimeout(() => {
+  const send = (): void => {
+    if (sentAt) return;
     sentAt = Date.now();
     child.kill('SIGINT');
-  }, delayMs);
-  const guard = setTimeout(() => child.kill('SIGKILL'), delayMs + 15_000);
+  };
+  child.stderr!.once('data', send);
+  const done = watch(child, send);
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const r = await done;
-  clearTimeout(timer);
   clearTimeout(guard);
   return { ...r, exitMs: sentAt ? Date.now() - sentAt : 0, files: fs.readdirSync(cwd) };
 }
@@ -499,12 +546,13 @@ test('SIGINT stops every long-running command within 3 s (never ignored), with n
   ];
   const slow: string[] = [];
   for (const [name, args] of commands) {
-    const r = await interruptAfter(args, 2500);
+    const r = await interruptWhenWorking(args);
     const what = `${name}: exit ${r.code ?? r.signal} ${r.exitMs} ms after SIGINT`;
     assert.ok(!/^\s+at /m.test(r.stderr), `${what}: stack trace: ${r.stderr}`);
-    assert.ok(r.code === 130 || r.signal === 'SIGINT' || r.code === 0, what);
+    assert.ok(r.code === 130 || r.signal === 'SIGINT', what);
     if (r.exitMs > 3000) slow.push(what);
     assert.deepEqual(r.files.filter((f) => /\.tmp/.test(f)), [], `${what}: temporary files left`);
+    assert.deepEqual(r.files.filter((f) => /\.lock$/.test(f)), [], `${what}: lock file left behind`);
     console.log(`# ${what}; files: ${r.files.join(', ') || 'none'}`);
   }
   assert.deepEqual(slow, [], 'commands that ignored Ctrl-C');

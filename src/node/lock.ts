@@ -66,7 +66,9 @@ export function lockFileOf(target: string): string {
  * that holds it (pid, host, start time) and the lock file to delete if that
  * run is known to be gone. A stale lock (its process is gone) is taken
  * over. The lock is released by {@link OutputLock.release}, and in any case
- * when this process exits normally.
+ * when this process exits normally, or is stopped by SIGINT, SIGTERM or
+ * SIGHUP that nothing else in the process handles (the lock is removed, then
+ * the signal is raised again so the process ends as the signal says).
  */
 export function lockOutput(target: string, options: LockOptions = {}): OutputLock {
   checkOutputPath(target);
@@ -211,6 +213,32 @@ function lockedMessage(target: string, file: string, holder: LockInfo | 'unreada
 const heldLocks = new Set<() => void>();
 let exitHook = false;
 
+function releaseAll(): void {
+  for (const r of [...heldLocks]) {
+    try {
+      r();
+    } catch {
+      // exiting anyway
+    }
+  }
+}
+
+/** Signals that end a process by default; while a lock is held, they remove it first. */
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * A signal while locks are held. If another listener handles it (the CLI
+ * stops its run cleanly and releases the lock itself), nothing to do;
+ * otherwise remove the locks and re-raise the signal with the default
+ * action, so the process ends exactly as it would have.
+ */
+function onEndingSignal(sig: NodeJS.Signals): void {
+  if (process.listenerCount(sig) > 1) return;
+  releaseAll();
+  for (const s of ENDING_SIGNALS) process.removeListener(s, onEndingSignal);
+  process.kill(process.pid, sig);
+}
+
 function held(target: string, file: string, info: LockInfo): OutputLock {
   let released = false;
   const release = (): void => {
@@ -223,15 +251,8 @@ function held(target: string, file: string, info: LockInfo): OutputLock {
   heldLocks.add(release);
   if (!exitHook) {
     exitHook = true;
-    process.on('exit', () => {
-      for (const r of [...heldLocks]) {
-        try {
-          r();
-        } catch {
-          // exiting anyway
-        }
-      }
-    });
+    process.on('exit', releaseAll);
+    for (const s of ENDING_SIGNALS) process.on(s, onEndingSignal);
   }
   return { target, file, release };
 }

@@ -80,13 +80,49 @@ export class Tokenizer {
     return splitText(this.kind, text);
   }
 
-  /** Symbol indices of `text`; anything outside the vocabulary becomes 0 (unknown). */
+  /**
+   * Symbol indices of `text`; anything outside the vocabulary becomes 0
+   * (unknown). Streams over the text: no array of pieces is built, so the
+   * memory is the result's (4 bytes a symbol) and not a string per symbol.
+   */
   encode(text: string): Int32Array {
-    const pieces = this.split(text);
-    const out = new Int32Array(pieces.length);
-    for (let i = 0; i < pieces.length; i++) out[i] = this.index.get(pieces[i]!) ?? 0;
-    return out;
+    if (this.kind === 'char') {
+      const out = new Int32Array(text.length); // code points ≤ code units
+      let n = 0;
+      forEachCodePoint(text, (cp) => {
+        out[n++] = this.codeIndex(cp);
+      });
+      return n === out.length ? out : out.slice(0, n);
+    }
+    let out = new Int32Array(Math.min(text.length, 1024));
+    let n = 0;
+    forEachWord(text, (w) => {
+      if (n === out.length) {
+        const grown = new Int32Array(out.length * 2);
+        grown.set(out);
+        out = grown;
+      }
+      out[n++] = this.index.get(w) ?? 0;
+    });
+    return out.slice(0, n);
   }
+
+  /** Index of a character by code point (a table for the Basic Multilingual Plane, built once). */
+  private codeIndex(cp: number): number {
+    if (cp < 0x10000) {
+      if (!this.bmp) {
+        this.bmp = new Int32Array(0x10000);
+        for (let i = 1; i < this.symbols.length; i++) {
+          const c = this.symbols[i]!.codePointAt(0)!;
+          if (c < 0x10000 && this.symbols[i]!.length === 1) this.bmp[c] = i;
+        }
+      }
+      return this.bmp[cp]!;
+    }
+    return this.index.get(String.fromCodePoint(cp)) ?? 0;
+  }
+
+  private bmp: Int32Array | undefined;
 
   /** Index of one symbol string, or 0 (unknown) when it is not in the vocabulary. */
   indexOf(symbol: string): number {
@@ -150,10 +186,42 @@ export class Tokenizer {
   }
 }
 
-/** Cuts text into symbol strings: code points, or words, marks and line breaks. */
+/**
+ * Cuts text into symbol strings: code points, or words, marks and line
+ * breaks. It builds an array of one string per symbol, so it is for short
+ * texts (a prime, a line); {@link Tokenizer.encode} and
+ * {@link buildTokenizer} stream over long ones.
+ */
 export function splitText(kind: TokenKind, text: string): string[] {
-  if (kind === 'char') return Array.from(text);
-  return text.replace(/\r\n?/g, '\n').match(WORD_PATTERN) ?? [];
+  const out: string[] = [];
+  if (kind === 'char') forEachCodePoint(text, (cp) => out.push(String.fromCodePoint(cp)));
+  else forEachWord(text, (w) => out.push(w));
+  return out;
+}
+
+/** Calls `f` with each code point of `text` in order (a lone surrogate counts as one). No allocation. */
+function forEachCodePoint(text: string, f: (cp: number) => void): void {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        f(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
+        i++;
+        continue;
+      }
+    }
+    f(c);
+  }
+}
+
+/** Calls `f` with each word, mark or line break of `text` (`\r\n` and `\r` count as `\n`), without an array of them. */
+function forEachWord(text: string, f: (word: string) => void): void {
+  const t = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  const re = new RegExp(WORD_PATTERN.source, WORD_PATTERN.flags);
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t)) !== null) f(m[0]);
 }
 
 /**
@@ -169,12 +237,26 @@ export function buildTokenizer(text: string, options: TokenizerOptions = {}): To
     ? (kind === 'char' ? Infinity : DEFAULT_WORD_VOCAB_SIZE)
     : expectPositiveInt('vocabSize', options.vocabSize);
   if (limit < 2) throw new OptionError(`vocabSize must be at least 2 (the unknown symbol and one more), got ${limit}`);
-  const counts = new Map<string, number>();
-  for (const s of splitText(kind, text)) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const counts = kind === 'char' ? countChars(text) : new Map<string, number>();
+  if (kind === 'word') forEachWord(text, (w) => counts.set(w, (counts.get(w) ?? 0) + 1));
   counts.delete(UNKNOWN_SYMBOL[kind]);
   if (counts.size === 0) throw new OptionError('cannot build a vocabulary from an empty text');
   const byCount = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const kept = byCount.slice(0, limit - 1).map(([s]) => s);
   if (kind === 'char') kept.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return new Tokenizer(kind, [UNKNOWN_SYMBOL[kind], ...kept]);
+}
+
+/** How often each character occurs, counted in a table by code point (no string per character). */
+function countChars(text: string): Map<string, number> {
+  const bmp = new Float64Array(0x10000);
+  const astral = new Map<number, number>();
+  forEachCodePoint(text, (cp) => {
+    if (cp < 0x10000) bmp[cp]!++;
+    else astral.set(cp, (astral.get(cp) ?? 0) + 1);
+  });
+  const counts = new Map<string, number>();
+  for (let c = 0; c < 0x10000; c++) if (bmp[c]! > 0) counts.set(String.fromCharCode(c), bmp[c]!);
+  for (const [cp, k] of astral) counts.set(String.fromCodePoint(cp), k);
+  return counts;
 }
