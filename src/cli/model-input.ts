@@ -1,7 +1,7 @@
 /** Reading a `.rnn` model file of any kind for a command (predict, --resume), with one-line errors naming the file. */
 
 import { readFile } from 'node:fs/promises';
-import { OptionError } from '../core/errors.js';
+import { FormatError, OptionError } from '../core/errors.js';
 import { decodeModel, type ModelFile } from '../io/model-file.js';
 
 /** The bytes of a model file; a missing file or a folder is one line naming it. */
@@ -18,5 +18,11 @@ export async function loadCheckpointBytes(file: string): Promise<Uint8Array> {
 
 /** A decoded model file of any kind (see src/io/model-file.ts). */
 export async function loadModelFile(file: string): Promise<ModelFile> {
-  return decodeModel(await loadCheckpointBytes(file), { what: file });
+  const bytes = await loadCheckpointBytes(file);
+  try {
+    return decodeModel(bytes, { what: file });
+  } catch (e) {
+    if (e instanceof FormatError && !e.message.includes(file)) throw new FormatError(`${file}: ${e.message}; give a model saved by rnnkit (train, forecast, classify or pronounce)`);
+    throw e;
+  }
 }

@@ -10,8 +10,8 @@
 import type { CellKind } from '../../cells/cell.js';
 import { OptionError, TrainingError } from '../../core/errors.js';
 import type { DType } from '../../core/tensor.js';
-import { decodeModel, encodeModel } from '../../io/model-file.js';
-import { loadCheckpointBytes } from '../model-input.js';
+import { encodeModel } from '../../io/model-file.js';
+import { loadModelFile } from '../model-input.js';
 import { GENERATOR_MARK, markedText, writeFileAtomic } from '../../node/outputs.js';
 import { conformalQuantile } from '../../tasks/conformal.js';
 import { evaluateForecast, type ForecastEvaluation } from '../../tasks/forecast-eval.js';
@@ -91,7 +91,7 @@ export const forecastCommand: Command = {
     const file = args.positionals[0];
     let resumed: { forecaster: Forecaster; state: FitState | undefined; extra: ForecastExtra } | null = null;
     if (typeof o.resume === 'string') {
-      const decoded = decodeModel(await loadCheckpointBytes(o.resume), { what: o.resume });
+      const decoded = await loadModelFile(o.resume);
       const extra = decoded.extra as Partial<ForecastExtra>;
       if (decoded.model.kind !== 'forecaster' || extra.command !== 'forecast' || !extra.settings || !extra.source) {
         throw new OptionError(`${o.resume} is not a forecaster saved by rnnkit forecast; resume it with the command that made it, or start a new run`);

@@ -11,6 +11,7 @@ import { sampleCommand } from './sample.js';
 import { forecastCommand } from './forecast.js';
 import { classifyCommand } from './classify.js';
 import { pronounceCommand } from './pronounce.js';
+import { predictCommand } from './predict.js';
 
 export const COMMANDS: readonly Command[] = [
   trainCommand,
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   forecastCommand,
   classifyCommand,
   pronounceCommand,
+  predictCommand,
   lectureCommand,
   gradcheckCommand,
 ];
