@@ -113,7 +113,7 @@ test('classify CLI: trains on a small JSONL of feature sequences; bad input is o
   const out: string[] = [];
   const err: string[] = [];
   const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false, signal: new AbortController().signal };
-  assert.equal(await main(['classify', file, '--epochs', '8', '--hidden', '8', '--cell', 'rnn', '--lr', '0.02', '--json'], io), 0);
+  assert.equal(await main(['classify', file, '--epochs', '8', '--hidden', '8', '--cell', 'rnn', '--lr', '0.02', '--json', '-o', join(dir, 'seq.rnn')], io), 0);
   const r = JSON.parse(out.join('')) as { model: { accuracy: number }; classes: string[] };
   assert.deepEqual(r.classes, ['down', 'up']);
   assert.ok(r.model.accuracy >= 0.9, `accuracy ${r.model.accuracy}`);

@@ -10,8 +10,8 @@ export async function loadCheckpointBytes(file: string): Promise<Uint8Array> {
     return await readFile(file);
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
-    if (code === 'ENOENT') throw new OptionError(`model file ${file} does not exist; check the path (relative paths start at ${process.cwd()})`);
-    if (code === 'EISDIR') throw new OptionError(`model file ${file} is a directory, not a model file`);
+    if (code === 'ENOENT') throw new OptionError(`${file}: no such model file; check the path (relative paths start at ${process.cwd()})`);
+    if (code === 'EISDIR') throw new OptionError(`${file}: is a directory, not a model file`);
     throw e;
   }
 }
@@ -22,7 +22,10 @@ export async function loadModelFile(file: string): Promise<ModelFile> {
   try {
     return decodeModel(bytes, { what: file });
   } catch (e) {
-    if (e instanceof FormatError && !e.message.includes(file)) throw new FormatError(`${file}: ${e.message}; give a model saved by rnnkit (train, forecast, classify or pronounce)`);
+    if (e instanceof FormatError && !e.message.startsWith(`${file}:`)) {
+      const message = e.message.startsWith(`${file} `) ? e.message.slice(file.length + 1) : e.message;
+      throw new FormatError(`${file}: ${message}${message.includes('retrain') ? '' : '; give a model saved by rnnkit (train, forecast, classify or pronounce)'}`);
+    }
     throw e;
   }
 }

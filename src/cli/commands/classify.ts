@@ -171,11 +171,11 @@ export const classifyCommand: Command = {
       const majority = majorityBaseline(trainLabels, testLabels, C);
       const baseline = classificationMetrics(testLabels, baselinePredictions(problem), C);
       const result = {
-        model: out, data: problem.description, classes: problem.classes,
+        modelFile: out, data: problem.description, classes: problem.classes,
         sizes: { train: problem.train.length, validation: problem.validation.length, test: problem.test.length },
         cell: o.cell, hidden: o.hidden, pooling: o.pooling, step: run.step, epochs: run.epoch, stopReason: run.stop,
         trainSeconds: run.seconds, threads, classWeights: weights ?? null,
-        test: model, majority: { class: problem.classes[majority.cls], accuracy: majority.accuracy },
+        model, majority: { class: problem.classes[majority.cls], accuracy: majority.accuracy },
         baseline: { name: problem.baselineName, ...baseline },
         ...(problem.credit ? { credit: problem.credit } : {}),
       };
