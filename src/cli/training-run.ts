@@ -269,3 +269,21 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
 export function exitCodeOf(stop: RunStop): number {
   return stop === 'interrupted' ? 130 : 0;
 }
+
+/** Most points a loss curve kept in a model file holds (per list); see {@link pushBounded}. */
+export const CURVE_LIMIT = 2048;
+
+/**
+ * Appends a (step, loss) point to a curve kept in a model file, keeping it
+ * bounded: when it grows past `limit`, every other point is dropped (the
+ * first and the newest stay), so a run of millions of steps — and every
+ * later --resume — carries at most `limit` points.
+ */
+export function pushBounded(curve: [number, number][], point: [number, number], limit = CURVE_LIMIT): void {
+  curve.push(point);
+  if (curve.length <= limit) return;
+  let w = 1;
+  for (let r = 2; r < curve.length - 1; r += 2) curve[w++] = curve[r]!;
+  curve[w++] = curve[curve.length - 1]!;
+  curve.length = w;
+}

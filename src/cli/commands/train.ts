@@ -28,7 +28,7 @@ import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../ar
 import { createProgress, formatDuration, type ProgressStats } from '../progress.js';
 import { lossCurveSvg } from '../svg.js';
 import { rnnkitCommand } from '../hints.js';
-import { exitCodeOf, guardRunOutputs, progressMode, runLimits, runOptions, runTraining, threadCount, withOutputLock, type RunLimits } from '../training-run.js';
+import { exitCodeOf, guardRunOutputs, pushBounded, progressMode, runLimits, runOptions, runTraining, threadCount, withOutputLock, type RunLimits } from '../training-run.js';
 
 export { parseDuration } from '../training-run.js';
 
@@ -177,9 +177,12 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   const evalData = evalSet ? textBatches(evalSet, tokenizer.vocabSize, windows) : undefined;
   let state: FitState | undefined = setup.resumedState ?? undefined;
   const history = {
-    train: setup.resumed ? [...setup.resumed.history.train] : [] as [number, number][],
-    val: setup.resumed ? [...setup.resumed.history.val] : [] as [number, number][],
+    train: [] as [number, number][],
+    val: [] as [number, number][],
   };
+  // a resumed curve (possibly from a file written before curves were bounded) is bounded as it is read
+  for (const p of setup.resumed?.history.train ?? []) pushBounded(history.train, p);
+  for (const p of setup.resumed?.history.val ?? []) pushBounded(history.val, p);
   const priorSec = setup.resumed?.elapsedSec ?? 0;
   const mode = progressMode(o['json-log'] === true);
   const progress = createProgress(io, { mode, unit });
@@ -255,7 +258,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     curveLoss += rec.loss;
     curveSteps++;
     if (step % CURVE_EVERY === 0) {
-      history.train.push([step, round(bits(curveLoss / curveSteps))]);
+      pushBounded(history.train, [step, round(bits(curveLoss / curveSteps))]);
       curveLoss = 0;
       curveSteps = 0;
     }
@@ -264,7 +267,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   };
   const onValidation = (rec: ValidationRecord): void => {
     lastVal = bits(rec.loss);
-    history.val.push([rec.step, round(lastVal)]);
+    pushBounded(history.val, [rec.step, round(lastVal)]);
     progress.update(stats(lastVal), true);
     windowLoss = 0;
     windowSteps = 0;
@@ -293,14 +296,14 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     throw new TrainingError(run.diagnosis ?? 'training learned nothing: the loss stayed above a uniform guess.');
   }
   const loopSec = (performance.now() - runStart) / 1000;
-  if (curveSteps > 0) history.train.push([step, round(bits(curveLoss / curveSteps))]);
+  if (curveSteps > 0) pushBounded(history.train, [step, round(bits(curveLoss / curveSteps))]);
 
   // the final figure: validation on the whole held-out tail
   let finalVal: number | undefined;
   if (corpus.val.length >= 2 && stopReason !== 'interrupted') {
     if (mode !== 'json') progress.message(`evaluating on the whole validation tail (${corpus.val.length} ${unit}s)…`);
     finalVal = bits(evaluateText(net, corpus.val, windows));
-    if (history.val[history.val.length - 1]?.[0] !== step) history.val.push([step, round(finalVal)]);
+    if (history.val[history.val.length - 1]?.[0] !== step) pushBounded(history.val, [step, round(finalVal)]);
     progress.update(stats(finalVal), true);
   }
   if (step > startStep) showSample(Math.max(sampleLength, 300));
