@@ -51,7 +51,7 @@ test('seq2seq model file round trip gives the same decoding; an old JSON model g
   }
   const old = new TextEncoder().encode(JSON.stringify({ format: 'recurrent-seq2seq', version: 1, options: {}, params: {} }));
   assert.throws(() => decodeModel(old, { what: 'cmu.json' }), (e: unknown) => e instanceof FormatError
-    && /^cmu\.json is an old pronounce model .*retrain it with `rnnkit pronounce -o cmu\.rnn`$/.test(e.message) && !e.message.includes('\n'));
+    && /^cmu\.json: an old pronounce model .*retrain it with `rnnkit pronounce -o cmu\.rnn`$/.test(e.message) && !e.message.includes('\n'));
 });
 
 test('spelling → pronunciation: held-out phoneme error rate well below copy-through (small slice)', async () => {

@@ -12,12 +12,16 @@
  * | `seq2seq`    | `encoder`, `decoder`         | source and target symbols, longest source and target              |
  *
  * The encoder of an encoder–decoder has no output layer; it is stored as a
- * network with the same layers and a 1-column zero output layer (V, no
- * bias) that is never used. With `restoreBest`, the best validation's
- * parameters are stored as networks `best.<name>`.
+ * network with the same layers (both directions when bidirectional) and a
+ * 1-column zero output layer (V, no bias) that is never used. Parameters
+ * that belong to no network (an attention layer's W_a, W_c, b_c) are stored
+ * in order as the input weights U (n×1) of a one-unit network named after
+ * them. With `restoreBest`, the best validation's parameters are stored the
+ * same way, one network `best.<i>` per parameter set.
  */
 
 import { FormatError, OptionError } from '../core/errors.js';
+import type { ParamSet } from '../core/params.js';
 import type { Float } from '../core/tensor.js';
 import { Network } from '../model/network.js';
 import { Seq2Seq } from '../seq2seq/model.js';
@@ -82,10 +86,14 @@ export type ModelMeta =
     readonly kind: 'classifier'; readonly classNames: readonly string[]; readonly input: ClassifierInfo['input'];
     readonly featureStats: readonly { mean: number; sd: number }[]; readonly pooling: Pooling;
   }
-  | { readonly kind: 'seq2seq'; readonly source: readonly string[]; readonly target: readonly string[]; readonly maxSourceLength: number; readonly maxTargetLength: number };
+  | {
+    readonly kind: 'seq2seq'; readonly source: readonly string[]; readonly target: readonly string[]; readonly maxSourceLength: number; readonly maxTargetLength: number;
+    /** Present when the encoder reads both ways / the decoder attends. */
+    readonly bidirectional?: true; readonly attention?: string;
+  };
 
 /** The old pronounce format's one-line refusal. */
-const OLD_SEQ2SEQ = 'is an old pronounce model (JSON, format "recurrent-seq2seq"), which this version no longer reads; retrain it with `rnnkit pronounce -o cmu.rnn`';
+const OLD_SEQ2SEQ = 'an old pronounce model (JSON, format "recurrent-seq2seq"), which this version no longer reads; retrain it with `rnnkit pronounce -o cmu.rnn`';
 
 /**
  * The model file's bytes: the model's networks, its `meta` (with `kind`),
@@ -102,12 +110,11 @@ export function encodeModel(model: SavedModel, options: EncodeModelOptions = {})
   const state = options.state;
   const all: Record<string, Network> = { ...networks };
   if (state?.best) {
-    const names = Object.keys(networks);
-    if (state.best.params.length !== names.length) throw new OptionError(`state.best holds ${state.best.params.length} parameter arrays, expected ${names.length}`);
-    names.forEach((name, i) => {
-      const copy = new Network(networks[name]!.config);
-      copyInto(copy.params.data, state.best!.params[i]!, `state.best.params[${i}]`);
-      all[`best.${name}`] = copy;
+    const sets = paramSetsOf(model);
+    if (state.best.params.length !== sets.length) throw new OptionError(`state.best holds ${state.best.params.length} parameter arrays, expected one per parameter set (${sets.length})`);
+    sets.forEach((p, i) => {
+      if (state.best!.params[i]!.length !== p.size) throw new OptionError(`state.best.params[${i}] holds ${state.best!.params[i]!.length} values, expected ${p.size}`);
+      all[`best.${i}`] = flatCarrier(state.best!.params[i]!, p.dtype);
     });
   }
   const { best, ...rest } = state ?? {};
@@ -134,9 +141,9 @@ export function encodeModel(model: SavedModel, options: EncodeModelOptions = {})
 export function decodeModel(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions & { readonly what?: string } = {}): ModelFile {
   const what = options.what ?? 'the model file';
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what} ${OLD_SEQ2SEQ}`);
+  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what}: ${OLD_SEQ2SEQ}`);
   const { what: _, ...decodeOptions } = options;
-  const c = decodeCheckpoint(u8, decodeOptions);
+  const c = named(what, () => decodeCheckpoint(u8, decodeOptions));
   for (const [name, net] of Object.entries(c.networks)) {
     const bad = findNonFinite(net.params, 'data');
     if (bad) throw new FormatError(`${what}: parameter ${bad.name}[${bad.row}][${bad.col}] of network "${name}" is ${bad.value}, not a finite number; the file was saved from a run that diverged or is damaged — retrain the model`);
@@ -146,13 +153,12 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, options: DecodeOpti
   const user = isRecord(extra['user']) ? extra['user'] : {};
   if (c.step === undefined) return { model, extra: user };
   const state = fitStateFromCheckpoint(c, dtypeOf(model));
-  const names = Object.keys(networksOf(model));
   const best = isRecord(extra['best']) ? extra['best'] : null;
   if (best) {
-    const params = names.map((n) => {
-      const net = c.networks[`best.${n}`];
-      if (!net) throw new FormatError(`${what}: the best validation's parameters (network "best.${n}") are missing`);
-      return net.params.data;
+    const params = paramSetsOf(model).map((p, i) => {
+      const net = c.networks[`best.${i}`];
+      if (!net || net.config.inputSize !== p.size) throw new FormatError(`${what}: the best validation's parameters (network "best.${i}", ${p.size} values) are missing`);
+      return net.params.view('layer0.U').slice();
     });
     const step = best['step'];
     const loss = best['loss'];
@@ -165,8 +171,8 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, options: DecodeOpti
 /** The kind of a model file from its header alone (cheap: no parameters are read). */
 export function readModelKind(bytes: Uint8Array | ArrayBuffer, what = 'the model file'): ModelKind {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what} ${OLD_SEQ2SEQ}`);
-  return kindOf(readCheckpointHeader(u8).meta, what);
+  if (looksLikeOldSeq2Seq(u8)) throw new FormatError(`${what}: ${OLD_SEQ2SEQ}`);
+  return kindOf(named(what, () => readCheckpointHeader(u8)).meta, what);
 }
 
 /** The networks of a model by name, in the order of their parameter sets (fit's `paramSets`). */
@@ -178,8 +184,39 @@ export function networksOf(model: SavedModel): Record<string, Network> {
       return { model: model.forecaster.net };
     case 'classifier':
       return { model: model.classifier.net };
+    case 'seq2seq': {
+      const extra = extrasOf(model.model);
+      return { encoder: encoderCarrier(model.model), decoder: model.model.decoder, ...(extra.attention ? { attention: flatCarrier(extra.attention.params.data, model.model.dtype) } : {}) };
+    }
+  }
+}
+
+/** What an encoder–decoder may have beyond encoder and decoder (a bidirectional encoder, an attention layer). */
+function extrasOf(model: Seq2Seq): { bidirectional: boolean; attention: { readonly params: ParamSet } | null; attentionKind: string | undefined } {
+  const m = model as unknown as { bidirectional?: boolean; attention?: { readonly params: ParamSet } | null };
+  const kind = (model.encoder.config as unknown as { bidirectional?: boolean }).bidirectional;
+  return { bidirectional: m.bidirectional === true || kind === true, attention: m.attention ?? null, attentionKind: m.attention ? 'luong' : undefined };
+}
+
+/** Parameters of no network's shape, as the U (n×1) of a one-unit linear network (W and V zero). */
+function flatCarrier(values: Float, dtype: Network['config']['dtype']): Network {
+  const carrier = new Network({ cell: 'rnn', inputSize: values.length, hiddenSize: 1, outputSize: 1, bias: false, hiddenActivation: 'linear', outputActivation: 'linear', loss: 'mse', dtype });
+  carrier.params.data.fill(0);
+  carrier.params.view('layer0.U').set(values);
+  return carrier;
+}
+
+/** The parameter sets of a model in fit's order (what `state.best.params` holds one array for each of). */
+export function paramSetsOf(model: SavedModel): readonly ParamSet[] {
+  switch (model.kind) {
+    case 'text':
+      return [model.net.params];
+    case 'forecaster':
+      return [model.forecaster.net.params];
+    case 'classifier':
+      return [model.classifier.net.params];
     case 'seq2seq':
-      return { encoder: encoderCarrier(model.model), decoder: model.model.decoder };
+      return model.model.paramSets;
   }
 }
 
@@ -211,7 +248,12 @@ function metaOf(model: SavedModel): ModelMeta {
       if (model.source.size !== m.sourceVocabSize || model.target.size !== m.targetVocabSize) {
         throw new OptionError(`the symbol tables (${model.source.size} source, ${model.target.size} target) do not fit the model (${m.sourceVocabSize}, ${m.targetVocabSize})`);
       }
-      return { kind: 'seq2seq', source: model.source.symbols, target: model.target.symbols, maxSourceLength: model.maxSourceLength, maxTargetLength: model.maxTargetLength };
+      const extra = extrasOf(m);
+      return {
+        kind: 'seq2seq', source: model.source.symbols, target: model.target.symbols, maxSourceLength: model.maxSourceLength, maxTargetLength: model.maxTargetLength,
+        ...(extra.bidirectional ? { bidirectional: true as const } : {}),
+        ...(extra.attentionKind ? { attention: extra.attentionKind } : {}),
+      };
     }
   }
 }
@@ -220,7 +262,7 @@ function kindOf(meta: unknown, what: string): ModelKind {
   const kind = isRecord(meta) ? meta['kind'] : undefined;
   if (kind === 'text-model') return 'text'; // files written before the kinds
   if (typeof kind === 'string' && (MODEL_KINDS as readonly string[]).includes(kind)) return kind as ModelKind;
-  throw new FormatError(`${what} holds no model kind this version knows (meta.kind is ${JSON.stringify(kind)}; expected one of ${MODEL_KINDS.join(', ')})`);
+  throw new FormatError(`${what}: holds no model kind this version knows (meta.kind is ${JSON.stringify(kind)}; expected one of ${MODEL_KINDS.join(', ')})`);
 }
 
 function modelOf(c: Checkpoint, what: string): SavedModel {
@@ -302,19 +344,32 @@ function modelOf(c: Checkpoint, what: string): SavedModel {
       const e = carrier.config;
       const d = decoder.config;
       if (e.inputSize !== source.length || d.inputSize !== target.length + 1 || d.outputSize !== target.length + 1 || e.cell !== d.cell
-        || e.hiddenSize !== d.hiddenSize || e.layers !== d.layers || e.dtype !== d.dtype || e.bias !== d.bias) {
+        || e.hiddenSize !== d.hiddenSize || e.layers !== d.layers || e.dtype !== d.dtype || e.bias !== d.bias || e.hiddenActivation !== d.hiddenActivation) {
         throw new FormatError(`${what}: the encoder (${e.cell}, ${e.inputSize} inputs) and decoder (${d.cell}, ${d.inputSize} symbols) do not fit ${source.length} source and ${target.length} target symbols`);
       }
-      const model = new Seq2Seq({
+      const bidirectional = m['bidirectional'] === true;
+      const attention = m['attention'];
+      if (attention !== undefined && typeof attention !== 'string') throw bad('attention', 'the attention kind (a string)');
+      const options = {
         cell: d.cell, sourceVocabSize: source.length, targetVocabSize: target.length, hiddenSize: d.hiddenSize, layers: d.layers,
         hiddenActivation: d.hiddenActivation, bias: d.bias, dtype: d.dtype,
-      });
+        ...(bidirectional ? { bidirectional } : {}),
+        ...(attention !== undefined ? { attention } : {}),
+      };
+      let model: Seq2Seq;
+      try {
+        model = new Seq2Seq(options as ConstructorParameters<typeof Seq2Seq>[0]);
+      } catch (e) {
+        throw e instanceof OptionError ? new FormatError(`${what}: this version cannot build the encoder–decoder it describes (${e.message})`) : e;
+      }
       for (const entry of model.encoder.params.entries) {
         const from = entry.name.replace(/^encoder\./, '');
         if (!carrier.params.has(from)) throw new FormatError(`${what}: the encoder lacks parameter ${from}`);
         copyInto(model.encoder.params.view(entry.name), carrier.params.view(from), `encoder ${from}`);
       }
-      model.decoder.params.data.set(decoder.params.data);
+      copyInto(model.decoder.params.data, decoder.params.data, 'the decoder\'s parameters');
+      const att = extrasOf(model).attention;
+      if (att) copyInto(att.params.data, net('attention').params.view('layer0.U'), 'the attention parameters');
       return {
         kind, model, source: new SymbolTable(source), target: new SymbolTable(target),
         maxSourceLength: m['maxSourceLength'] as number, maxTargetLength: m['maxTargetLength'] as number,
@@ -330,7 +385,8 @@ function encoderCarrier(model: Seq2Seq): Network {
     cell: c.cell, inputSize: c.inputSize, hiddenSize: c.hiddenSize, outputSize: 1, layers: c.layers,
     hiddenActivation: c.hiddenActivation, bias: c.bias, dtype: c.dtype, outputActivation: 'linear', loss: 'mse',
     ...(c.variant !== undefined ? { variant: c.variant } : {}),
-  });
+    ...(extrasOf(model).bidirectional ? { bidirectional: true } : {}),
+  } as ConstructorParameters<typeof Network>[0]);
   carrier.params.data.fill(0);
   for (const entry of model.encoder.params.entries) {
     carrier.params.view(entry.name.replace(/^encoder\./, '')).set(model.encoder.params.view(entry.name));
@@ -347,6 +403,15 @@ function dtypeOf(model: SavedModel): Network['config']['dtype'] {
 function copyInto(to: Float, from: ArrayLike<number>, name: string): void {
   if (to.length !== from.length) throw new OptionError(`${name} holds ${from.length} values, expected ${to.length}`);
   to.set(from);
+}
+
+/** Runs `f`, prefixing a FormatError's message with the file's name. */
+function named<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof FormatError ? new FormatError(`${what}: ${e.message}`) : e;
+  }
 }
 
 /** An old pronounce model: JSON text whose format field is "recurrent-seq2seq". */

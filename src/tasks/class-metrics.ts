@@ -35,7 +35,7 @@ export function classificationMetrics(actual: readonly number[], predicted: read
   expectPositiveInt('classes', classes);
   const n = actual.length;
   if (predicted.length !== n) throw new ShapeError(`predicted has ${predicted.length} labels, actual has ${n}`);
-  if (n === 0) throw new ShapeError('classificationMetrics needs at least one item');
+  if (n === 0) throw new ShapeError('no items to score: the held-out part is empty; give more labelled items or a larger test fraction');
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
   for (let i = 0; i < n; i++) {

@@ -6,7 +6,10 @@
  *   min-max:  z = (x − min) / (max − min)   x = z·(max − min) + min
  *
  * Fitted on the training part only, so no statistic leaks from the
- * held-out tail.
+ * held-out tail. The statistics are computed on x / M (M = max |x|) and
+ * scaled back, so values up to the largest finite double do not overflow
+ * (x² of 1e154 would); a scaler that still cannot be represented (a
+ * min-max range beyond 1.8e308) is refused with a ShapeError.
  */
 
 import { OptionError, ShapeError } from '../core/errors.js';
@@ -26,6 +29,12 @@ export function fitScaler(kind: ScalingKind, values: ArrayLike<number>): Scaler 
   const n = values.length;
   if (n === 0) throw new ShapeError('fitScaler needs at least one value');
   if (kind === 'none') return { kind, shift: 0, scale: 1 };
+  let M = 0;
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    if (!Number.isFinite(x)) throw new ShapeError(`value ${i} is ${x}; scaling needs finite numbers`);
+    if (Math.abs(x) > M) M = Math.abs(x);
+  }
   if (kind === 'minmax') {
     let lo = Infinity;
     let hi = -Infinity;
@@ -33,16 +42,20 @@ export function fitScaler(kind: ScalingKind, values: ArrayLike<number>): Scaler 
       lo = Math.min(lo, values[i]!);
       hi = Math.max(hi, values[i]!);
     }
-    return { kind, shift: lo, scale: hi > lo ? hi - lo : 1 };
+    const range = hi - lo;
+    if (!Number.isFinite(range)) throw new ShapeError(`the values span ${lo} to ${hi}, a range too large to scale; rescale the column`);
+    return { kind, shift: lo, scale: hi > lo ? range : 1 };
   }
   if (kind !== 'zscore') throw new OptionError(`scaling must be one of ${SCALINGS.join(', ')}, got "${String(kind)}"`);
+  if (M === 0) return { kind, shift: 0, scale: 1 };
+  // mean and sd of x / M, then × M: no square overflows
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += values[i]!;
+  for (let i = 0; i < n; i++) mean += values[i]! / M;
   mean /= n;
   let v = 0;
-  for (let i = 0; i < n; i++) v += (values[i]! - mean) ** 2;
-  const sd = Math.sqrt(v / n);
-  return { kind, shift: mean, scale: sd > 0 ? sd : 1 };
+  for (let i = 0; i < n; i++) v += (values[i]! / M - mean) ** 2;
+  const sd = Math.sqrt(v / n) * M;
+  return { kind, shift: mean * M, scale: sd > 0 && Number.isFinite(sd) ? sd : 1 };
 }
 
 /** z = (x − shift) / scale, element by element, into a new array. */

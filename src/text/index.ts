@@ -3,3 +3,4 @@ export { sampleIndex, argmax, checkSamplingOptions, SymbolStream, generate, type
 export { prepareCorpus, splitTail, normalizeText, MIN_TRAIN_SYMBOLS, type Corpus, type CorpusOptions } from './corpus.js';
 export { textBatches, evaluateText, type TextWindows } from './batches.js';
 export { textModelMeta, readTextModel, type TextModelMeta } from './model-file.js';
+export { nextSymbols, type NextSymbol } from './next-symbol.js';

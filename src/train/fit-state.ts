@@ -31,7 +31,11 @@ export interface FitExtra {
 }
 
 /**
- * The checkpoint fields for `state`; spread them into the checkpoint:
+ * The checkpoint fields for `state`; spread them into the checkpoint.
+ * `state.best` (the best validation's parameters) is not among them: it is
+ * binary data, which `encodeModel` (src/io/model-file.ts) stores as
+ * networks `best.<name>`; use that for runs with `restoreBest`.
+ *
  *
  * @example
  * const bytes = encodeCheckpoint({ networks: { model: net }, meta: { vocab }, ...fitStateToCheckpoint(result.state) });
