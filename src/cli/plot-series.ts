@@ -4,7 +4,7 @@
  * ticks and a legend.
  */
 
-import { niceTicks } from './svg.js';
+import { downsample, extent, niceTicks, SVG_MARK } from './svg.js';
 
 /** One line of the plot. */
 export interface PlotSeries {
@@ -32,13 +32,14 @@ export function seriesPlotSvg(series: readonly PlotSeries[], options: { title?: 
   const height = options.height ?? 420;
   const pw = width - M.left - M.right;
   const ph = height - M.top - M.bottom;
-  const pts = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
-  const xs = pts.map((p) => p[0]);
-  const ys = pts.map((p) => p[1]);
-  let x0 = xs.length ? Math.min(...xs) : 0;
-  let x1 = xs.length ? Math.max(...xs) : 1;
-  let y0 = ys.length ? Math.min(...ys) : 0;
-  let y1 = ys.length ? Math.max(...ys) : 1;
+  // long series (a whole 200 MB CSV) are downsampled, keeping each run's low and high point
+  const drawn = series.map((s) => downsample(s.points));
+  const xs = extent(drawn.flatMap((p) => p.map(([x]) => x)));
+  const ys = extent(drawn.flatMap((p) => p.map(([, y]) => y)));
+  let x0 = xs?.[0] ?? 0;
+  let x1 = xs?.[1] ?? 1;
+  let y0 = ys?.[0] ?? 0;
+  let y1 = ys?.[1] ?? 1;
   if (x1 <= x0) x1 = x0 + 1;
   if (y1 <= y0) {
     y0 -= 1;
@@ -51,6 +52,7 @@ export function seriesPlotSvg(series: readonly PlotSeries[], options: { title?: 
   const sy = (y: number): number => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    SVG_MARK,
     `<rect width="${width}" height="${height}" fill="white"/>`,
   ];
   if (options.title) out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(options.title)}</text>`);
@@ -67,9 +69,9 @@ export function seriesPlotSvg(series: readonly PlotSeries[], options: { title?: 
   out.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   if (options.xLabel) out.push(`<text x="${M.left + pw / 2}" y="${height - 8}" text-anchor="middle">${esc(options.xLabel)}</text>`);
   if (options.yLabel) out.push(`<text transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel)}</text>`);
-  const legendW = 48 + 7 * Math.max(0, ...series.map((s) => s.label.length));
-  series.forEach((s) => {
-    const d = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
+  const legendW = 48 + 7 * (extent(series.map((s) => s.label.length))?.[1] ?? 0);
+  series.forEach((s, k) => {
+    const d = drawn[k]!.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.4"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${d}"/>`);
   });
   out.push(`<rect x="${M.left + 4}" y="${M.top + 4}" width="${legendW}" height="${series.length * 16 + 4}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);

@@ -4,6 +4,8 @@
  * user to open in a browser next to the model file.
  */
 
+import { GENERATOR_MARK } from '../node/outputs.js';
+
 /** One curve: (step, value) points and how it is drawn. */
 export interface CurveSeries {
   readonly label: string;
@@ -23,6 +25,54 @@ export interface LossCurveOptions {
 }
 
 const MARGIN = { left: 64, right: 16, top: 36, bottom: 48 };
+
+/**
+ * Most points drawn per series. Longer series are downsampled
+ * ({@link downsample}): a plot is ~1000 pixels wide, so more points only
+ * make the file larger, and a 1.4-million-step history stays a small file.
+ */
+export const MAX_PLOT_POINTS = 2000;
+
+/** The comment that marks an SVG as ours (outputs.ts recognises it, so a plot we wrote may be replaced). */
+export const SVG_MARK = `<!-- ${GENERATOR_MARK} -->`;
+
+/** [min, max] of the finite values of `values`, or undefined when there are none; a loop, so any length works. */
+export function extent(values: Iterable<number>): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : undefined;
+}
+
+/**
+ * At most about `max` of `points` (in x order), keeping the shape: the
+ * points are cut into max/2 runs and each run keeps its lowest and its
+ * highest point, in their order, so spikes survive. Non-finite points are
+ * dropped. Short series come back filtered but otherwise as they were.
+ */
+export function downsample<P extends readonly [number, number]>(points: readonly P[], max = MAX_PLOT_POINTS): P[] {
+  const finite = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  if (finite.length <= max) return finite;
+  const runs = Math.max(1, Math.floor(max / 2));
+  const out: P[] = [];
+  for (let r = 0; r < runs; r++) {
+    const a = Math.floor((r * finite.length) / runs);
+    const b = Math.floor(((r + 1) * finite.length) / runs);
+    let lo = a;
+    let hi = a;
+    for (let i = a + 1; i < b; i++) {
+      if (finite[i]![1] < finite[lo]![1]) lo = i;
+      if (finite[i]![1] > finite[hi]![1]) hi = i;
+    }
+    out.push(finite[Math.min(lo, hi)]!);
+    if (hi !== lo) out.push(finite[Math.max(lo, hi)]!);
+  }
+  return out;
+}
 
 /** "Nice" tick values covering [lo, hi]: steps of 1, 2 or 5 × 10ⁿ, about `count` of them. */
 export function niceTicks(lo: number, hi: number, count = 6): number[] {
@@ -61,11 +111,13 @@ export function lossCurveSvg(series: readonly CurveSeries[], options: LossCurveO
   const height = options.height ?? 420;
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
-  const pts = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
-  let xMin = Math.min(0, ...pts.map((p) => p[0]));
-  let xMax = Math.max(1, ...pts.map((p) => p[0]));
-  let yMin = pts.length ? Math.min(...pts.map((p) => p[1])) : 0;
-  let yMax = pts.length ? Math.max(...pts.map((p) => p[1])) : 1;
+  const drawn = series.map((s) => downsample(s.points));
+  const xs = extent(drawn.flatMap((p) => p.map(([x]) => x)));
+  const ys = extent(drawn.flatMap((p) => p.map(([, y]) => y)));
+  let xMin = Math.min(0, xs?.[0] ?? 0);
+  let xMax = Math.max(1, xs?.[1] ?? 1);
+  let yMin = ys?.[0] ?? 0;
+  let yMax = ys?.[1] ?? 1;
   if (yMax - yMin < 1e-9) {
     yMin -= 0.5;
     yMax += 0.5;
@@ -81,6 +133,7 @@ export function lossCurveSvg(series: readonly CurveSeries[], options: LossCurveO
 
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(SVG_MARK);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   if (options.title) out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>`);
   // grid and tick labels
@@ -102,12 +155,12 @@ export function lossCurveSvg(series: readonly CurveSeries[], options: LossCurveO
   const yl = escapeXml(options.yLabel ?? 'loss');
   out.push(`<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${yl}</text>`);
   // curves
-  for (const s of series) {
-    const p = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    if (p.length === 0) continue;
+  series.forEach((s, k) => {
+    const p = drawn[k]!;
+    if (p.length === 0) return;
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${p.map(([x, y]) => `${f(sx(x))},${f(sy(y))}`).join(' ')}"/>`);
     if (s.dots) for (const [x, y] of p) out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="2.5" fill="${s.color}"/>`);
-  }
+  });
   // legend, top right inside the plot
   series.forEach((s, i) => {
     const y = MARGIN.top + 14 + i * 18;

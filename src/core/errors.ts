@@ -89,3 +89,13 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
   return typeof value;
 }
+
+/**
+ * A value that cannot be trusted: NaN or ±Infinity in the data or the
+ * parameters, a mask entry other than 0 or 1. The message names where it is.
+ */
+export class ValueError extends RecurrentError {
+  constructor(message: string) {
+    super('VALUE', message);
+  }
+}

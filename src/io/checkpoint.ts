@@ -32,13 +32,14 @@
  */
 
 import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS } from '../core/activations.js';
-import { FormatError, OptionError, RecurrentError } from '../core/errors.js';
+import { FormatError, OptionError, RecurrentError, ValueError } from '../core/errors.js';
 import type { DType, Float } from '../core/tensor.js';
 import { CELL_KINDS } from '../cells/cell.js';
 import { cellType } from '../cells/registry.js';
 import { LOSSES } from '../model/loss.js';
 import { Network, networkParamSpecs, type NetworkConfig } from '../model/network.js';
 import { optimizerSlotNames, resolveOptimizerOptions, OPTIMIZER_KINDS, type OptimizerKind, type OptimizerOptions, type OptimizerState } from '../train/optimizers.js';
+import { findNonFinite } from '../train/clip.js';
 import { crc32 } from './crc32.js';
 import { readFloatsLE, writeFloatsLE } from './floats.js';
 
@@ -139,6 +140,11 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     const net = c.networks[name];
     if (!NAME.test(name)) throw new OptionError(`checkpoint network name ${JSON.stringify(name)} must be a letter followed by up to 63 letters, digits, "_", "-" or "."`);
     if (!(net instanceof Network)) throw new OptionError(`checkpoint.networks.${name} must be a Network`);
+    // a model with NaN or infinite parameters predicts nothing: refuse to save it over a good one
+    const bad = findNonFinite(net.params, 'data');
+    if (bad) {
+      throw new ValueError(`checkpoint network "${name}": parameter ${bad.name}[${bad.row}][${bad.col}] is ${bad.value} (${bad.count} non-finite values in ${bad.parameters.join(', ')}); such a model is not saved — training diverged, so lower the learning rate or clip the gradients`);
+    }
     const params = net.params.entries.map((e) => ({ name: e.name, rows: e.rows, cols: e.cols }));
     return { name, config: net.config, params, offset: place(net.params.data), count: net.params.size };
   });

@@ -22,6 +22,7 @@ import { CELL_KINDS, type BackwardOptions, type Cell, type CellCache, type CellK
 import { cellType, type LayerConfig } from '../cells/registry.js';
 import { traceLayer, type LayerTrace } from '../cells/inspect.js';
 import { applyOutputActivation, checkOutputAndLoss, LOSSES, oneHotCrossEntropy, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
+import { checkBatchValues } from './batch-values.js';
 
 /** Options of {@link Network}; every one but the three sizes has a default. */
 export interface NetworkOptions {
@@ -151,6 +152,7 @@ export class Network {
   private readonly workspaces = new Map<number, Workspace>();
 
   constructor(options: NetworkOptions) {
+    if (typeof options !== 'object' || options === null) throw new OptionError('new Network(options) needs its options, e.g. { cell: "lstm", inputSize: 10, hiddenSize: 32, outputSize: 10 }');
     rejectUnknownKeys('network', options, OPTION_KEYS);
     this.config = resolveConfig(options);
     const c = this.config;
@@ -444,6 +446,7 @@ export class Network {
       }
     }
     if (batch.mask && batch.mask.length < T * B) throw new ShapeError(`batch.mask has ${batch.mask.length} entries, expected T×B = ${T * B}`);
+    checkBatchValues(batch, D, K, this.config.hiddenSize); // NaN / Infinity, mask values other than 0 and 1
     if (batch.feedback === 'argmax' && D !== K) throw new OptionError(`feedback "argmax" needs inputSize = outputSize, got D = ${D}, K = ${K}`);
     if (batch.init) {
       if (batch.init.length !== this.layers.length) throw new ShapeError(`batch.init has ${batch.init.length} states, expected one per layer (${this.layers.length})`);

@@ -40,13 +40,14 @@ export class OutputRefusedError extends RecurrentError {
   }
 }
 
-/** Writing an output failed (disk full, file size limit, permissions); the previous file is untouched. Exit code 1. */
+/**
+ * Writing an output failed (disk full, file size limit, permissions); the
+ * previous file is untouched. Its `code` is the system's, e.g. `"ENOSPC"`
+ * (`"OUTPUT_WRITE"` when there is none), for scripts. Exit code 1.
+ */
 export class OutputWriteError extends RecurrentError {
-  /** The system error code, e.g. `"ENOSPC"`, for scripts. */
-  readonly errno: string;
   constructor(message: string, errno: string) {
-    super('OUTPUT_WRITE', message);
-    this.errno = errno;
+    super(errno || 'OUTPUT_WRITE', message);
   }
 }
 
@@ -323,10 +324,9 @@ export function writeErrorOf(file: string, e: unknown): Error {
     case 'EMFILE':
     case 'ENFILE':
       return say('too many open files; close other programs or raise the limit (ulimit -n)');
-    case 'EIO':
-      return say('the disk reported an input/output error; check the disk and write elsewhere');
     default:
-      return e instanceof Error ? say(`${code || e.name} (${e.message.split('\n', 1)[0]})`) : say(String(e));
+      // no advice for this one: keep what the system said
+      return e instanceof Error ? say(`${e.message.split('\n', 1)[0]}`) : say(String(e));
   }
 }
 

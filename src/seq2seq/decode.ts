@@ -48,7 +48,7 @@ interface Hypothesis {
 export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], options: Seq2SeqDecodeOptions = {}): Seq2SeqDecoded[] {
   const beam = options.beamWidth === undefined ? 1 : expectPositiveInt('beamWidth', options.beamWidth);
   if (sources.length === 0) return [];
-  const longest = Math.max(...sources.map((s) => s.length));
+  const longest = sources.reduce((m, s) => Math.max(m, s.length), 0); // a loop: any number of sources
   const maxLength = options.maxLength === undefined ? 2 * longest + 5 : expectPositiveInt('maxLength', options.maxLength);
   const B = sources.length;
   const batch = model.makeBatch(sources.map((source) => ({ source, target: [] })));

@@ -29,6 +29,21 @@ export interface Corpus {
   readonly val: Int32Array;
   /** Symbols in the whole text. */
   readonly length: number;
+  /**
+   * Symbols of the text outside the vocabulary (encoded as the unknown
+   * symbol, index 0). With a vocabulary taken from a model being resumed, a
+   * large share means the text is not the one the model learned from:
+   * {@link unknownShare} and {@link UNKNOWN_WARN_SHARE}.
+   */
+  readonly unknown: number;
+}
+
+/** Share of unknown symbols above which a resumed run should warn (the text is mostly not the model's). */
+export const UNKNOWN_WARN_SHARE = 0.05;
+
+/** The share of a corpus's symbols that are unknown, in [0, 1]. */
+export function unknownShare(corpus: Corpus): number {
+  return corpus.length > 0 ? corpus.unknown / corpus.length : 0;
 }
 
 /** Fewest training symbols a corpus may have: at least a couple of windows. */
@@ -68,5 +83,7 @@ export function prepareCorpus(text: string, options: CorpusOptions = {}): Corpus
   if (train.length < MIN_TRAIN_SYMBOLS) {
     throw new OptionError(`the training text has only ${train.length} ${tokenizer.kind === 'char' ? 'characters' : 'words'} after the validation split; give a longer text`);
   }
-  return { tokenizer, train, val, length: symbols.length };
+  let unknown = 0;
+  for (let i = 0; i < symbols.length; i++) if (symbols[i] === 0) unknown++;
+  return { tokenizer, train, val, length: symbols.length, unknown };
 }

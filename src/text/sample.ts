@@ -326,7 +326,11 @@ export class SymbolStream {
 
 /** Options of {@link generate}. */
 export interface GenerateOptions extends SamplingOptions {
-  /** Text the model reads first; it is not repeated in the output. Default: none (start from h(0) = 0). */
+  /**
+   * Text the model reads first; it is not repeated in the output. Default:
+   * none, and the first symbol is drawn as {@link startSymbol} says (never
+   * the unknown symbol).
+   */
   readonly prime?: string;
   /** Number of symbols to produce. */
   readonly length: number;
@@ -339,6 +343,20 @@ export interface GenerateOptions extends SamplingOptions {
 }
 
 const GENERATE_KEYS = [...SAMPLING_KEYS, 'prime', 'length', 'seed', 'rng', 'onText'] as const;
+
+/**
+ * Where generation without a prime starts. The models here learn no
+ * start-of-text symbol, so the documented default is: read a line break
+ * first (text begins after one: the next symbol is drawn from what the model
+ * learned to follow a line break), else a space when the vocabulary has no
+ * line break; the symbol read is not output. Returns its index, or 0 when
+ * the vocabulary has neither: then the first symbol is drawn uniformly from
+ * the known symbols (never index 0, the unknown symbol).
+ */
+export function startSymbol(tokenizer: Tokenizer): number {
+  const newline = tokenizer.indexOf('\n');
+  return newline > 0 ? newline : tokenizer.indexOf(' ');
+}
 
 /**
  * Generates `length` symbols after `prime` and returns their text (the
@@ -356,12 +374,14 @@ export function generate(model: Network | SymbolStream, tokenizer: Tokenizer, op
   }
   stream.reset();
   const rng = options.rng ?? new Rng(options.seed ?? 1);
-  const primed = options.prime ? tokenizer.encode(options.prime) : new Int32Array(0);
+  const start = options.prime ? 0 : startSymbol(tokenizer);
+  const primed = options.prime ? tokenizer.encode(options.prime) : start > 0 ? Int32Array.of(start) : new Int32Array(0);
   const decode = tokenizer.decoder(primed);
-  let p = primed.length > 0 ? stream.feed(primed) : stream.distribution;
+  let p = primed.length > 0 ? stream.feed(primed) : knownUniform(stream.vocabSize);
   let text = '';
-  // a prime that ends in white space already holds the space a word decoder would put first
-  let trimFirst = /\s$/.test(options.prime ?? '');
+  // a prime that ends in white space already holds the space a word decoder would put before the first word
+  // (a character model generates its spaces as symbols: every one of them is kept)
+  let trimFirst = tokenizer.kind === 'word' && /\s$/.test(options.prime ?? '');
   for (let i = 0; i < length; i++) {
     const next = sampleIndex(p, options, rng);
     let piece = decode(next);
@@ -374,4 +394,11 @@ export function generate(model: Network | SymbolStream, tokenizer: Tokenizer, op
     if (i + 1 < length) p = stream.step(next);
   }
   return text;
+}
+
+/** The uniform distribution over the known symbols 1..K−1 (the unknown symbol 0 gets nothing). */
+function knownUniform(K: number): Float64Array {
+  const p = new Float64Array(K);
+  p.fill(1 / (K - 1), 1);
+  return p;
 }
