@@ -21,7 +21,7 @@ import { MIN_SEQUENCES_PER_THREAD, threadsFor } from '../parallel/data-parallel.
 import { fit } from '../train/fit.js';
 import type { EpochRecord, FitOptions, FitState, StepRecord, ValidationRecord } from '../train/fit-types.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { UsageError, type OptionSpec, type ParsedArgs } from './args.js';
+import { UsageError, type CommandIO, type OptionSpec, type ParsedArgs } from './args.js';
 import type { ProgressMode } from './progress.js';
 
 /**
@@ -126,8 +126,8 @@ export function threadCount(o: ParsedArgs['options'], batch: number): number {
  * only when stderr (where the bar draws) is a terminal, else plain lines
  * every few seconds (so `… 2> log.txt` gets no `\r` frames).
  */
-export function progressMode(jsonLog: boolean): ProgressMode {
-  return jsonLog ? 'json' : process.stderr.isTTY === true ? 'bar' : 'lines';
+export function progressMode(jsonLog: boolean, io: CommandIO): ProgressMode {
+  return jsonLog ? 'json' : io.isTTY ? 'bar' : 'lines';
 }
 
 /**

@@ -23,7 +23,7 @@ import { extname } from 'node:path';
 import type { Network } from '../../model/network.js';
 import { DataFileError, readFeatureSequences, readTable, textColumn } from '../../node/csv.js';
 import type { SequenceClassifier, RawClassifierInput } from '../../tasks/classify.js';
-import { SymbolStream } from '../../text/sample.js';
+import { nextSymbols } from '../../text/next-symbol.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../args.js';
 import { rnnkitCommand } from '../hints.js';
@@ -224,13 +224,7 @@ function predictNextSymbol(net: Network, tokenizer: Tokenizer, modelFile: string
   if (inputs.length > 0 || typeof prime !== 'string' || prime === '') {
     throw new UsageError(`${modelFile} is a text model: give --prime TEXT to see the distribution of the symbol after it, or generate text with: ${rnnkitCommand()} sample ${modelFile} --prime "The "`);
   }
-  const stream = new SymbolStream(net);
-  const ids = tokenizer.encode(prime);
-  if (ids.length === 0) throw new UsageError('--prime holds no symbol of the model');
-  const p = stream.feed(ids);
-  const top = Math.min(args.options.top as number, p.length);
-  const order = Array.from(p.keys()).sort((a, b) => p[b]! - p[a]!).slice(0, top);
-  const rows = order.map((i) => ({ symbol: tokenizer.symbols[i]!, probability: p[i]! }));
+  const rows = nextSymbols(net, tokenizer, prime, args.options.top as number);
   if (args.json) io.out(JSON.stringify({ kind: 'text', prime, predictions: rows }) + '\n');
   else io.out(rows.map((r) => `${JSON.stringify(r.symbol)}\t${r.probability.toFixed(4)}`).join('\n') + '\n');
   return 0;

@@ -184,7 +184,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   for (const p of setup.resumed?.history.train ?? []) pushBounded(history.train, p);
   for (const p of setup.resumed?.history.val ?? []) pushBounded(history.val, p);
   const priorSec = setup.resumed?.elapsedSec ?? 0;
-  const mode = progressMode(o['json-log'] === true);
+  const mode = progressMode(o['json-log'] === true, io);
   const progress = createProgress(io, { mode, unit });
   const prime = String(o.prime);
   const sampleEvery = Number(o['sample-every']);
