@@ -48,7 +48,7 @@ interface Problem {
 }
 
 /** The options that define the data, its split and the model: saved with the model, fixed by --resume. */
-const FIXED = ['dataset', 'text-column', 'label-column', 'id-column', 'features', 'delimiter', 'pooling', 'class-weights', 'window',
+const FIXED = ['dataset', 'text-column', 'label-column', 'id-column', 'features', 'delimiter', 'pooling', 'class-weights', 'window', 'baseline',
   'limit', 'val-fraction', 'test-fraction', 'cell', 'hidden', 'layers', 'batch', 'seed', 'dtype'] as const;
 
 /** What a classifier's model file keeps about the run (its `extra`). */
@@ -86,6 +86,7 @@ export const classifyCommand: Command = {
     { name: 'pooling', type: 'choice', choices: ['last', 'mean'], default: 'last', help: 'class scores from the last step, or from the mean of the states' },
     { name: 'class-weights', type: 'choice', choices: ['balanced', 'none'], default: 'balanced', help: 'weight each class\'s loss by n / (C·n_c), or not' },
     { name: 'window', type: 'int', min: 2, default: 16, arg: 'W', help: 'readings per window (--dataset sensors)' },
+    { name: 'baseline', type: 'int', min: 0, default: 64, arg: 'N', help: 'sensors: steps are readings minus the median of the mote\'s N readings before the window (0: absolute readings)' },
     { name: 'limit', type: 'int', min: 10, arg: 'N', help: 'use at most N sequences (a seeded sample)' },
     { name: 'val-fraction', type: 'number', min: 0, max: 0.5, default: 0.1, arg: 'F', help: 'validation part' },
     { name: 'test-fraction', type: 'number', min: 0, max: 0.5, exclusiveMin: true, default: 0.2, arg: 'F', help: 'held-out test part' },
@@ -144,6 +145,9 @@ export const classifyCommand: Command = {
       const save = async (state: FitState | undefined): Promise<void> => {
         await writeFileAtomic(out, encodeModel({ kind: 'classifier', classifier }, { ...(state ? { state } : {}), extra: { ...extra } }));
       };
+      if (!setup.net && typeof o.threads === 'number' && o.threads > 1) {
+        throw new UsageError('--pooling mean trains on one thread (its pooled loss is not data-parallel); leave out --threads or use --pooling last');
+      }
       const threads = setup.net ? threadCount(o, setup.train.B) : 1;
       if (!args.json) {
         io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${problem.description}: train ${problem.train.length}, validation ${problem.validation.length}, test ${problem.test.length}; classes ${problem.classes.join(', ')}\n`);
@@ -227,7 +231,8 @@ function baselinePredictions(p: Problem): number[] {
   }
   // softmax regression on the last step's features (z-scored with training statistics)
   const D = p.featureSize!;
-  const last = (it: LabelledSequence): number[] => { const s = it.input as number[][]; return s[s.length - 1]!; };
+  // the last step's features, or the absolute last reading an item carries (sensors)
+  const last = (it: LabelledSequence): number[] => (it as { last?: number[] }).last ?? (it.input as number[][])[(it.input as number[][]).length - 1]!;
   const mean = new Float64Array(D);
   const sd = new Float64Array(D);
   for (const it of p.train) last(it).forEach((v, j) => { mean[j]! += v / p.train.length; });
@@ -298,15 +303,20 @@ function fileProblem(file: string, o: Options, rng: Rng): Problem {
  * the test measures detection on a sensor the model never saw.
  */
 function sensorProblem(o: Options, rng: Rng): Problem {
-  const windows = sensorWindows(loadSensorNetwork(), o.window as number, 1);
+  const rows = loadSensorNetwork();
+  const base = o.baseline as number;
+  const windows = sensorWindows(rows, o.window as number, 1, { baseline: base });
+  // the baseline classifier reads the absolute last reading (its strongest form: the events are level jumps)
+  const raw = new Map(rows.map((r) => [`${r.mote_id}:${r.reading}`, [r.humidity, r.temperature]]));
   const classes = ['normal', 'anomalous'];
-  const toItem = (w: (typeof windows)[number]): LabelledSequence => ({ input: w.steps, label: w.label });
+  const toItem = (w: (typeof windows)[number]): LabelledSequence & { last: number[] } => ({ input: w.steps, label: w.label, last: raw.get(`${w.mote}:${w.end}`)! });
   const test = windows.filter((w) => w.mote === 4).map(toItem);
   const rest = rng.shuffle(windows.filter((w) => w.mote !== 4).map(toItem));
   const nv = Math.round(rest.length * (o['val-fraction'] as number));
   return {
-    kind: 'features', classes, featureSize: 2, featureNames: ['humidity', 'temperature'],
-    description: `sensor windows of ${o.window} readings (humidity, temperature); train motes 1–3, test mote 4`,
+    kind: 'features', classes, featureSize: 2,
+    featureNames: base > 0 ? ['humidity minus recent median', 'temperature minus recent median'] : ['humidity', 'temperature'],
+    description: `sensor windows of ${String(o.window)} readings (humidity, temperature${base > 0 ? `, minus the mote's median of the ${base} before` : ''}); train motes 1–3, test mote 4`,
     baselineName: 'softmax regression on the last reading',
     validation: rest.slice(0, nv), train: rest.slice(nv), test, credit: SENSOR_CREDIT,
   };

@@ -91,6 +91,9 @@ export const pronounceCommand: Command = {
       decay: o.decay as number, cell: o.cell as CellKind, hidden: o.hidden as number, layers: o.layers as number,
       batch: o.batch as number, seed: o.seed as number, dtype: o.dtype as DType,
     };
+    if (typeof o.threads === 'number' && o.threads > 1) {
+      throw new UsageError('the encoder–decoder trains on one thread (its gradient is not data-parallel); leave out --threads');
+    }
     const letters = new SymbolTable(LETTERS);
     const words = args.positionals.map((w) => normaliseWord(w, letters));
     const out = String(o.out ?? o.resume ?? 'cmu.rnn');
