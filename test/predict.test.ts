@@ -235,6 +235,11 @@ test('forecast never writes over its input; a horizon longer than the validation
   const c = run(['classify', two, '--epochs', '1']);
   assert.equal(c.status, 1, c.stderr);
   assert.match(c.stderr, /^rnnkit: .*two\.csv \(text\): 2 labelled sequences leave \d+ to train on and \d+ to test .*; give at least \d+ sequences\n$/);
+  // a batch the data cannot fill is refused, not quietly made smaller
+  const big = run(['forecast', csv, '--column', 'value', '--window', '10', '--horizon', '5', '--epochs', '1', '--batch', '100000', '-o', 'big.rnn']);
+  assert.equal(big.status, 2, big.stderr);
+  assert.match(big.stderr, /^rnnkit: --batch 100000 is more than the \d+ training windows the training part holds; use --batch \d+ or less\n/);
+  assert.ok(!existsSync(join(dir, 'big.rnn')));
 });
 
 test('a loss curve kept in a model file stays bounded however long the run', () => {

@@ -287,3 +287,12 @@ export function pushBounded(curve: [number, number][], point: [number, number], 
   curve[w++] = curve[curve.length - 1]!;
   curve.length = w;
 }
+
+/**
+ * Refuses a --batch larger than the training items can fill: the batch
+ * sources would quietly use fewer (B = min(batch, items)), and the run
+ * would report a batch it never used.
+ */
+export function checkBatch(requested: number, used: number, items: string): void {
+  if (used < requested) throw new UsageError(`--batch ${requested} is more than the ${used} ${items} the training part holds; use --batch ${used} or less`);
+}

@@ -29,7 +29,7 @@ import { fmt } from '../format.js';
 import { rnnkitCommand } from '../hints.js';
 import { loadModelFile } from '../model-input.js';
 import { modelOptions, stemOf, table } from '../task-format.js';
-import { exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
+import { checkBatch, exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
 
 /** A prepared classification problem: items split three ways, class names, and how to describe it. */
 interface Problem {
@@ -141,6 +141,7 @@ export const classifyCommand: Command = {
         ...(resumed ? { model: resumed.classifier } : {}),
       });
       const { classifier } = setup;
+      checkBatch(o.batch as number, setup.train.B, 'training sequences');
       const { epochs: _taskEpochs, ...defaults } = setup.defaults;
       const save = async (state: FitState | undefined): Promise<void> => {
         await writeFileAtomic(out, encodeModel({ kind: 'classifier', classifier }, { ...(state ? { state } : {}), extra: { ...extra } }));

@@ -26,7 +26,7 @@ import { rnnkitCommand } from '../hints.js';
 import { seriesPlotSvg } from '../plot-series.js';
 import { loadSeries, SERIES_OPTIONS, seriesSourceOf, type SeriesSource } from '../series-input.js';
 import { modelOptions, stemOf, table } from '../task-format.js';
-import { exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
+import { checkBatch, exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
 
 /** The settings that define a forecaster and its data split; saved with the model and fixed by --resume. */
 export interface ForecastSettings {
@@ -126,6 +126,7 @@ export const forecastCommand: Command = {
         ...(resumed ? { model: resumed.forecaster } : {}),
       });
       const { forecaster } = setup;
+      checkBatch(s.batch, setup.train.B, 'training windows');
       const { epochs: _taskEpochs, ...defaults } = setup.defaults;
       const extra: ForecastExtra = { command: 'forecast', settings: s, source, split };
       const save = async (state: FitState | undefined): Promise<void> => {

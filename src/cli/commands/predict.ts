@@ -85,6 +85,9 @@ export const predictCommand: Command = {
 async function predictForecast(f: Forecaster, extra: Readonly<Record<string, unknown>>, inputs: string[], args: ParsedArgs, io: CommandIO): Promise<number> {
   if (inputs.length > 1) throw new UsageError(`a forecaster reads one series; got ${inputs.length} inputs`);
   const remembered = rememberedSource(extra, f);
+  if (inputs[0] === undefined && args.options.dataset === undefined && (!remembered || ('file' in remembered && remembered.file === ''))) {
+    throw new UsageError('give the series to forecast from: a file (read like the training data) or --dataset us-births');
+  }
   const source = seriesSourceOf(args.options, inputs[0], remembered);
   const data = loadSeries(source);
   const horizon = typeof args.options.horizon === 'number' ? args.options.horizon : undefined;

@@ -25,7 +25,7 @@ import { rnnkitCommand } from '../hints.js';
 import { loadModelFile } from '../model-input.js';
 import { normaliseWord, pronounceWords } from '../pronounce-words.js';
 import { modelOptions, table } from '../task-format.js';
-import { exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, withOutputLock } from '../training-run.js';
+import { checkBatch, exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, withOutputLock } from '../training-run.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 
@@ -113,6 +113,8 @@ export const pronounceCommand: Command = {
       const pairs = train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) }));
       let maxTarget = 1;
       for (const p of pairs) maxTarget = Math.max(maxTarget, p.target.length);
+      const batches = new PairBatches(model, pairs, { batchSize: s.batch });
+      checkBatch(s.batch, batches.B, 'training words');
       const extra: PronounceExtra = { command: 'pronounce', settings: s };
       const save = async (state: FitState | undefined): Promise<void> => {
         await writeFileAtomic(out, encodeModel(
@@ -124,7 +126,7 @@ export const pronounceCommand: Command = {
       }
       const started = Date.now();
       const run = await runTraining({
-        model, data: new PairBatches(model, pairs, { batchSize: s.batch }), limits,
+        model, data: batches, limits,
         checkpointEvery: o['checkpoint-every'] as number, threads: 1, signal: io.signal,
         fit: {
           optimizer: { kind: 'adam' }, learningRate: o.lr as number, schedule: { kind: 'epoch-decay', gamma: s.decay }, clipNorm: 5, seed: s.seed + 1,

@@ -169,7 +169,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   const maxBatch = Math.floor((corpus.train.length - 1) / settings.seqLen);
   if (settings.batch > maxBatch) {
     // B parallel streams of the text, each at least one window of seqLen long
-    throw new OptionError(`--batch ${settings.batch} needs ${settings.batch} streams of at least --seq-len ${settings.seqLen} ${unit}s, but the training text has ${corpus.train.length}; use --batch ${maxBatch} or less (or a longer text)`);
+    throw new UsageError(`--batch ${settings.batch} needs ${settings.batch} streams of at least --seq-len ${settings.seqLen} ${unit}s, but the training text has ${corpus.train.length}; use --batch ${maxBatch} or less (or a longer text)`);
   }
   const windows = { seqLen: settings.seqLen, batchSize: settings.batch };
   const trainData = textBatches(corpus.train, tokenizer.vocabSize, windows);
