@@ -17,38 +17,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Network } from '../src/model/network.js';
-import { encodeCheckpoint } from '../src/io/checkpoint.js';
+import { encodeCheckpoint, readCheckpointHeader } from '../src/io/checkpoint.js';
+import { crc32 } from '../src/io/crc32.js';
 import { Seq2Seq } from '../src/seq2seq/model.js';
 import { encodeModel } from '../src/io/model-file.js';
 import { SymbolTable } from '../src/tasks/symbols.js';
 import { BIN } from './helpers/cli.js';
-import { crc32 } from '../src/io/crc32.js';
-
-/** The checkpoint `bytes` with the float32 parameter equal to `marker` replaced by NaN, its payload and header checksums redone. */
-function withNaN(bytes: Uint8Array, marker: number): Uint8Array {
-  const PREFIX = 20;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const L = dv.getUint32(12, true);
-  const start = Math.ceil((PREFIX + L) / 8) * 8;
-  const payload = bytes.slice(start);
-  const pv = new DataView(payload.buffer);
-  let at = -1;
-  for (let i = 0; i + 4 <= payload.length; i += 4) if (pv.getFloat32(i, true) === marker) at = i;
-  if (at < 0) throw new Error('marker not found');
-  pv.setUint32(at, 0x7fc00000, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + L))) as { payload: { crc32: number } };
-  header.payload.crc32 = crc32(payload);
-  const hb = new TextEncoder().encode(JSON.stringify(header));
-  const s2 = Math.ceil((PREFIX + hb.length) / 8) * 8;
-  const out = new Uint8Array(s2 + payload.length);
-  out.set(bytes.subarray(0, 12), 0);
-  const ov = new DataView(out.buffer);
-  ov.setUint32(12, hb.length, true);
-  ov.setUint32(16, crc32(hb), true);
-  out.set(hb, PREFIX);
-  out.set(payload, s2);
-  return out;
-}
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-cli-errors-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -85,13 +59,32 @@ const FILES: Record<string, () => Uint8Array | string> = {
   'nan-model.json': () => {
     const options = { cell: 'gru' as const, sourceVocabSize: 26, targetVocabSize: 39, hiddenSize: 4, layers: 1, seed: 1 };
     const model = new Seq2Seq(options);
-    // a model is never saved with NaN parameters, so the NaN is written into the file's bytes (and its checksums redone)
-    model.decoder.params.data[3] = 1234.5;
-    const bytes = encodeModel({ kind: 'seq2seq', model, source: new SymbolTable('abcdefghijklmnopqrstuvwxyz'.split('')), target: new SymbolTable(Array.from({ length: 39 }, (_, i) => `P${i}`)), maxSourceLength: 14, maxTargetLength: 20 },
-      { extra: { split: { seed: 1, maxWord: 14, stress: false, testWords: 1000 } } });
-    return withNaN(bytes, 1234.5);
+    return withNaNParameter(encodeModel({ kind: 'seq2seq', model, source: new SymbolTable('abcdefghijklmnopqrstuvwxyz'.split('')), target: new SymbolTable(Array.from({ length: 39 }, (_, i) => `P${i}`)), maxSourceLength: 14, maxTargetLength: 20 },
+      { extra: { split: { seed: 1, maxWord: 14, stress: false, testWords: 1000 } } }));
   },
 };
+
+/**
+ * The file with a parameter of the decoder set to NaN and both checksums
+ * made right again (encoders refuse to write NaN, so a damaged file is made
+ * by hand: header = JSON after the 20-byte prefix, payload at the next
+ * multiple of 8).
+ */
+function withNaNParameter(bytes: Uint8Array): Uint8Array {
+  const header = readCheckpointHeader(bytes);
+  const start = Math.ceil((20 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true)) / 8) * 8;
+  const payload = bytes.slice(start);
+  new DataView(payload.buffer).setFloat32(header.networks.find((n) => n.name === 'decoder')!.offset + 12, NaN, true);
+  const text = new TextEncoder().encode(JSON.stringify({ ...header, payload: { length: payload.length, crc32: crc32(payload) } }));
+  const at = Math.ceil((20 + text.length) / 8) * 8;
+  const out = new Uint8Array(at + payload.length);
+  out.set(bytes.subarray(0, 12));
+  new DataView(out.buffer).setUint32(12, text.length, true);
+  new DataView(out.buffer).setUint32(16, crc32(text), true);
+  out.set(text, 20);
+  out.set(payload, at);
+  return out;
+}
 
 /** A trained text model and its damaged variants, made once by a real `rnnkit train` run. */
 let model: Uint8Array | null = null;

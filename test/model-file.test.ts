@@ -289,3 +289,30 @@ test('encoder–decoder: trained by fit with the best validation kept, interrupt
   await run(file.model.model, { resume: file.state });
   for (const [i, p] of a.paramSets.entries()) assert.deepEqual(file.model.model.paramSets[i]!.data, p.data, `parameter set ${i}`);
 });
+
+test('a finished run (best validation restored) continued to a later limit equals one trained there straight', async () => {
+  // random labels: the validation loss is best after the first epoch, then rises
+  const rng = new Rng(5);
+  const items = Array.from({ length: 60 }, () => ({ input: Array.from({ length: 2 + rng.int(5) }, () => rng.int(5)), label: rng.int(2) }));
+  const options = { classes: 2, inputKind: 'symbols' as const, vocabSize: 5, cell: 'lstm' as const, hiddenSize: 5, dtype: 'float64' as const, seed: 2, batchSize: 8, info: INFO };
+  const fitOptions = { learningRate: 0.1, divergence: undefined };
+  const straight = classifierSetup(items.slice(0, 44), items.slice(44), options);
+  const a = await runSetup(straight, { epochs: 6, ...fitOptions });
+  const first = classifierSetup(items.slice(0, 44), items.slice(44), options);
+  const b1 = await runSetup(first, { epochs: 3, ...fitOptions });
+  assert.equal(b1.stopReason, 'epochs');
+  assert.equal(b1.restoredBest, true);
+  assert.ok(b1.state.params, 'the state keeps where training stopped');
+  assert.notDeepEqual(b1.state.params[0], first.classifier.net.params.data, 'the best validation should not be the last one here');
+  const saved = decodeModel(encodeModel({ kind: 'classifier', classifier: first.classifier }, { state: b1.state }));
+  if (saved.model.kind !== 'classifier') throw new Error('kind');
+  assert.deepEqual(saved.model.classifier.net.params.data, first.classifier.net.params.data, 'the file holds the best parameters as the model');
+  assert.deepEqual(saved.state!.params![0], b1.state.params[0]);
+  const resumed = classifierSetup(items.slice(0, 44), items.slice(44), { ...options, model: saved.model.classifier });
+  const b2 = await runSetup(resumed, { epochs: 6, ...fitOptions, resume: saved.state });
+  assert.equal(b2.step, a.step);
+  // where training stopped (the model itself holds the best validation's parameters in both)
+  assert.deepEqual(b2.state.params, a.state.params);
+  assert.deepEqual(b2.history.validations.map((v) => v.loss), a.history.validations.slice(3).map((v) => v.loss));
+  assert.deepEqual(resumed.classifier.net.params.data, straight.classifier.net.params.data);
+});

@@ -17,7 +17,8 @@
  * that belong to no network (an attention layer's W_a, W_c, b_c) are stored
  * in order as the input weights U (n×1) of a one-unit network named after
  * them. With `restoreBest`, the best validation's parameters are stored the
- * same way, one network `best.<i>` per parameter set.
+ * same way, one network `best.<i>` per parameter set, and — once they were
+ * restored — the parameters where training stopped as `train.<i>`.
  */
 
 import { FormatError, OptionError } from '../core/errors.js';
@@ -33,7 +34,7 @@ import type { TimeAxis } from '../tasks/time-axis.js';
 import { Tokenizer, type TokenizerJSON } from '../text/tokenizer.js';
 import { findNonFinite } from '../train/clip.js';
 import { fitStateFromCheckpoint, fitStateToCheckpoint } from '../train/fit-state.js';
-import type { FitState } from '../train/fit-types.js';
+import type { BestPoint, FitState } from '../train/fit-types.js';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpointHeader, type Checkpoint, type DecodeOptions } from './checkpoint.js';
 
 /** The kinds of model a file can hold. */
@@ -117,7 +118,15 @@ export function encodeModel(model: SavedModel, options: EncodeModelOptions = {})
       all[`best.${i}`] = flatCarrier(state.best!.params[i]!, p.dtype);
     });
   }
-  const { best, ...rest } = state ?? {};
+  if (state?.params) {
+    const sets = paramSetsOf(model);
+    if (state.params.length !== sets.length) throw new OptionError(`state.params holds ${state.params.length} arrays, expected one per parameter set (${sets.length})`);
+    sets.forEach((p, i) => {
+      if (state.params![i]!.length !== p.size) throw new OptionError(`state.params[${i}] holds ${state.params![i]!.length} values, expected ${p.size}`);
+      all[`train.${i}`] = flatCarrier(state.params![i]!, p.dtype);
+    });
+  }
+  const { best, params: _params, ...rest } = state ?? {};
   const fields = state ? fitStateToCheckpoint(rest as FitState) : undefined;
   const extra = {
     ...(fields ? fields.extra : {}),
@@ -153,19 +162,21 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, options: DecodeOpti
   const user = isRecord(extra['user']) ? extra['user'] : {};
   if (c.step === undefined) return { model, extra: user };
   const state = fitStateFromCheckpoint(c, dtypeOf(model));
+  const flat = (prefix: string, what2: string): Float[] => paramSetsOf(model).map((p, i) => {
+    const net = c.networks[`${prefix}.${i}`];
+    if (!net || net.config.inputSize !== p.size) throw new FormatError(`${what}: ${what2} (network "${prefix}.${i}", ${p.size} values) are missing`);
+    return net.params.view('layer0.U').slice();
+  });
   const best = isRecord(extra['best']) ? extra['best'] : null;
+  let bestPoint: BestPoint | undefined;
   if (best) {
-    const params = paramSetsOf(model).map((p, i) => {
-      const net = c.networks[`best.${i}`];
-      if (!net || net.config.inputSize !== p.size) throw new FormatError(`${what}: the best validation's parameters (network "best.${i}", ${p.size} values) are missing`);
-      return net.params.view('layer0.U').slice();
-    });
     const step = best['step'];
     const loss = best['loss'];
     if (typeof step !== 'number' || typeof loss !== 'number') throw new FormatError(`${what}: extra.best must hold a step and a loss`);
-    return { model, state: { ...state, best: { step, loss, params } }, extra: user };
+    bestPoint = { step, loss, params: flat('best', 'the best validation\'s parameters') };
   }
-  return { model, state, extra: user };
+  const params = c.networks['train.0'] ? flat('train', 'the parameters where training stopped') : undefined;
+  return { model, state: { ...state, ...(bestPoint ? { best: bestPoint } : {}), ...(params ? { params } : {}) }, extra: user };
 }
 
 /** The kind of a model file from its header alone (cheap: no parameters are read). */

@@ -32,7 +32,7 @@ export interface FitExtra {
 
 /**
  * The checkpoint fields for `state`; spread them into the checkpoint.
- * `state.best` (the best validation's parameters) is not among them: it is
+ * `state.best` (the best validation's parameters) and `state.params` are not among them: they are
  * binary data, which `encodeModel` (src/io/model-file.ts) stores as
  * networks `best.<name>`; use that for runs with `restoreBest`.
  *

@@ -115,6 +115,13 @@ export interface FitState {
   readonly previousRmse?: number;
   /** The parameters of the best validation so far (`restoreBest`), one array per parameter set. */
   readonly best?: BestPoint;
+  /**
+   * θ where training stopped, one array per parameter set, present when the
+   * model's own parameters were set back to the best validation's
+   * (`restoreBest`): a resume continues from these, so a finished run
+   * continued to a later limit equals one trained there straight.
+   */
+  readonly params?: readonly Float[];
   /** Divergence watch: evaluations above the baseline in a row, and the loss sum of the evaluation block in progress. */
   readonly badEvaluations?: number;
   readonly blockLoss?: number;

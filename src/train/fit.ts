@@ -124,6 +124,8 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
     blockJ = r.blockLoss ?? 0;
     blockCount = r.blockCount ?? 0;
     if (r.best) bestPoint = { step: r.best.step, loss: r.best.loss, params: copyParams(sets, r.best.params, 'resume.best.params') };
+    // training goes on from where it stopped, not from the best parameters the model was left with
+    if (r.params) copyParams(sets, r.params, 'resume.params').forEach((a, i) => sets[i]!.data.set(a));
     if (r.lossHistory) {
       lossHistory = { train: r.lossHistory.train.map(([s, l]) => [s, l]), validation: r.lossHistory.validation.map(([s, l]) => [s, l]), stride: r.lossHistory.stride };
     }
@@ -143,16 +145,22 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
   let runSequences = 0;
   let runTokens = 0;
 
-  /** The state to save (at an epoch boundary when pos is 0 or nb). */
+  /**
+   * The state to save at the current step. Mid-epoch: the generator as it
+   * was before this epoch's draw, the epoch's loss so far, the carry. At an
+   * epoch boundary: the generator before the next epoch's draw — after the
+   * epoch just finished, when it has not been reset yet — and no epoch loss.
+   */
   const snapshotState = (): FitState => {
-    const midEpoch = pos > 0 && pos < nb;
+    const midEpoch = step % nb !== 0;
+    const finished = !midEpoch && step === (epoch + 1) * nb; // the epoch-end bookkeeping has not run yet
     return {
       step,
-      rngState: epochRng,
+      rngState: finished ? rng.getState() : epochRng,
       optimizer: opt.getState(),
       ...(carry && midEpoch ? { carry: carry.snapshot() } : {}),
-      epochLoss: epochJ,
-      epochCount,
+      epochLoss: finished ? 0 : epochJ,
+      epochCount: finished ? 0 : epochCount,
       ...(best < Infinity ? { bestValidationLoss: best } : {}),
       badValidations: bad,
       ...(Number.isNaN(previousRmse) ? {} : { previousRmse }),
@@ -356,6 +364,7 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
   } else {
     state = snapshotState();
     if (o.restoreBest && bestPoint && stop !== 'aborted' && stop !== 'time') {
+      state = { ...state, params: sets.map((p) => p.data.slice()) };
       bestPoint.params.forEach((a, i) => sets[i]!.data.set(a));
       restoredBest = true;
     }
