@@ -29,6 +29,8 @@ const ABORT_EXIT: Readonly<Record<string, number>> = { SIGHUP: 129, SIGINT: 130,
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const controller = new AbortController();
+/** True once the command has asked for `io.signal`: from then on it stops cleanly (and saves) when aborted. */
+let listening = false;
 let abortExit = 0;
 let interrupts = 0;
 const abort = (cause: string): void => {
@@ -42,9 +44,12 @@ const onSignal = (sig: NodeJS.Signals): void => {
 };
 
 // A closed stdout: stop writing to it and abort the run (the command saves); the exit code says it was cut short.
+// A command that never took the signal has no clean stop to make: it ends at once, as SIGPIPE would end it
+// (`rnnkit sample m.rnn --length 1000000 | head -c 80` does not generate the rest into nowhere).
 let stdoutOpen = true;
 process.stdout.on('error', () => {
   stdoutOpen = false;
+  if (!listening) process.exit(ABORT_EXIT.SIGPIPE);
   abort('SIGPIPE');
 });
 // A closed stderr only loses progress lines: stop writing to it and let the run finish and save.
@@ -53,7 +58,6 @@ process.stderr.on('error', () => {
   stderrOpen = false;
 });
 
-let listening = false;
 const io: CommandIO = {
   out: (t) => {
     if (stdoutOpen) process.stdout.write(t);

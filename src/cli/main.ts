@@ -17,7 +17,7 @@ function version(): string {
 }
 
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  const width = COMMANDS.reduce((w, c) => Math.max(w, c.name.length), 0) + 4;
   return [
     'Usage: rnnkit <command> [options]',
     '',
