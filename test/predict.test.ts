@@ -181,7 +181,7 @@ for (const [task, data, extra] of [
   ['forecast', ['--dataset', 'us-births', '--last', '900', '--window', '28'], ['--hidden', '6']],
   ['classify', ['--dataset', 'first-names', '--limit', '600'], ['--hidden', '6']],
 ] as const) {
-  test(`${task}: SIGTERM saves, --resume continues, and the result equals an uninterrupted run bit for bit`, async () => {
+  test(`${task}: SIGTERM saves, --resume continues (after a cut or after the end), and the result equals an uninterrupted run bit for bit`, async () => {
     const common = [task, ...data, ...extra, '--epochs', '4', '--batch', '8', '--checkpoint-every', '7', '--threads', '1'];
     const straight = run([...common, '-o', `${task}-straight.rnn`]);
     assert.equal(straight.status, 0, straight.stderr);
@@ -196,6 +196,12 @@ for (const [task, data, extra] of [
     const a = paramsOf(join(dir, `${task}-straight.rnn`));
     const b = paramsOf(join(dir, `${task}-cut.rnn`));
     assert.deepEqual(b, a, 'the resumed run differs from the uninterrupted one');
+    // a finished run (2 epochs, best validation restored) continued to 4 equals 4 straight too
+    const two = run([...common, '--epochs', '2', '-o', `${task}-two.rnn`]); // the later --epochs wins
+    assert.equal(two.status, 0, two.stderr);
+    const more = run([task, '--resume', `${task}-two.rnn`, '--epochs', '4', '--threads', '1']);
+    assert.equal(more.status, 0, more.stderr);
+    assert.deepEqual(paramsOf(join(dir, `${task}-two.rnn`)), a, 'a finished run continued differs from one trained there straight');
   });
 }
 

@@ -204,15 +204,7 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
   let optimizer: Optimizer | undefined;
   let diagnosis: string | undefined;
   const net = job.model instanceof Network ? job.model : null;
-  const sets = net ? [net.params] : (job.model as Trainable<unknown>).paramSets;
-  // fit sets the best validation's parameters back when it stops at maxSteps; at a checkpoint the
-  // run goes on, so the parameters of the chunk's last step are kept here and put back
-  const keep = job.fit.restoreBest ? sets.map((p) => p.data.slice()) : null;
   let target = 0;
-  const onStep = (rec: StepRecord): void => {
-    if (keep && rec.step === target) keep.forEach((a, i) => a.set(sets[i]!.data));
-    job.onStep?.(rec);
-  };
   const parallel = net && job.threads > 1 ? await createDataParallel(net, { threads: job.threads }) : undefined;
   try {
     for (;;) {
@@ -230,7 +222,7 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
         ...(Number.isFinite(target) ? { maxSteps: target } : {}),
         ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
         signal: job.signal,
-        onStep,
+        ...(job.onStep ? { onStep: job.onStep } : {}),
         ...(job.onEpoch ? { onEpoch: job.onEpoch } : {}),
         ...(job.onValidation ? { onValidation: job.onValidation } : {}),
         ...(state ? { resume: state } : {}),
@@ -249,7 +241,8 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
         stop = 'diverged';
         diagnosis = r.diagnosis;
       } else if (r.stopReason === 'maxSteps' && step < limits.maxSteps) {
-        if (r.restoredBest && keep) keep.forEach((a, i) => sets[i]!.data.set(a));
+        // with restoreBest the network now holds the best validation's parameters (what the file
+        // offers for use) and the state where training stopped (what the next chunk continues from)
         // while the divergence watch counts bad evaluations, the file keeps the last good checkpoint
         if ((state.badEvaluations ?? 0) === 0) {
           await job.save(state);
