@@ -226,3 +226,20 @@ test('npm start runs twice in a row: its training command replaces the model it 
     if (round === 2) assert.match(r.stderr, /^replacing the model in runs\/moby-dick\.rnn \(3 steps\) \(--force\)$/m);
   }
 });
+
+test('--lr 1e9: the run that learns nothing exits 1 with a diagnosis, and the model file keeps the last good model', () => {
+  const sub = mkdtempSync(join(dir, 'lr-'));
+  const model = join(sub, 'm.rnn');
+  assert.equal(run(['train', corpus, ...TINY, '--steps', '20', '-o', model]).status, 0);
+  const good = readFileSync(model);
+  // validations more often than checkpoints, as with the defaults (200 and 1000 steps): a checkpoint is skipped while they are bad
+  const r = run(['train', '--resume', model, '--steps', '400', '--lr', '1e9', '--eval-every', '10', '--checkpoint-every', '20', '--sample-every', '0']);
+  assert.equal(r.status, 1, r.stderr);
+  const line = r.stderr.trim().split('\n').pop()!;
+  assert.match(line, /^rnnkit: training learned nothing: .*Lower the learning rate \(last 1000000000\).* With rnnkit train: lower --lr or set --clip; .*m\.rnn still holds the last checkpoint saved before this step\.$/);
+  assert.deepEqual(readFileSync(model), good, 'the good model was replaced');
+  const fresh = run(['train', corpus, ...TINY, '--steps', '400', '--lr', '1e9', '-o', join(sub, 'fresh.rnn')]);
+  assert.equal(fresh.status, 1, fresh.stderr);
+  assert.match(fresh.stderr, /nothing was saved to .*fresh\.rnn\.\n$/);
+  assert.ok(!existsSync(join(sub, 'fresh.rnn')));
+});
