@@ -80,6 +80,17 @@ test('sensor windows: per mote, labelled by the last reading', () => {
   assert.deepEqual(w[0]!.steps[0], [rows[0]!.humidity, rows[0]!.temperature]);
 });
 
+test('sensor windows with a baseline: each reading minus the median of the mote\'s readings before the window', () => {
+  const rows = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ reading: i, mote_id: 1, humidity: [40, 44, 42, 41, 60, 61, 43][i - 1]!, temperature: 20 + i, label: i === 5 || i === 6 ? 1 : 0 }));
+  const w = sensorWindows(rows, 2, 1, { baseline: 3 });
+  // the first window ends at reading 5: its baseline is readings 1–3 (median humidity 42, temperature 22)
+  assert.equal(w.length, 3);
+  assert.deepEqual(w[0], { mote: 1, end: 5, steps: [[41 - 42, 24 - 22], [60 - 42, 25 - 22]], label: 1 });
+  // the window ending at reading 7 takes readings 3–5 as its baseline (median humidity 42, temperature 24)
+  assert.deepEqual(w[2]!.steps, [[61 - 42, 26 - 24], [43 - 42, 27 - 24]]);
+  assert.throws(() => sensorWindows(rows, 2, 1, { baseline: -1 }), /baseline must be a whole number/);
+});
+
 test('first names: a recurrent classifier beats the majority class on held-out names (small slice)', async () => {
   const names = loadFirstNames();
   const both = new Set(names.filter((n) => n.label === 'female').map((n) => n.name));
@@ -113,7 +124,7 @@ test('classify CLI: trains on a small JSONL of feature sequences; bad input is o
   const out: string[] = [];
   const err: string[] = [];
   const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false, signal: new AbortController().signal };
-  assert.equal(await main(['classify', file, '--epochs', '8', '--hidden', '8', '--cell', 'rnn', '--lr', '0.02', '--json'], io), 0);
+  assert.equal(await main(['classify', file, '--epochs', '8', '--hidden', '8', '--cell', 'rnn', '--lr', '0.02', '--json', '-o', join(dir, 'seq.rnn')], io), 0);
   const r = JSON.parse(out.join('')) as { model: { accuracy: number }; classes: string[] };
   assert.deepEqual(r.classes, ['down', 'up']);
   assert.ok(r.model.accuracy >= 0.9, `accuracy ${r.model.accuracy}`);

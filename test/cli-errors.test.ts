@@ -185,7 +185,8 @@ const CASES: Case[] = [
   { what: 'series too short for the window', args: ['forecast', 'short-series.csv', '--column', 'value'], files: ['short-series.csv'], code: 1, message: /^rnnkit: .*(too short|only 5|5 values|5 steps)/ },
   { what: 'broken JSON', args: ['forecast', 'broken.json', '--column', 'value'], files: ['broken.json'], code: 1, message: /^rnnkit: broken\.json: not valid JSON/ },
   { what: 'JSON whose parser message quotes a line break', args: ['forecast', 'stray.json', '--column', 'value'], files: ['stray.json'], code: 1, message: /^rnnkit: stray\.json: not valid JSON \(Unexpected token 'x', "\\nx" is not valid JSON\)$/ },
-  { what: 'absurd size', args: ['forecast', 'series.csv', '--column', 'value', '--hidden', '1000000000'], files: ['series.csv'], code: 1, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
+  // --hidden has one bound in every command (as in train): bad usage, exit 2
+  { what: 'absurd size', args: ['forecast', 'series.csv', '--column', 'value', '--hidden', '1000000000'], files: ['series.csv'], code: 2, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
   { what: 'zero horizon', args: ['forecast', 'series.csv', '--column', 'value', '--horizon', '0'], files: ['series.csv'], code: 2, message: /^rnnkit: --horizon must be at least 1, got 0$/ },
   // ---- classify
   { what: 'no input', args: ['classify'], code: 2, message: /^rnnkit: give a file or --dataset first-names\|sensors$/ },
@@ -193,13 +194,13 @@ const CASES: Case[] = [
   { what: 'no label column', args: ['classify', 'no-label.csv'], files: ['no-label.csv'], code: 1, message: /^rnnkit: no-label\.csv: no column "label"; columns are "text", "kind"$/ },
   { what: 'a single class', args: ['classify', 'one-class.csv'], files: ['one-class.csv'], code: 1, message: /^rnnkit: only one class \(same\) in the data; classification needs at least two$/ },
   { what: 'non-numeric feature', args: ['classify', 'features.jsonl'], files: ['features.jsonl'], code: 1, message: /^rnnkit: features\.jsonl: record 1, column "steps\[1\]\[1\]": "x" is not a number$/ },
-  { what: 'absurd size', args: ['classify', 'labels.csv', '--hidden', '1000000000'], files: ['labels.csv'], code: 1, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
+  { what: 'absurd size', args: ['classify', 'labels.csv', '--hidden', '1000000000'], files: ['labels.csv'], code: 2, message: /would need \d+(\.\d+)?(e\+\d+)? GiB of memory|--hidden must be at most/ },
   { what: 'absurd layer count', args: ['classify', 'labels.csv', '--layers', '1000000000'], files: ['labels.csv'], code: 2, message: /^rnnkit: --layers must be at most \d+, got 1000000000$|would need/, maxMs: 10000, nodeOptions: '--max-old-space-size=256' },
-  // ---- pronounce, gradcheck, lecture
-  { what: 'model file missing', args: ['pronounce', '--model', 'nope.json', 'hello'], code: 1, message: /^rnnkit: nope\.json: / },
-  { what: 'model file of another kind', args: ['pronounce', '--model', 'bad-model.json', 'hello'], files: ['bad-model.json'], code: 1, message: /^rnnkit: bad-model\.json/ },
-  { what: 'model file declaring a huge network (150 bytes, hiddenSize 9000)', args: ['pronounce', '--model', 'hostile-model.json', '--test-words', '0', 'hello'], files: ['hostile-model.json'], code: 1, message: /^rnnkit: hostile-model\.json: /, maxMs: 5000 },
-  { what: 'model file with non-numeric parameters', args: ['pronounce', '--model', 'nan-model.json', '--test-words', '0', 'hello'], files: ['nan-model.json'], code: 1, message: /^rnnkit: nan-model\.json: .*(not a (finite )?number|finite)/ },
+  // ---- predict (models of pronounce and the others), pronounce, gradcheck, lecture
+  { what: 'model file missing', args: ['predict', 'nope.json', 'hello'], code: 1, message: /^rnnkit: nope\.json: / },
+  { what: 'model file of another kind', args: ['predict', 'bad-model.json', 'hello'], files: ['bad-model.json'], code: 1, message: /^rnnkit: bad-model\.json/ },
+  { what: 'model file declaring a huge network (150 bytes, hiddenSize 9000)', args: ['predict', 'hostile-model.json', 'hello'], files: ['hostile-model.json'], code: 1, message: /^rnnkit: hostile-model\.json: /, maxMs: 5000 },
+  { what: 'model file with non-numeric parameters', args: ['predict', 'nan-model.json', 'hello'], files: ['nan-model.json'], code: 1, message: /^rnnkit: nan-model\.json: .*(not a (finite )?number|finite)/ },
   { what: 'too few words', args: ['pronounce', '--words', '5'], code: 2, message: /^rnnkit: --words must be at least 10, got 5$/ },
   { what: 'unknown cell', args: ['gradcheck', '--cell', 'foo'], code: 2, message: /^rnnkit: --cell must be one of rnn, lstm, gru, got "foo"$/ },
   { what: 'zero layers', args: ['gradcheck', '--layers', '0'], code: 2, message: /^rnnkit: --layers must be at least 1, got 0$/ },

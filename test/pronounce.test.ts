@@ -74,8 +74,8 @@ test('spelling → pronunciation: held-out phoneme error rate well below copy-th
   assert.ok(ours.wordAccuracy > copy.wordAccuracy, `word accuracy ${ours.wordAccuracy} vs copy-through ${copy.wordAccuracy}`);
 });
 
-test('pronounce CLI: trains a tiny model, saves it, reloads it and pronounces a word', async () => {
-  const { mkdtempSync } = await import('node:fs');
+test('pronounce CLI: trains a tiny model, saves it, and predict pronounces with the saved model what pronounce said', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { main } = await import('../src/cli/main.js');
@@ -84,13 +84,21 @@ test('pronounce CLI: trains a tiny model, saves it, reloads it and pronounces a 
   const err: string[] = [];
   const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false, signal: new AbortController().signal };
   const file = join(dir, 'm.rnn');
-  assert.equal(await main(['pronounce', '--words', '50', '--test-words', '20', '--epochs', '1', '--hidden', '4', '--save', file, '--json', 'cat'], io), 0);
-  const first = JSON.parse(out.join('')) as { words: { phonemes: string[] }[]; heldOut: { copyThrough: { errorRate: number } } };
+  assert.equal(await main(['pronounce', '--words', '50', '--test-words', '20', '--epochs', '1', '--hidden', '4', '-o', file, '--json', 'cat'], io), 0);
+  const first = JSON.parse(out.join('')) as { words: { word: string; phonemes: string[] }[]; heldOut: { copyThrough: { errorRate: number } } };
   out.length = 0;
-  assert.equal(await main(['pronounce', '--model', file, '--test-words', '20', '--json', 'cat'], io), 0);
-  const second = JSON.parse(out.join('')) as typeof first;
-  assert.deepEqual(second.words, first.words, 'the reloaded model decodes differently');
-  assert.equal(second.heldOut.copyThrough.errorRate, first.heldOut.copyThrough.errorRate, 'the held-out split changed');
-  assert.equal(await main(['pronounce', '--model', file, '--test-words', '0', 'c4t'], io), 2);
-  assert.equal(await main(['pronounce', '--model', join(dir, 'missing.rnn')], io), 1);
+  assert.equal(await main(['predict', file, '--json', 'cat'], io), 0);
+  const second = JSON.parse(out.join('')) as { kind: string; predictions: { input: string; output: string }[] };
+  assert.equal(second.kind, 'seq2seq');
+  assert.deepEqual(second.predictions, first.words.map((w) => ({ input: w.word, output: w.phonemes.join(' ') })), 'the saved model decodes differently');
+  // an existing model is not replaced without --force; a word outside a–z is bad usage; a missing model exits 1
+  assert.equal(await main(['pronounce', '--words', '50', '--test-words', '0', '--epochs', '1', '--hidden', '4', '-o', file], io), 2);
+  assert.equal(await main(['predict', file, 'c4t'], io), 2);
+  assert.equal(await main(['predict', join(dir, 'missing.rnn')], io), 1);
+  // an old JSON model (the format before .rnn) gets one line saying how to retrain
+  const old = join(dir, 'pronounce-model.json');
+  writeFileSync(old, JSON.stringify({ format: 'recurrent-seq2seq', version: 1 }));
+  err.length = 0;
+  assert.equal(await main(['predict', old, 'cat'], io), 1);
+  assert.match(err.join(''), /pronounce-model\.json: .*retrain/);
 });

@@ -55,7 +55,7 @@ export interface Command {
 export interface CommandIO {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
-  /** True when stdout is an interactive terminal (progress bars allowed). */
+  /** True when stderr, where progress goes, is an interactive terminal (a live progress bar allowed). */
   readonly isTTY: boolean;
   /** Aborted on SIGINT/SIGTERM: long commands stop cleanly and save. */
   readonly signal: AbortSignal;

@@ -1,6 +1,6 @@
 /**
  * Every command of the CLI, in the order `rnnkit --help` lists them.
- * A new command is one file in this folder and one line here.
+ * A new command is one file in this folder, its import and its entry here.
  */
 
 import type { Command } from '../args.js';
@@ -11,6 +11,7 @@ import { sampleCommand } from './sample.js';
 import { forecastCommand } from './forecast.js';
 import { classifyCommand } from './classify.js';
 import { pronounceCommand } from './pronounce.js';
+import { predictCommand } from './predict.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   forecastCommand,
   classifyCommand,
   pronounceCommand,
+  predictCommand,
   lectureCommand,
   gradcheckCommand,
   exportCommand,

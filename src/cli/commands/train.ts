@@ -5,31 +5,32 @@
  * model file a loss curve (SVG) and a report of the run (JSON).
  */
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { OptionError, TrainingError } from '../../core/errors.js';
 import { getKernels } from '../../core/kernels.js';
 import { CELL_KINDS, type CellKind } from '../../cells/cell.js';
 import { Network } from '../../model/network.js';
 import { encodeCheckpoint } from '../../io/checkpoint.js';
-import { loadCheckpointFile, writeFileAtomic } from '../../node/checkpoint-file.js';
-import { lockOutput } from '../../node/lock.js';
-import { createDataParallel } from '../../node/parallel.js';
-import { MIN_SEQUENCES_PER_THREAD, threadsFor } from '../../parallel/data-parallel.js';
-import { availableParallelism } from 'node:os';
+import { loadCheckpointFile } from '../../node/checkpoint-file.js';
+import { GENERATOR_MARK, markedText, writeFileAtomic } from '../../node/outputs.js';
 import { datasetText, readTextFile, TEXT_DATASETS } from '../../node/datasets.js';
 import { prepareCorpus, type Corpus } from '../../text/corpus.js';
 import { readTextModel, textModelMeta } from '../../text/model-file.js';
 import { generate, SymbolStream } from '../../text/sample.js';
 import { TOKEN_KINDS, type TokenKind, type Tokenizer } from '../../text/tokenizer.js';
 import { evaluateText, textBatches } from '../../text/batches.js';
-import { fit } from '../../train/fit.js';
 import type { FitState, StepRecord, ValidationRecord } from '../../train/fit-types.js';
 import { fitStateFromCheckpoint, fitStateToCheckpoint } from '../../train/fit-state.js';
-import { createOptimizer, OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
+import { OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
+import { uniformLoss } from '../../train/fit.js';
 import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../args.js';
 import { createProgress, formatDuration, type ProgressStats } from '../progress.js';
 import { lossCurveSvg } from '../svg.js';
+import { rnnkitCommand } from '../hints.js';
+import { exitCodeOf, guardRunOutputs, pushBounded, progressMode, runLimits, runOptions, runTraining, threadCount, withOutputLock, type RunLimits } from '../training-run.js';
+
+export { parseDuration } from '../training-run.js';
 
 /** Model and data settings; stored in the model file and fixed when resuming. */
 export interface TextRunSettings {
@@ -80,39 +81,12 @@ interface TextRunExtra {
   readonly history: { readonly train: [number, number][]; readonly val: [number, number][] };
 }
 
-/**
- * Parses a time budget: `90s`, `5m`, `1h`, `1m30s`, `250ms`, or a plain
- * number of seconds. Returns milliseconds.
- */
-export function parseDuration(text: string): number {
-  const s = text.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    const v = Number(m[1]);
-    total += v * { ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-    matched = re.lastIndex;
-  }
-  if (matched !== s.length || s.length === 0 || !(total > 0)) {
-    throw new UsageError(`--time must be a duration such as 90s, 5m, 1m30s or 1h, got "${text}"`);
-  }
-  return total;
-}
-
 /** `model.rnn` → `model`: the stem of the files written next to the model. */
 function stemOf(file: string): string {
   return file.replace(/\.rnn$/i, '');
 }
 
 const bits = (nats: number): number => nats / Math.LN2;
-
-/** --threads, or as many threads as the cores and the batch's streams can keep busy. */
-function threadCount(o: ParsedArgs['options'], batch: number): number {
-  return o.threads !== undefined ? Number(o.threads) : threadsFor(batch, availableParallelism());
-}
 
 export const trainCommand: Command = {
   name: 'train',
@@ -141,17 +115,12 @@ export const trainCommand: Command = {
     { name: 'lr', type: 'number', min: 0, exclusiveMin: true, arg: 'η', help: `learning rate (default ${TRAIN_DEFAULTS.lr})` },
     { name: 'clip', type: 'number', min: 0, arg: 'NORM', help: `gradient norm clip, 0 = off (default ${TRAIN_DEFAULTS.clip})` },
     { name: 'seed', type: 'int', min: 0, max: 4294967295, arg: 'S', help: `random seed (default ${TRAIN_DEFAULTS.seed})` },
-    { name: 'steps', type: 'int', min: 1, arg: 'N', help: `total updates, resumed runs included (default ${DEFAULT_STEPS})` },
-    { name: 'time', type: 'string', arg: 'DURATION', help: 'time budget of this run, e.g. 90s, 5m' },
     { name: 'val-fraction', type: 'number', min: 0, max: 0.5, arg: 'F', help: `held-out share of the text (default ${TRAIN_DEFAULTS.valFraction})` },
-    { name: 'out', type: 'string', short: 'o', arg: 'FILE', help: 'model file (default model.rnn or the --resume file)' },
-    { name: 'resume', type: 'string', arg: 'FILE', help: 'continue training the model in FILE' },
+    ...runOptions({ out: 'model.rnn', checkpointEvery: 1000, limit: 'steps', limitDefault: DEFAULT_STEPS }),
     { name: 'eval-every', type: 'int', min: 1, default: 200, arg: 'N', help: `validate every N steps (≤ ${EVAL_SYMBOLS} symbols)` },
     { name: 'sample-every', type: 'int', min: 0, default: 500, arg: 'N', help: 'sample every N steps (and at 10, 100); 0 = never' },
     { name: 'sample-length', type: 'int', min: 1, default: 200, arg: 'N', help: 'symbols per sample' },
     { name: 'prime', type: 'string', default: 'The ', arg: 'TEXT', help: 'text the samples start from' },
-    { name: 'checkpoint-every', type: 'int', min: 0, default: 1000, arg: 'N', help: 'save every N steps; 0 = only at the end' },
-    { name: 'threads', type: 'int', min: 1, max: 256, arg: 'N', help: `threads per gradient; default: the cores, with at least ${MIN_SEQUENCES_PER_THREAD} streams each` },
     { name: 'json-log', type: 'boolean', help: 'log JSON objects, one per line, on stdout' },
   ],
   positionals: [0, 1],
@@ -174,49 +143,48 @@ async function runTrain(args: ParsedArgs, io: CommandIO): Promise<number> {
   if (file === undefined && o.dataset === undefined && o.resume === undefined) {
     throw new UsageError('give a text file to train on, or --dataset moby-dick');
   }
-  const budgetMs = o.time !== undefined ? parseDuration(String(o.time)) : Infinity;
-  const maxSteps = o.steps !== undefined ? Number(o.steps) : (budgetMs === Infinity ? DEFAULT_STEPS : Infinity);
+  const limits = runLimits(o, { steps: DEFAULT_STEPS });
   const out = String(o.out ?? o.resume ?? 'model.rnn');
-  // One run per output: a second run writing the same model file is refused (LockError) instead of
-  // interleaving its checkpoints with ours; a bad output path (a directory) fails now, not at the first save.
-  mkdirSync(dirname(resolve(out)), { recursive: true });
-  const lock = lockOutput(out, { command: 'rnnkit train' });
-  try {
-    return await trainTo(out, args, io, budgetMs, maxSteps);
-  } catch (e) {
-    // the last good checkpoint stays on disk: say so, in the CLI's terms
-    if (e instanceof TrainingError) {
-      throw new TrainingError(`${e.message} With rnnkit train: lower --lr or set --clip; ${existsSync(out) ? `${out} still holds the last checkpoint saved before this step` : `nothing was saved to ${out}`}.`);
-    }
-    throw e;
-  } finally {
-    lock.release();
-  }
+  const stem = stemOf(out);
+  return withOutputLock(out, 'train', 'lower --lr or set --clip', () => {
+    const replacing = guardRunOutputs(o, out, [{ path: `${stem}.loss.svg`, label: 'the loss curve' }, { path: `${stem}.report.json`, label: 'the report' }], file !== undefined ? [file] : []);
+    if (replacing) io.err(`${replacing}\n`);
+    return trainTo(out, args, io, limits);
+  });
 }
 
-async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: number, maxSteps: number): Promise<number> {
+async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: RunLimits): Promise<number> {
   const o = args.options;
+  const { budgetMs, maxSteps } = limits;
   const file = args.positionals[0];
   const setup = await prepare(args, file);
   const { net, corpus, settings } = setup;
   const tokenizer = corpus.tokenizer;
   const unit = tokenizer.kind === 'char' ? 'char' : 'word';
+  if (setup.resumed) warnUnknown(corpus, unit, io);
   if (corpus.train.length < settings.seqLen + 1) {
     // one window predicts seqLen symbols from the seqLen before them: it needs seqLen + 1 symbols
     throw new OptionError(`the training text has ${corpus.train.length} ${unit}s (after holding out ${corpus.val.length} for validation), shorter than one sequence of --seq-len ${settings.seqLen} + 1; give a longer text or a --seq-len of at most ${Math.max(1, corpus.train.length - 1)}`);
+  }
+  const maxBatch = Math.floor((corpus.train.length - 1) / settings.seqLen);
+  if (settings.batch > maxBatch) {
+    // B parallel streams of the text, each at least one window of seqLen long
+    throw new UsageError(`--batch ${settings.batch} needs ${settings.batch} streams of at least --seq-len ${settings.seqLen} ${unit}s, but the training text has ${corpus.train.length}; use --batch ${maxBatch} or less (or a longer text)`);
   }
   const windows = { seqLen: settings.seqLen, batchSize: settings.batch };
   const trainData = textBatches(corpus.train, tokenizer.vocabSize, windows);
   const evalSet = corpus.val.length >= 2 ? corpus.val.subarray(0, Math.min(corpus.val.length, EVAL_SYMBOLS + 1)) : null;
   const evalData = evalSet ? textBatches(evalSet, tokenizer.vocabSize, windows) : undefined;
-  const optimizer = createOptimizer({ kind: settings.optimizer }, net.params.size, net.config.dtype);
   let state: FitState | undefined = setup.resumedState ?? undefined;
   const history = {
-    train: setup.resumed ? [...setup.resumed.history.train] : [] as [number, number][],
-    val: setup.resumed ? [...setup.resumed.history.val] : [] as [number, number][],
+    train: [] as [number, number][],
+    val: [] as [number, number][],
   };
+  // a resumed curve (possibly from a file written before curves were bounded) is bounded as it is read
+  for (const p of setup.resumed?.history.train ?? []) pushBounded(history.train, p);
+  for (const p of setup.resumed?.history.val ?? []) pushBounded(history.val, p);
   const priorSec = setup.resumed?.elapsedSec ?? 0;
-  const mode = o['json-log'] ? 'json' : io.isTTY ? 'bar' : 'lines';
+  const mode = progressMode(o['json-log'] === true, io);
   const progress = createProgress(io, { mode, unit });
   const prime = String(o.prime);
   const sampleEvery = Number(o['sample-every']);
@@ -240,7 +208,6 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
   let curveSteps = 0;
   let lastLoss = NaN;
   let lastVal: number | undefined = history.val.length ? history.val[history.val.length - 1]![1] : undefined;
-  let stopReason: 'steps' | 'time' | 'interrupted' = 'steps';
 
   const stats = (valBpc?: number): ProgressStats => {
     const elapsedSec = (performance.now() - runStart) / 1000;
@@ -291,7 +258,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
     curveLoss += rec.loss;
     curveSteps++;
     if (step % CURVE_EVERY === 0) {
-      history.train.push([step, round(bits(curveLoss / curveSteps))]);
+      pushBounded(history.train, [step, round(bits(curveLoss / curveSteps))]);
       curveLoss = 0;
       curveSteps = 0;
     }
@@ -300,63 +267,43 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
   };
   const onValidation = (rec: ValidationRecord): void => {
     lastVal = bits(rec.loss);
-    history.val.push([rec.step, round(lastVal)]);
+    pushBounded(history.val, [rec.step, round(lastVal)]);
     progress.update(stats(lastVal), true);
     windowLoss = 0;
     windowSteps = 0;
   };
 
-  // fit runs from one checkpoint to the next; its state (optimizer, carried h and C) goes into each save
-  const parallel = threads > 1 ? await createDataParallel(net, { threads }) : undefined;
-  try {
-    for (;;) {
-      const nextSave = checkpointEvery > 0 ? (Math.floor(step / checkpointEvery) + 1) * checkpointEvery : Infinity;
-      const target = Math.min(maxSteps, nextSave);
-      const leftMs = budgetMs - (performance.now() - runStart);
-      if (step >= maxSteps) break;
-      if (leftMs <= 0) {
-        stopReason = 'time';
-        break;
-      }
-      if (io.signal.aborted) {
-        stopReason = 'interrupted';
-        break;
-      }
-      const r = await fit(net, trainData, {
-        optimizer, learningRate: settings.lr, seed: settings.seed,
-        // fit averages over the B streams and sums over the T steps: clip at T·clip is clipping the per-symbol mean at clip
-        ...(settings.clip > 0 ? { clipNorm: settings.clip * settings.seqLen } : {}),
-        ...(Number.isFinite(target) ? { maxSteps: target } : {}),
-        ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
-        signal: io.signal,
-        ...(evalData ? { validation: evalData, validateEvery: evalEvery } : {}),
-        onStep, onValidation,
-        ...(state ? { resume: state } : {}),
-        ...(parallel ? { parallel } : {}),
-      });
-      state = r.state;
-      step = r.step;
-      if (r.stopReason === 'aborted') stopReason = 'interrupted';
-      else if (r.stopReason === 'time') stopReason = 'time';
-      else if (r.stopReason === 'maxSteps' && step < maxSteps) {
-        await save();
-        progress.message(`saved ${out} at step ${step}`);
-        continue;
-      }
-      break;
-    }
-  } finally {
-    parallel?.dispose();
+  const run = await runTraining({
+    model: net, data: trainData, limits, checkpointEvery, threads, signal: io.signal,
+    fit: {
+      optimizer: { kind: settings.optimizer }, learningRate: settings.lr, seed: settings.seed,
+      // a run that stays above a uniform guess (or turns NaN) stops at its last good point
+      divergence: { baseline: uniformLoss(tokenizer.vocabSize) },
+      // fit averages over the B streams and sums over the T steps: clip at T·clip is clipping the per-symbol mean at clip
+      ...(settings.clip > 0 ? { clipNorm: settings.clip * settings.seqLen } : {}),
+      ...(evalData ? { validation: evalData, validateEvery: evalEvery } : {}),
+    },
+    ...(state ? { resume: state } : {}),
+    onStep, onValidation,
+    save: async (st) => { state = st; await save(); },
+    saved: (at) => progress.message(`saved ${out} at step ${at}`),
+  });
+  state = run.state;
+  step = run.step;
+  const stopReason = run.stop;
+  if (stopReason === 'diverged') {
+    progress.stop();
+    throw new TrainingError(run.diagnosis ?? 'training learned nothing: the loss stayed above a uniform guess.');
   }
   const loopSec = (performance.now() - runStart) / 1000;
-  if (curveSteps > 0) history.train.push([step, round(bits(curveLoss / curveSteps))]);
+  if (curveSteps > 0) pushBounded(history.train, [step, round(bits(curveLoss / curveSteps))]);
 
   // the final figure: validation on the whole held-out tail
   let finalVal: number | undefined;
   if (corpus.val.length >= 2 && stopReason !== 'interrupted') {
     if (mode !== 'json') progress.message(`evaluating on the whole validation tail (${corpus.val.length} ${unit}s)…`);
     finalVal = bits(evaluateText(net, corpus.val, windows));
-    if (history.val[history.val.length - 1]?.[0] !== step) history.val.push([step, round(finalVal)]);
+    if (history.val[history.val.length - 1]?.[0] !== step) pushBounded(history.val, [step, round(finalVal)]);
     progress.update(stats(finalVal), true);
   }
   if (step > startStep) showSample(Math.max(sampleLength, 300));
@@ -366,12 +313,13 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
   const stem = stemOf(out);
   const svgFile = `${stem}.loss.svg`;
   const reportFile = `${stem}.report.json`;
-  await writeFileAtomic(svgFile, new TextEncoder().encode(lossCurveSvg([
+  await writeFileAtomic(svgFile, markedText('svg', lossCurveSvg([
     { label: 'training', points: history.train, color: '#1f77b4' },
     { label: 'validation', points: history.val, color: '#d62728', dots: true },
   ], { title: `${settings.cell.toUpperCase()} ${settings.layers}×${settings.hidden} on ${sourceName(setup.source)}`, yLabel: `bits per ${unit} (cross-entropy / ln 2)` })));
   const charsPerSec = trainSec > 0 ? symbolsThisRun / trainSec : 0;
   const report = {
+    generator: GENERATOR_MARK,
     model: out,
     lossCurve: svgFile,
     source: setup.source,
@@ -406,8 +354,8 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
       `loss curve:  ${svgFile}`,
       `report:      ${reportFile}`,
       stopReason === 'interrupted'
-        ? `continue with: rnnkit train --resume ${out}${Number.isFinite(maxSteps) ? ` --steps ${maxSteps}` : ''}`
-        : `sample with:   rnnkit sample ${out} --prime ${JSON.stringify(prime.trim() || 'The')} --length 500`,
+        ? `continue with: ${rnnkitCommand()} train --resume ${out}${Number.isFinite(maxSteps) ? ` --steps ${maxSteps}` : ''}`
+        : `sample with:   ${rnnkitCommand()} sample ${out} --prime ${JSON.stringify(prime.trim() || 'The')} --length 500`,
     ].join('\n') + '\n');
   } else {
     const last = stats(finalVal);
@@ -416,7 +364,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, budgetMs: n
       charsPerSec: report.charsPerSec, elapsedSec: round(last.elapsedSec, 2), report,
     }) + '\n');
   }
-  return stopReason === 'interrupted' ? 130 : 0;
+  return exitCodeOf(stopReason);
 }
 
 /** Loads the text and builds (or resumes) the model. */
@@ -463,6 +411,19 @@ async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setu
   };
   const net = createTextNetwork(corpus.tokenizer, settings);
   return { net, corpus, settings, source, resumed: null, resumedState: null };
+}
+
+/** Share of unknown symbols (index 0) above which a resumed run warns: the text is mostly outside the model's vocabulary. */
+const UNKNOWN_WARN_SHARE = 0.05;
+
+/** With --resume, warns when much of the new text maps to the unknown symbol (it would train on little but "unknown"). */
+function warnUnknown(corpus: Corpus, unit: string, io: CommandIO): void {
+  let unknown = 0;
+  for (const s of [corpus.train, corpus.val]) for (let i = 0; i < s.length; i++) if (s[i] === 0) unknown++;
+  const n = corpus.train.length + corpus.val.length;
+  if (n > 0 && unknown / n > UNKNOWN_WARN_SHARE) {
+    io.err(`warning: ${(100 * unknown / n).toFixed(1)} % of the text's ${unit}s are outside the resumed model's vocabulary and are read as the unknown symbol; resume on text like the one it was trained on, or start a new model\n`);
+  }
 }
 
 /** The network of a text model: one-hot symbols in, softmax over the same symbols out. */
