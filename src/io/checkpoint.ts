@@ -73,7 +73,7 @@ const DEFAULT_MAX_HEADER = 64 * 1024 * 1024;
 /** Network names: a letter, then letters, digits, `_`, `-`, `.` (so never `__proto__`). */
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const CONFIG_KEYS = new Set(['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
-  'outputActivation', 'loss', 'bias', 'dtype', 'variant']);
+  'outputActivation', 'loss', 'bias', 'dtype', 'variant', 'forgetBias']);
 
 /** One parameter matrix as the header lists it. */
 export interface HeaderParam {
@@ -489,6 +489,7 @@ function checkConfig(raw: unknown, who: string): NetworkConfig {
     bias: raw.bias,
     dtype: oneOf(raw.dtype, DTYPES, `${who}: config.dtype`),
     ...(raw.variant !== undefined ? { variant: raw.variant } : {}),
+    ...(raw.forgetBias !== undefined ? { forgetBias: raw.forgetBias as number } : {}),
   };
 }
 
@@ -527,6 +528,7 @@ function buildNetwork(n: CheckpointHeader['networks'][number]): Network {
       cell: c.cell, inputSize: c.inputSize, hiddenSize: c.hiddenSize, outputSize: c.outputSize, layers: c.layers,
       hiddenActivation: c.hiddenActivation, outputActivation: c.outputActivation, loss: c.loss, bias: c.bias, dtype: c.dtype,
       ...(c.variant !== undefined ? { variant: c.variant } : {}),
+      ...(c.forgetBias !== undefined ? { forgetBias: c.forgetBias } : {}),
     });
   } catch (e) {
     if (e instanceof RecurrentError) throw new FormatError(`${who}: invalid config: ${e.message}`);

@@ -12,7 +12,7 @@
  */
 
 import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, type HiddenActivation, type OutputActivation } from '../core/activations.js';
-import { expectChoice, expectPositiveInt, OptionError, rejectUnknownKeys, ShapeError } from '../core/errors.js';
+import { expectChoice, expectNumber, expectPositiveInt, OptionError, rejectUnknownKeys, ShapeError } from '../core/errors.js';
 import { initParams } from '../core/init.js';
 import { getKernels, type Kernels } from '../core/kernels.js';
 import { ParamSet, type ParamSpec } from '../core/params.js';
@@ -20,6 +20,7 @@ import { Rng } from '../core/rng.js';
 import { allocate, type DType, type Float } from '../core/tensor.js';
 import { CELL_KINDS, type BackwardOptions, type Cell, type CellCache, type CellKind, type CellState, type SequenceInput, type StepMask } from '../cells/cell.js';
 import { cellType, type LayerConfig } from '../cells/registry.js';
+import { DEFAULT_FORGET_BIAS } from '../cells/lstm.js';
 import { traceLayer, type LayerTrace } from '../cells/inspect.js';
 import { applyOutputActivation, checkOutputAndLoss, LOSSES, oneHotCrossEntropy, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
 
@@ -49,6 +50,11 @@ export interface NetworkOptions {
   readonly seed?: number;
   /** Cell variant, e.g. the GRU's `"reset-after"` (default) or `"reset-before"`. */
   readonly variant?: string;
+  /**
+   * The LSTM's forget-gate bias b_f at the start. Default 0 (like the other
+   * gate biases); 1 is the older habit, see docs/performance.md. LSTM only.
+   */
+  readonly forgetBias?: number;
   /** Matrix kernels. Default: the active backend ({@link getKernels}). */
   readonly kernels?: Kernels;
 }
@@ -66,10 +72,12 @@ export interface NetworkConfig {
   readonly bias: boolean;
   readonly dtype: DType;
   readonly variant?: string;
+  /** The LSTM's starting forget-gate bias (present for the LSTM only). */
+  readonly forgetBias?: number;
 }
 
 const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
-  'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'kernels'] as const;
+  'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'forgetBias', 'kernels'] as const;
 
 /**
  * B sequences of T steps, ready for a forward or backward pass.
@@ -478,6 +486,7 @@ function layerConfigsOf(c: NetworkConfig): LayerConfig[] {
     prefix: `layer${l}.`,
     activation: c.hiddenActivation,
     ...(c.variant !== undefined ? { variant: c.variant } : {}),
+    ...(c.forgetBias !== undefined ? { forgetBias: c.forgetBias } : {}),
   }));
 }
 
@@ -512,8 +521,10 @@ function resolveConfig(o: NetworkOptions): NetworkConfig {
     : expectChoice('outputActivation', o.outputActivation, OUTPUT_ACTIVATIONS);
   checkOutputAndLoss(outputActivation, loss);
   if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new OptionError(`bias must be true or false, got ${typeof o.bias}`);
+  const cell = o.cell === undefined ? 'rnn' : expectChoice('cell', o.cell, CELL_KINDS);
+  if (o.forgetBias !== undefined && cell !== 'lstm') throw new OptionError(`forgetBias is the LSTM's forget-gate bias; cell "${cell}" has none, so omit it`);
   const config: NetworkConfig = {
-    cell: o.cell === undefined ? 'rnn' : expectChoice('cell', o.cell, CELL_KINDS),
+    cell,
     inputSize: expectPositiveInt('inputSize', o.inputSize),
     hiddenSize: expectPositiveInt('hiddenSize', o.hiddenSize),
     outputSize: expectPositiveInt('outputSize', o.outputSize),
@@ -524,6 +535,7 @@ function resolveConfig(o: NetworkOptions): NetworkConfig {
     bias: o.bias ?? true,
     dtype: o.dtype === undefined ? 'float32' : expectChoice('dtype', o.dtype, ['float32', 'float64'] as const),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    ...(cell === 'lstm' ? { forgetBias: o.forgetBias === undefined ? DEFAULT_FORGET_BIAS : expectNumber('forgetBias', o.forgetBias, -20, 20) } : {}),
   };
   return config;
 }
