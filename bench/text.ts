@@ -41,6 +41,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TRAIN_DEFAULTS } from '../src/cli/commands/train.js';
+import type { StateStats } from '../src/cells/inspect.js';
 import { useKernels } from '../src/kernels/select.js';
 import { createDataParallel } from '../src/node/parallel.js';
 import { Network } from '../src/model/network.js';
@@ -51,6 +52,8 @@ import { evaluateText, textBatches, VALIDATION_SEQ_LEN } from '../src/text/batch
 import { fit } from '../src/train/fit.js';
 
 const VAL_FRACTION = 0.05;
+/** Held-out characters whose cell states the rnnkit row reports (one forward pass). */
+const STATS_CHARS = 10_000;
 const TORCH_PYTHON = '/usr/bin/python3';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -79,6 +82,8 @@ interface Args {
   updates: number[];
   only: PeerName[];
   threads: number | null;
+  /** Training time as wall clock (default) or CPU time (`--clock cpu`: for comparing settings on a busy machine). */
+  clock: 'wall' | 'cpu';
   settings: Settings;
   json: boolean;
   out: string | null;
@@ -104,6 +109,8 @@ export interface TextBenchResult {
   readonly trainSec: number;
   readonly charsPerSec: number;
   readonly points: readonly EvalPoint[];
+  /** rnnkit only: the top layer's cell state over the first {@link STATS_CHARS} held-out characters (one stream) at the end. */
+  readonly cellState?: StateStats;
 }
 
 /** A peer that did not run, and why. */
@@ -113,14 +120,14 @@ interface Skipped {
 }
 
 const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] '
-  + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--forget-bias F] [--seed S] [--json] [--out FILE]';
+  + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--forget-bias F] [--seed S] [--clock wall|cpu] [--json] [--out FILE]';
 
 function parse(argv: string[]): Args {
   const d = TRAIN_DEFAULTS;
   const s = { hidden: d.hidden, layers: d.layers, seqLen: d.seqLen, batch: d.batch, lr: d.lr, clip: d.clip, seed: d.seed } as {
     -readonly [K in keyof Settings]: Settings[K]
   };
-  const a: Args = { data: ['200k', 'novel'], seconds: null, updates: [1000, 3000], only: [...PEERS], threads: null, settings: s, json: false, out: null };
+  const a: Args = { data: ['200k', 'novel'], seconds: null, updates: [1000, 3000], only: [...PEERS], threads: null, clock: 'wall', settings: s, json: false, out: null };
   const list = (v: string, name: string): number[] => {
     const xs = v.split(',').map(Number);
     if (!xs.every((x) => x > 0)) throw new Error(`${name} takes positive numbers separated by commas, got ${v}`);
@@ -159,27 +166,41 @@ function parse(argv: string[]): Args {
     else if (f === '--seed') s.seed = int(next(), '--seed');
     else if (f === '--lr') s.lr = list(next(), '--lr')[0]!;
     else if (f === '--forget-bias') s.forgetBias = Number(next());
-    else if (f === '--json') a.json = true;
+    else if (f === '--clock') {
+      const v = next();
+      if (v !== 'wall' && v !== 'cpu') throw new Error('--clock takes wall or cpu');
+      a.clock = v;
+    } else if (f === '--json') a.json = true;
     else if (f === '--out') a.out = next();
     else throw new Error(`unknown option ${f}; ${USAGE}`);
   }
   return a;
 }
 
+/** Seconds on the chosen clock: wall time, or the CPU time (user + system) of this process and all its threads. */
+function clockNow(kind: 'wall' | 'cpu'): number {
+  if (kind === 'wall') return performance.now() / 1000;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** The run's clock: training time is summed between marks, so evaluations in between are not counted. */
 class TrainClock {
   sec = 0;
-  private mark = performance.now();
+  private mark: number;
+  constructor(private readonly kind: 'wall' | 'cpu') {
+    this.mark = clockNow(kind);
+  }
   /** Adds the time since the last mark. */
   lap(): number {
-    const now = performance.now();
-    this.sec += (now - this.mark) / 1000;
+    const now = clockNow(this.kind);
+    this.sec += now - this.mark;
     this.mark = now;
     return this.sec;
   }
   /** Starts the next lap now (after an evaluation). */
   restart(): void {
-    this.mark = performance.now();
+    this.mark = clockNow(this.kind);
   }
 }
 
@@ -201,7 +222,8 @@ function checkpoints(seconds: number[], updates: number[]) {
   };
 }
 
-async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number, s: Settings, seconds: number[], updates: number[], threads: number): Promise<TextBenchResult> {
+async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number, args: Args, seconds: number[], updates: number[], threads: number): Promise<TextBenchResult> {
+  const s = args.settings;
   const kernels = useKernels('auto');
   const net = new Network({
     cell: 'lstm', inputSize: vocabSize, hiddenSize: s.hidden, outputSize: vocabSize, layers: s.layers, loss: 'cross-entropy', seed: s.seed,
@@ -211,11 +233,12 @@ async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number
   const parallel = threads > 1 ? await createDataParallel(net, { threads }) : undefined;
   const stop = new AbortController();
   const marks = checkpoints(seconds, updates);
-  const clock = new TrainClock();
+  const clock = new TrainClock(args.clock);
   let chars = 0;
   const r = await fit(net, data, {
     ...(parallel ? { parallel } : {}),
     optimizer: { kind: 'adam' }, learningRate: s.lr, seed: s.seed,
+    epochs: Number.MAX_SAFE_INTEGER, // until the last time point (the abort below)
     // fit sums over the T steps and averages over the B streams: T·clip clips the per-character mean at clip
     ...(s.clip > 0 ? { clipNorm: s.clip * s.seqLen } : {}),
     signal: stop.signal,
@@ -226,9 +249,12 @@ async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number
     },
   });
   parallel?.dispose();
+  const n = Math.min(STATS_CHARS, val.length - 1);
+  net.forward({ T: n, B: 1, x: { kind: 'index', data: val.subarray(0, n) }, y: { kind: 'index', data: val.subarray(1, n + 1) } });
   return {
     peer: 'rnnkit', backend: threads > 1 ? `${kernels.name} ×${threads} threads` : kernels.name,
     steps: r.step, epochs: r.step / data.batchesPerEpoch, trainSec: clock.sec, charsPerSec: chars / clock.sec, points: marks.points,
+    cellState: net.inspect(n, 1).at(-1)!.stats,
   };
 }
 
@@ -241,7 +267,7 @@ function torchVersion(): string | null {
   }
 }
 
-function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Settings, seconds: number[], updates: number[], threads: number): TextBenchResult | Skipped {
+function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Settings, seconds: number[], updates: number[], threads: number, clock: 'wall' | 'cpu'): TextBenchResult | Skipped {
   const dir = mkdtempSync(join(tmpdir(), 'rnnkit-bench-text-'));
   try {
     const trainFile = join(dir, 'train.i32');
@@ -251,7 +277,7 @@ function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Se
     const args = [join(root, 'bench', 'torch_text.py'), '--train', trainFile, '--val', valFile, '--vocab', String(vocabSize),
       '--hidden', String(s.hidden), '--layers', String(s.layers), '--seq-len', String(s.seqLen), '--batch', String(s.batch),
       '--lr', String(s.lr), '--clip', String(s.clip > 0 ? s.clip : 1e30), '--threads', String(threads), '--seed', String(s.seed),
-      '--at-seconds', seconds.join(','), '--at-updates', updates.join(',')];
+      '--at-seconds', seconds.join(','), '--at-updates', updates.join(','), '--clock', clock];
     // the thread count is torch's own setting (set_num_threads); OpenBLAS and OpenMP are held to it too
     const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
     const r = spawnSync(TORCH_PYTHON, args, { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: (seconds[seconds.length - 1]! * 4 + 600) * 1000 });
@@ -266,7 +292,8 @@ function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Se
   }
 }
 
-async function benchTfjs(train: Int32Array, val: Int32Array, vocabSize: number, s: Settings, seconds: number[], updates: number[]): Promise<TextBenchResult> {
+async function benchTfjs(train: Int32Array, val: Int32Array, vocabSize: number, args: Args, seconds: number[], updates: number[]): Promise<TextBenchResult> {
+  const s = args.settings;
   const tf = await import('@tensorflow/tfjs');
   let backend = 'cpu';
   try {
@@ -326,7 +353,7 @@ async function benchTfjs(train: Int32Array, val: Int32Array, vocabSize: number, 
   };
   const oneHot = (ids: Int32Array) => tf.tidy(() => tf.oneHot(tf.tensor2d(ids, [B, T], 'int32'), vocabSize).toFloat());
   const marks = checkpoints(seconds, updates);
-  const clock = new TrainClock();
+  const clock = new TrainClock(args.clock);
   let steps = 0;
   let windows = 0;
   outer: for (;;) {
@@ -378,20 +405,20 @@ async function runData(which: '200k' | 'novel', args: Args, torch: string | null
   };
   if (args.only.includes('rnnkit')) {
     log('rnnkit: training…');
-    add(await benchRnnkit(corpus.train, corpus.val, vocabSize, s, seconds, updates, threads));
+    add(await benchRnnkit(corpus.train, corpus.val, vocabSize, args, seconds, updates, threads));
   }
   if (args.only.includes('pytorch')) {
     if (!torch) add({ peer: 'pytorch', skipped: `skipped: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)` });
     else {
       for (const t of [...new Set([1, cpus().length])]) {
         log(`PyTorch ${torch}, ${t} thread(s): training…`);
-        add(benchTorch(corpus.train, corpus.val, vocabSize, s, seconds, updates, t));
+        add(benchTorch(corpus.train, corpus.val, vocabSize, s, seconds, updates, t, args.clock));
       }
     }
   }
   if (args.only.includes('tfjs')) {
     log('TensorFlow.js: training…');
-    add(await benchTfjs(corpus.train, corpus.val, vocabSize, s, seconds, updates));
+    add(await benchTfjs(corpus.train, corpus.val, vocabSize, args, seconds, updates));
   }
   return { data: which, trainChars: corpus.train.length, valChars: corpus.val.length, vocabSize, seconds, updates, results };
 }
@@ -399,7 +426,8 @@ async function runData(which: '200k' | 'novel', args: Args, torch: string | null
 function describe(r: TextBenchResult | Skipped): string {
   if ('skipped' in r) return `  ${r.peer}: ${r.skipped}`;
   const pts = r.points.map((p) => `${p.kind === 'seconds' ? `${p.at} s` : `${p.at} updates`}: ${p.valBpc.toFixed(3)} (${p.steps} updates)`).join('; ');
-  return `  ${r.peer} ${r.backend}: ${r.steps} updates, ${Math.round(r.charsPerSec)} chars/s; ${pts}`;
+  const c = r.cellState ? `; held-out |C| mean ${r.cellState.meanAbs.toFixed(2)}, max ${r.cellState.maxAbs.toFixed(1)}, ${(100 * r.cellState.saturated).toFixed(0)} % saturated` : '';
+  return `  ${r.peer} ${r.backend}: ${r.steps} updates, ${Math.round(r.charsPerSec)} chars/s; ${pts}${c}`;
 }
 
 /** The table of one text: a row per peer, a column per evaluation point (held-out bits/char, updates made). */
@@ -424,11 +452,11 @@ async function main(): Promise<void> {
   const log = (s: string): void => void process.stderr.write(s + '\n');
   const s = args.settings;
   const torch = args.only.includes('pytorch') ? torchVersion() : null;
-  log(`LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
+  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
   const runs: DataRun[] = [];
   for (const which of args.data) runs.push(await runData(which, args, torch, log));
   const doc = {
-    task: { corpus: 'moby-dick', valFraction: VAL_FRACTION, validation: 'one stream from a cold start', ...s },
+    task: { corpus: 'moby-dick', valFraction: VAL_FRACTION, validation: 'one stream from a cold start', clock: args.clock, ...s },
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, torch },
     runs,
   };
