@@ -65,7 +65,7 @@ for (const v of VARIANTS) {
 
   test(`ONNX: ${v.name}: .rnn → ONNX → .rnn gives the same parameters bit for bit, config and meta`, () => {
     const net = distinctNet(v.options);
-    const meta = { kind: 'text-model', tokenizer: { kind: 'char', symbols: ['\u0000', 'a', 'é', '\n'] } };
+    const meta = { kind: 'text', tokenizer: { kind: 'char', symbols: ['\u0000', 'a', 'é', '\n'] } };
     const back = importOnnx(exportOnnx({ networks: { model: net }, meta }));
     const got = back.networks.model!;
     assert.ok(sameBits(got.params.data, net.params.data), 'parameters differ');
@@ -76,7 +76,7 @@ for (const v of VARIANTS) {
 
 test('ONNX: the file declares opset 14, dynamic T and B, and carries the vocabulary in metadata_props', () => {
   const net = distinctNet({ cell: 'lstm', inputSize: 3, hiddenSize: 2, outputSize: 3, layers: 2, loss: 'cross-entropy' });
-  const meta = { kind: 'text-model', tokenizer: { kind: 'char', symbols: ['?', 'a', 'b'] } };
+  const meta = { kind: 'text', tokenizer: { kind: 'char', symbols: ['?', 'a', 'b'] } };
   const { Model } = onnxTypes();
   const m = Model.toObject(Model.decode(exportOnnx({ networks: { model: net }, meta })), { longs: Number }) as {
     opset_import: { version: number }[]; metadata_props: { key: string; value: string }[];
