@@ -29,9 +29,9 @@ export function strykerConfig(folder, tests, extra = {}) {
     ignorePatterns: ['dist', 'web', 'runs', 'test-artifacts', 'reports', 'mutation/*.json'],
     buildCommand: 'npx tsc -p tsconfig.json',
     coverageAnalysis: 'perTest',
-    // one mutant at a time: the machine's two cores are shared
-    concurrency: 1,
-    timeoutMS: 10000,
+    // one mutant at a time by default (the machine's two cores are shared); STRYKER_CONCURRENCY=2 when it is yours
+    concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 1),
+    timeoutMS: 5000,
     incremental: true,
     incrementalFile: `mutation/${folder}.incremental.json`,
     reporters: ['clear-text', 'progress-append-only', 'json'],
