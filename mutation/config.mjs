@@ -13,6 +13,8 @@
  * @param {object} [extra]  overrides, e.g. a longer timeout
  */
 export function strykerConfig(folder, tests, extra = {}) {
+  // STRYKER_TESTS=a,b narrows the test files (e.g. to those of the one file given with --mutate)
+  if (process.env.STRYKER_TESTS) tests = process.env.STRYKER_TESTS.split(',');
   return {
     $schema: './node_modules/@stryker-mutator/core/schema/stryker-schema.json',
     packageManager: 'npm',
