@@ -108,3 +108,31 @@ test('rnn without biases: U, W and V only', () => {
   // U ~ uniform(±1/√H)
   assert.ok(U.every((v) => Math.abs(v) <= 1 / Math.sqrt(H)) && U.some((v) => Math.abs(v) > 0.5 / Math.sqrt(H)));
 });
+
+test('rnn in float32 (the WebAssembly kernels where available: fused tanh, packed W for B ≥ 4) equals the float64 network', () => {
+  for (const activation of ['tanh', 'relu', 'linear'] as const) {
+    const make = (dtype: 'float32' | 'float64'): Network => new Network({ inputSize: D, hiddenSize: H, outputSize: K, hiddenActivation: activation, dtype, seed: 9 });
+    const n64 = make('float64');
+    const n32 = make('float32');
+    n32.params.data.set(n64.params.data);
+    const rng = new Rng(10);
+    const x = Array.from({ length: T * B * D }, () => rng.uniform(-1, 1));
+    const y = Array.from({ length: T * B * K }, () => rng.uniform(-1, 1));
+    const batch = (A: Float64ArrayConstructor | Float32ArrayConstructor, mask?: Uint8Array): SequenceBatch => ({
+      T, B, x: { kind: 'dense', data: A.from(x) }, y: { kind: 'dense', data: A.from(y) }, ...(mask ? { mask } : {}),
+    });
+    for (const mask of [undefined, MASK]) {
+      for (const truncate of [undefined, 2]) {
+        const opts = truncate ? { truncate } : {};
+        n64.params.zeroGrad();
+        const j64 = n64.gradient(batch(Float64Array, mask), opts).loss;
+        n32.params.zeroGrad();
+        const j32 = n32.gradient(batch(Float32Array, mask), opts).loss;
+        const what = `${activation}, mask ${mask ? 'on' : 'off'}, truncate ${truncate}`;
+        assert.ok(Math.abs(j32 - j64) < 1e-5 * Math.max(1, Math.abs(j64)), `${what}: J ${j32} vs ${j64}`);
+        const err = relativeError(n32.params.grad, n64.params.grad);
+        assert.ok(err < 1e-5, `${what}: gradient relative error ${err}`);
+      }
+    }
+  }
+});
