@@ -136,3 +136,30 @@ test('rnn in float32 (the WebAssembly kernels where available: fused tanh, packe
     }
   }
 });
+
+test('rnn: gradients are added to params.grad (two calls without zeroGrad give twice one call)', () => {
+  const { net, batch } = problem(7, true);
+  net.params.zeroGrad();
+  net.gradient(batch);
+  const once = Float64Array.from(net.params.grad);
+  net.gradient(batch);
+  assert.ok(relativeError(net.params.grad, once.map((v) => 2 * v)) < 1e-14);
+});
+
+test('rnn, truncate k with losses at every step: ∂J/∂h(0) gets only the sources t ≤ k', () => {
+  const { net, batch } = problem(8, true);
+  const k = 2;
+  net.params.zeroGrad();
+  const g = net.gradient(batch, { truncate: k, initGradient: true });
+  // the sources that reach h(0) within k steps: the losses at steps 1..k
+  const y = Int32Array.from(batch.y.data as Int32Array, (v, i) => (Math.floor(i / B) < k ? v : -1));
+  const early: SequenceBatch = { ...batch, y: { kind: 'index', data: y } };
+  const err = relativeError(g.initGradient![0]!.h, numericInitGradient(net, early)[0]!.h);
+  assert.ok(err < TOL, `∂J/∂h(0) relative error ${err}`);
+  assert.ok(relativeError(g.initGradient![0]!.h, numericInitGradient(net, batch)[0]!.h) > 1e-3, 'the cut sources would change ∂J/∂h(0)');
+});
+
+test('rnn: the lecture gradient mode refuses a mask', () => {
+  const { net, batch } = problem(9, false);
+  assert.throws(() => net.gradient(batch, { gradientMode: 'lecture' }), /gradientMode "lecture" supports only a single unmasked RNN layer/);
+});
