@@ -290,7 +290,7 @@ function parseHeader(input: Uint8Array | ArrayBuffer, options: DecodeOptions): {
   const magicLength = Math.min(size, CHECKPOINT_MAGIC.length);
   for (let i = 0; i < magicLength; i++) {
     if (bytes[i] !== CHECKPOINT_MAGIC[i]) {
-      throw new FormatError('not a recurrent checkpoint: the data does not start with the checkpoint signature 89 52 4E 4E 0D 0A 1A 0A');
+      throw new FormatError('not an rnnkit model file: the data does not start with the checkpoint signature 89 52 4E 4E 0D 0A 1A 0A');
     }
   }
   if (size < PREFIX) throw new FormatError(`checkpoint is truncated: ${size} bytes, fewer than the ${PREFIX}-byte fixed prefix`);
