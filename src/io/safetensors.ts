@@ -193,7 +193,9 @@ export function importSafetensors(bytes: Uint8Array | ArrayBuffer, options: PyTo
     const known = new Set(specs.map((s) => s.name));
     for (const name of tensors.keys()) {
       if (!known.has(name)) {
-        const why = name.endsWith('_reverse') ? ' (a backward direction of a layer the other tensors do not describe)' : name.includes('weight_hr') ? ' (LSTM projections, proj_size > 0, are not supported)' : '';
+        const why = name.endsWith('_reverse')
+          ? (shape.bidirectional ? ' (a backward direction of a layer the file does not have)' : ` (a bidirectional=True tensor, but ${options.prefix ?? ''}weight_hh_l0_reverse is missing)`)
+          : name.includes('weight_hr') ? ' (LSTM projections, proj_size > 0, are not supported)' : '';
         throw new FormatError(`unexpected tensor "${name}"${why}; expected exactly ${expected}`);
       }
     }
