@@ -16,7 +16,13 @@
  * `linear_before_reset = 1` (b_hn is the recurrent bias of h); the
  * reset-before GRU is the default 0. The RNN's activation is Tanh, Relu,
  * Sigmoid, or Affine(α = 1, β = 0) for linear. Every network this library
- * builds can be expressed. The config and `meta` go into `metadata_props`
+ * builds can be expressed.
+ *
+ * A bidirectional network has one operator per layer with direction
+ * "bidirectional": W, R and B stack [forward; backward] (num_directions 2),
+ * h0, c0, hT and cT have 2L rows (layer l: rows 2l forward, 2l + 1
+ * backward), and Y [T, 2, B, H] → Transpose(0, 2, 1, 3) → Reshape [T, B, 2H]
+ * gives each row [h→(t) | h←(t)], as the library's layer does. The config and `meta` go into `metadata_props`
  * (keys in exchange.ts), so a consumer can decode text from the vocabulary.
  *
  * Import reads our files and those `torch.onnx.export` writes for
@@ -24,6 +30,7 @@
  * recurrent operators (in graph order, which ONNX requires to be
  * topological) and of the one MatMul or Gemm after them, with the Add and
  * Softmax or Sigmoid that follow it. It does not interpret other operators.
+ * Forward or bidirectional layers (all the same) are read; reverse-only are refused.
  */
 
 import type { CellKind } from '../cells/cell.js';
@@ -190,7 +197,7 @@ interface OnnxModel { producer_name?: string; graph?: OnnxGraph; metadata_props?
  * Reads an ONNX model into a checkpoint (see the module comment for what
  * it understands). Throws a FormatError, prefixed `ONNX:`, for bytes that
  * are not an ONNX protobuf and for a graph it cannot map onto a network:
- * no recurrent operator, mixed cells, bidirectional or reverse layers,
+ * no recurrent operator, mixed cells, reverse-only or mixed-direction layers,
  * peepholes, clipping, activations other than the standard ones, an output
  * layer that is missing or not a MatMul/Gemm.
  */

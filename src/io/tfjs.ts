@@ -12,13 +12,19 @@
  * layer, then dense/kernel, dense/bias), float32, in one shard. The config
  * and `meta` go into `userDefinedMetadata` (keys in exchange.ts).
  *
+ * A bidirectional network wraps each recurrent layer in `Bidirectional`
+ * (merge_mode "concat", named `layer{l}`, around `lstm{l}` etc.), whose
+ * weights TF.js names `layer{l}/forward_lstm{l}/kernel`, …,
+ * `layer{l}/backward_lstm{l}/bias`; the Dense layer reads 2H.
+ *
  * What TF.js cannot express: the reset-after GRU (tf.layers.gru has no
  * `resetAfter`), so that export is refused; export it to ONNX or
  * safetensors instead.
  *
  * Import reads such a model.json (ours, or what `model.save` writes for a
  * Sequential of SimpleRNN/LSTM/GRU layers and a Dense layer, also inside
- * TimeDistributed; Keras's `reset_after: true` GRU included).
+ * TimeDistributed; Keras's `reset_after: true` GRU included; Bidirectional
+ * wrappers with merge_mode "concat").
  */
 
 import type { CellKind } from '../cells/cell.js';
