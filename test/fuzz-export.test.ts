@@ -25,6 +25,7 @@ function checkpoints(): Checkpoint[] {
   return [
     { networks: { model: distinctNet({ cell: 'lstm', inputSize: 4, hiddenSize: 3, outputSize: 4, layers: 2, loss: 'cross-entropy' }) }, meta },
     { networks: { model: distinctNet({ cell: 'rnn', inputSize: 2, hiddenSize: 3, outputSize: 2, hiddenActivation: 'relu', bias: false }) } },
+    { networks: { model: distinctNet({ cell: 'lstm', inputSize: 2, hiddenSize: 2, outputSize: 3, bidirectional: true }) } },
   ];
 }
 
