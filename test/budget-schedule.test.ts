@@ -24,6 +24,10 @@ test('planSchedule: the end is the earlier of --steps and the update the time le
   assert.deepEqual(planSchedule(linear, { step: 0, maxSteps: 1200, leftMs: Infinity, msPerStep: NaN }), { kind: 'linear', warmup: 100, horizon: 1100 });
   // no speed measured yet and no --steps: the warm-up, then η₀, until the next plan
   assert.deepEqual(planSchedule(linear, { step: 0, maxSteps: Infinity, leftMs: 60000, msPerStep: NaN }), { kind: 'constant', warmup: 100 });
+  // … unless a resumed run brings its last plan: it goes on with it until the speed is measured
+  const resumedPlan = { kind: 'linear', horizon: 2400, warmup: 100 } as const;
+  assert.deepEqual(planSchedule(linear, { step: 2000, maxSteps: Infinity, leftMs: 60000, msPerStep: NaN }, resumedPlan), resumedPlan);
+  assert.deepEqual(planSchedule(linear, { step: 2000, maxSteps: Infinity, leftMs: 30000, msPerStep: 20 }, resumedPlan), { kind: 'linear', warmup: 100, horizon: 3400 });
   // cosine with a floor, no warm-up: 10 s left at 25 ms → 400 more updates after 1,000: horizon 1,400
   assert.deepEqual(planSchedule({ kind: 'cosine', warmup: 0, floor: 1e-4 }, { step: 1000, maxSteps: Infinity, leftMs: 10000, msPerStep: 25 }), { kind: 'cosine', horizon: 1400, floor: 1e-4 });
   // the time is up: the end is now (η at the floor from this update on); the horizon is never below 1

@@ -211,16 +211,18 @@ export interface BudgetSchedule {
  * floor at the run's end, the earlier of --steps and the update the time
  * budget is expected to end at (leftMs / msPerStep more updates at the speed
  * measured so far). Before any speed is known and without --steps, the end
- * is unknown and the plan is the warm-up, then η₀ (`constant`), until the
+ * is unknown: the plan is `previous` (a resumed run's last plan, so η goes
+ * on from where it was), else the warm-up, then η₀ (`constant`), until the
  * next re-plan. A pure function: the same point gives the same schedule.
  *
  * @example planSchedule({ kind: 'linear', warmup: 100 }, { step: 500, maxSteps: Infinity, leftMs: 30000, msPerStep: 20 })
  *   // { kind: 'linear', warmup: 100, horizon: 1900 } (500 + 1500 updates left, less the warm-up)
  */
-export function planSchedule(b: BudgetSchedule, at: PlanPoint): Schedule {
+export function planSchedule(b: BudgetSchedule, at: PlanPoint, previous?: Schedule): Schedule {
   const warmup = b.warmup > 0 ? { warmup: b.warmup } : {};
   const byTime = Number.isFinite(at.leftMs) && at.msPerStep > 0 ? at.step + Math.max(0, at.leftMs) / at.msPerStep : Infinity;
   const end = Math.min(at.maxSteps, byTime);
+  if (b.kind !== 'constant' && !Number.isFinite(end) && previous) return previous;
   if (b.kind === 'constant' || !Number.isFinite(end)) return { kind: 'constant', ...warmup };
   const horizon = Math.max(1, Math.round(end) - b.warmup);
   return { kind: b.kind, horizon, ...(b.floor ? { floor: b.floor } : {}), ...warmup };

@@ -307,7 +307,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     save: async (st) => { state = st; await save(); },
     saved: (at) => progress.message(`saved ${out} at step ${at}`),
     // a decay that ends with the run is re-planned from the measured speed (with --time) every REPLAN_EVERY updates
-    ...(budget.kind !== 'constant' ? { replan: { every: REPLAN_EVERY, plan: (at) => (plan = planSchedule(budget, at)) } } : {}),
+    ...(budget.kind !== 'constant' ? { replan: { every: REPLAN_EVERY, plan: (at) => (plan = planSchedule(budget, at, plan)) } } : {}),
   });
   state = run.state;
   step = run.step;
