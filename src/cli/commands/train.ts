@@ -196,7 +196,8 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   // one stream from a cold start, as the final figure reads the whole tail (docs/maths.md §7)
   const evalData = evalSet ? validationBatches(evalSet, tokenizer.vocabSize) : undefined;
   const budget: BudgetSchedule = { kind: settings.schedule ?? 'constant', warmup: settings.warmup ?? 0 };
-  let plan: Schedule | undefined = setup.resumed?.plan;
+  // a resumed decay goes on from its last plan until the run's speed is measured (planSchedule)
+  let plan: Schedule | undefined = budget.kind !== 'constant' ? setup.resumed?.plan : undefined;
   let state: FitState | undefined = setup.resumedState ?? undefined;
   const history = {
     train: [] as [number, number][],
