@@ -105,6 +105,22 @@ test('schedules: constant, step, cosine, each with warm-up', () => {
   assertClose(at({ kind: 'cosine', horizon: 100, warmup: 10 }, [4, 9, 10, 60, 110]), [0.05, 0.1, 0.1, 0.05, 0], 1e-15, 'cosine+warm-up');
 });
 
+test('schedules: linear decay to a floor, with and without warm-up', () => {
+  const lr0 = 0.1;
+  const at = (s: Schedule, steps: number[]): number[] => steps.map((k) => learningRate(s, lr0, k));
+  // linear over 100 to floor 0: η = 0.1·(1 − s/100) → 0.1, 0.075, 0.05, 0.001, 0, and 0 past the horizon
+  assertClose(at({ kind: 'linear', horizon: 100 }, [0, 25, 50, 99, 100, 1000]), [0.1, 0.075, 0.05, 0.001, 0, 0], 1e-15, 'linear');
+  // to floor 0.02: η = 0.02 + 0.08·(1 − s/40) → s = 10: 0.08; s = 30: 0.04; s = 40, 41: 0.02
+  assertClose(at({ kind: 'linear', horizon: 40, floor: 0.02 }, [0, 10, 30, 40, 41]), [0.1, 0.08, 0.04, 0.02, 0.02], 1e-15, 'linear+floor');
+  // warm-up 10, then 90 down to 0: s = 4 → 0.05; s = 9, 10 → 0.1; s = 55 → 0.05; s = 100 → 0
+  assertClose(at({ kind: 'linear', horizon: 90, warmup: 10 }, [4, 9, 10, 55, 100]), [0.05, 0.1, 0.1, 0.05, 0], 1e-15, 'linear+warm-up');
+  // a horizon of 1: η₀ for the first update, the floor from the second
+  assert.deepEqual(at({ kind: 'linear', horizon: 1, floor: 0.01 }, [0, 1, 2]), [0.1, 0.01, 0.01]);
+  assert.throws(() => learningRate({ kind: 'linear', horizon: 0 }, 0.1, 0), /linear schedule horizon must be a positive integer/);
+  assert.throws(() => learningRate({ kind: 'linear', horizon: 10, floor: -1 }, 0.1, 0), /linear schedule floor/);
+  assert.throws(() => learningRate({ kind: 'linear', horizon: 10, gamma: 0.5 } as unknown as Schedule, 0.1, 0), /unknown "linear" schedule option "gamma"/);
+});
+
 test('schedules are validated', () => {
   assert.throws(() => learningRate({ kind: 'exponential' } as unknown as Schedule, 0.1, 0), /schedule kind must be one of constant, step, cosine/);
   assert.throws(() => learningRate({ kind: 'step', every: 0 }, 0.1, 0), /"every" must be a positive integer/);

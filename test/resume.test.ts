@@ -68,6 +68,18 @@ const scenarios: Scenario[] = [
     N: 10,
     ks: [4, 3],
   },
+  {
+    name: 'stream windows, LSTM, Adam, linear decay to the end with warm-up (train --schedule linear), clipNorm, validation as one stream',
+    net: { cell: 'lstm', inputSize: 6, hiddenSize: 4, outputSize: 6, loss: 'cross-entropy', dtype: 'float64', seed: 6 },
+    data: () => new StreamBatches(symbolStream(tokens, 6), { batchSize: 4, seqLen: 5 }),
+    validation: () => new StreamBatches(symbolStream(tokens.subarray(0, 30), 6), { batchSize: 1, seqLen: 8 }),
+    options: {
+      optimizer: { kind: 'adam' }, learningRate: 0.05, schedule: { kind: 'linear', horizon: 9, warmup: 3, floor: 0.001 },
+      clipNorm: 1, validateEvery: 3, seed: 9,
+    },
+    N: 12,
+    ks: [2, 5, 10],
+  },
 ];
 
 for (const s of scenarios) {

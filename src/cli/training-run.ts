@@ -21,6 +21,7 @@ import { MIN_SEQUENCES_PER_THREAD, threadsFor } from '../parallel/data-parallel.
 import { fit } from '../train/fit.js';
 import type { EpochRecord, FitOptions, FitState, StepRecord, ValidationRecord } from '../train/fit-types.js';
 import type { Optimizer } from '../train/optimizers.js';
+import type { Schedule } from '../train/schedules.js';
 import { UsageError, type CommandIO, type OptionSpec, type ParsedArgs } from './args.js';
 import type { ProgressMode } from './progress.js';
 
@@ -174,6 +175,57 @@ export interface TrainingJob {
   readonly save: (state: FitState) => Promise<void>;
   /** Told after each periodic save. */
   readonly saved?: (step: number) => void;
+  /**
+   * A schedule re-planned as the run goes (one that ends with the time
+   * budget): before every chunk of `every` updates, `plan` gets the updates
+   * made, the time left and the time per update measured in this run, and
+   * returns the schedule of the next chunk (replacing `fit.schedule`). The
+   * command keeps the last plan in its checkpoints, so a resumed run goes on
+   * from it.
+   */
+  readonly replan?: { readonly every: number; readonly plan: (at: PlanPoint) => Schedule };
+}
+
+/** What a re-plan of the schedule is told (see {@link TrainingJob.replan}). */
+export interface PlanPoint {
+  /** Updates made in all (resumed runs included). */
+  readonly step: number;
+  /** The run's --steps limit (Infinity when none). */
+  readonly maxSteps: number;
+  /** Milliseconds left of the time budget (Infinity when none). */
+  readonly leftMs: number;
+  /** Milliseconds per update in this run so far, evaluations included (NaN before the first). */
+  readonly msPerStep: number;
+}
+
+/** How a schedule that decays to the end of the run is laid out: its kind, warm-up and floor. */
+export interface BudgetSchedule {
+  readonly kind: 'constant' | 'linear' | 'cosine';
+  readonly warmup: number;
+  /** η_min (absolute); default 0. */
+  readonly floor?: number;
+}
+
+/**
+ * The schedule for the rest of a run: `linear` and `cosine` reach their
+ * floor at the run's end, the earlier of --steps and the update the time
+ * budget is expected to end at (leftMs / msPerStep more updates at the speed
+ * measured so far). Before any speed is known and without --steps, the end
+ * is unknown: the plan is `previous` (a resumed run's last plan, so η goes
+ * on from where it was), else the warm-up, then η₀ (`constant`), until the
+ * next re-plan. A pure function: the same point gives the same schedule.
+ *
+ * @example planSchedule({ kind: 'linear', warmup: 100 }, { step: 500, maxSteps: Infinity, leftMs: 30000, msPerStep: 20 })
+ *   // { kind: 'linear', warmup: 100, horizon: 1900 } (500 + 1500 updates left, less the warm-up)
+ */
+export function planSchedule(b: BudgetSchedule, at: PlanPoint, previous?: Schedule): Schedule {
+  const warmup = b.warmup > 0 ? { warmup: b.warmup } : {};
+  const byTime = Number.isFinite(at.leftMs) && at.msPerStep > 0 ? at.step + Math.max(0, at.leftMs) / at.msPerStep : Infinity;
+  const end = Math.min(at.maxSteps, byTime);
+  if (b.kind !== 'constant' && !Number.isFinite(end) && previous) return previous;
+  if (b.kind === 'constant' || !Number.isFinite(end)) return { kind: 'constant', ...warmup };
+  const horizon = Math.max(1, Math.round(end) - b.warmup);
+  return { kind: b.kind, horizon, ...(b.floor ? { floor: b.floor } : {}), ...warmup };
 }
 
 /** What a run did. */
@@ -205,21 +257,28 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
   let diagnosis: string | undefined;
   const net = job.model instanceof Network ? job.model : null;
   let target = 0;
+  const startStep = step;
   const parallel = net && job.threads > 1 ? await createDataParallel(net, { threads: job.threads }) : undefined;
+  const loopStart = performance.now(); // the speed of updates, without the threads' start
   try {
     for (;;) {
       const nextSave = job.checkpointEvery > 0 ? (Math.floor(step / job.checkpointEvery) + 1) * job.checkpointEvery : Infinity;
+      const nextPlan = job.replan ? (Math.floor(step / job.replan.every) + 1) * job.replan.every : Infinity;
       target = Math.min(limits.maxSteps, nextSave);
-      const leftMs = limits.budgetMs - (performance.now() - start);
+      const chunkEnd = Math.min(target, nextPlan);
+      const elapsedMs = performance.now() - start;
+      const leftMs = limits.budgetMs - elapsedMs;
       if (step >= limits.maxSteps) { stop = 'steps'; break; }
       if (epoch >= limits.epochs) { stop = 'epochs'; break; }
       if (leftMs <= 0) { stop = 'time'; break; }
       if (job.signal.aborted) { stop = 'interrupted'; break; }
+      const schedule = job.replan?.plan({ step, maxSteps: limits.maxSteps, leftMs, msPerStep: step > startStep ? (performance.now() - loopStart) / (step - startStep) : NaN });
       const options = {
         ...job.fit,
+        ...(schedule ? { schedule } : {}),
         ...(optimizer ? { optimizer } : {}),
         ...(Number.isFinite(limits.epochs) ? { epochs: limits.epochs } : {}),
-        ...(Number.isFinite(target) ? { maxSteps: target } : {}),
+        ...(Number.isFinite(chunkEnd) ? { maxSteps: chunkEnd } : {}),
         ...(Number.isFinite(leftMs) ? { timeLimitMs: leftMs } : {}),
         signal: job.signal,
         ...(job.onStep ? { onStep: job.onStep } : {}),
@@ -240,6 +299,8 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
       else if (r.stopReason === 'diverged') {
         stop = 'diverged';
         diagnosis = r.diagnosis;
+      } else if (r.stopReason === 'maxSteps' && step < target) {
+        continue; // a re-plan of the schedule, not a checkpoint
       } else if (r.stopReason === 'maxSteps' && step < limits.maxSteps) {
         // with restoreBest the network now holds the best validation's parameters (what the file
         // offers for use) and the state where training stopped (what the next chunk continues from)

@@ -1,6 +1,6 @@
 export { gradientDescent, type GradientDescentOptions, type GradientDescentResult } from './gradient-descent.js';
 export { createOptimizer, resolveOptimizerOptions, optimizerSlotNames, OPTIMIZER_KINDS, type Optimizer, type OptimizerKind, type OptimizerOptions, type OptimizerState } from './optimizers.js';
-export { learningRate, checkSchedule, SCHEDULE_KINDS, type Schedule, type ConstantSchedule, type StepSchedule, type CosineSchedule, type EpochDecaySchedule, type WarmupOption } from './schedules.js';
+export { learningRate, checkSchedule, SCHEDULE_KINDS, type Schedule, type ConstantSchedule, type StepSchedule, type CosineSchedule, type EpochDecaySchedule, type LinearSchedule, type WarmupOption } from './schedules.js';
 export { gradientNorm, clipByGlobalNorm, clipByValue, findNonFinite, checkFinite, type NonFiniteValue } from './clip.js';
 export { fit, uniformLoss } from './fit.js';
 export { evaluate, evaluateTrainable, StateCarry } from './evaluate.js';

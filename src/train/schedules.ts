@@ -15,14 +15,20 @@
  * | `step`     | η₀·γ^⌊s′ / every⌋                                               | γ = 0.1                |
  * | `cosine`   | η_min + (η₀ − η_min)·(1 + cos(π·min(s′, horizon) / horizon)) / 2 | η_min = 0              |
  * | `epoch-decay` | η₀·γ^e, e = ⌊s′ / N⌋ the epoch (N updates per epoch)         | γ = 0.9                |
+ * | `linear`   | η_min + (η₀ − η_min)·(1 − min(s′, horizon) / horizon)            | η_min = 0              |
  *
- * (the cosine curve reaches η_min at s′ = horizon and stays there).
+ * (the cosine and linear curves reach η_min at s′ = horizon and stay there).
+ * A run limited by time rather than updates does not know its horizon in
+ * advance: `rnnkit train --time` re-plans it from the measured speed
+ * between chunks of updates and keeps it in the checkpoint
+ * (src/cli/training-run.ts), so the schedule itself stays a pure function
+ * of the update number.
  */
 
 import { expectChoice, expectNumber, expectPositiveInt, OptionError, rejectUnknownKeys } from '../core/errors.js';
 
 /** The schedules `rnnkit` provides. */
-export const SCHEDULE_KINDS = ['constant', 'step', 'cosine', 'epoch-decay'] as const;
+export const SCHEDULE_KINDS = ['constant', 'step', 'cosine', 'epoch-decay', 'linear'] as const;
 
 /** Options every schedule shares. */
 export interface WarmupOption {
@@ -63,14 +69,24 @@ export interface EpochDecaySchedule extends WarmupOption {
   readonly gamma?: number;
 }
 
+/** A straight line from η₀ down to `floor` over `horizon` updates (PyTorch's LinearLR to a factor of floor/η₀). */
+export interface LinearSchedule extends WarmupOption {
+  readonly kind: 'linear';
+  /** Updates (after warm-up) until η reaches the floor. */
+  readonly horizon: number;
+  /** η_min, an absolute learning rate ≥ 0. Default 0. */
+  readonly floor?: number;
+}
+
 /** A learning-rate schedule; see the table at the top of this file. */
-export type Schedule = ConstantSchedule | StepSchedule | CosineSchedule | EpochDecaySchedule;
+export type Schedule = ConstantSchedule | StepSchedule | CosineSchedule | EpochDecaySchedule | LinearSchedule;
 
 const KEYS: Record<Schedule['kind'], readonly string[]> = {
   constant: ['kind', 'warmup'],
   step: ['kind', 'warmup', 'every', 'gamma'],
   cosine: ['kind', 'warmup', 'horizon', 'floor'],
   'epoch-decay': ['kind', 'warmup', 'gamma'],
+  linear: ['kind', 'warmup', 'horizon', 'floor'],
 };
 
 /** Throws an {@link OptionError} unless `schedule` is a valid {@link Schedule}. */
@@ -88,9 +104,9 @@ export function checkSchedule(schedule: Schedule): void {
     if (schedule.gamma !== undefined && !(expectNumber('epoch-decay schedule gamma', schedule.gamma, 0, 1) > 0)) {
       throw new OptionError('epoch-decay schedule gamma must be in (0, 1], got 0');
     }
-  } else if (schedule.kind === 'cosine') {
-    expectPositiveInt('cosine schedule horizon', schedule.horizon);
-    if (schedule.floor !== undefined) expectNumber('cosine schedule floor', schedule.floor, 0);
+  } else if (schedule.kind === 'cosine' || schedule.kind === 'linear') {
+    expectPositiveInt(`${schedule.kind} schedule horizon`, schedule.horizon);
+    if (schedule.floor !== undefined) expectNumber(`${schedule.kind} schedule floor`, schedule.floor, 0);
   }
 }
 
@@ -101,6 +117,7 @@ export function checkSchedule(schedule: Schedule): void {
  *
  * @example learningRate({ kind: 'cosine', horizon: 1000, warmup: 100 }, 1e-3, 50) // 0.00051
  * @example learningRate({ kind: 'epoch-decay', gamma: 0.5 }, 1e-2, 25, 10) // 0.0025 (epoch 2)
+ * @example learningRate({ kind: 'linear', horizon: 1000, warmup: 100 }, 4e-3, 600) // 0.002 (half way down)
  */
 export function learningRate(schedule: Schedule, baseLr: number, step: number, stepsPerEpoch?: number): number {
   checkSchedule(schedule);
@@ -123,6 +140,11 @@ export function learningRate(schedule: Schedule, baseLr: number, step: number, s
       const floor = schedule.floor ?? 0;
       const progress = Math.min(s, schedule.horizon) / schedule.horizon;
       return floor + ((baseLr - floor) * (1 + Math.cos(Math.PI * progress))) / 2;
+    }
+    case 'linear': {
+      const floor = schedule.floor ?? 0;
+      const progress = Math.min(s, schedule.horizon) / schedule.horizon;
+      return floor + (baseLr - floor) * (1 - progress); // η_min + (η₀ − η_min)·(1 − s′/horizon)
     }
   }
 }

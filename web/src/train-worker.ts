@@ -23,7 +23,7 @@ import type { Network } from '../../src/model/network.js';
 import type { DataParallel } from '../../src/parallel/data-parallel.js';
 import { prepareCorpus, type Corpus } from '../../src/text/corpus.js';
 import { generate } from '../../src/text/sample.js';
-import { evaluateText, textBatches } from '../../src/text/batches.js';
+import { evaluateText, textBatches, validationBatches } from '../../src/text/batches.js';
 import { fit } from '../../src/train/fit.js';
 import type { FitState } from '../../src/train/fit-types.js';
 import { charNetwork, modelSettingsOf } from './char-model.js';
@@ -85,8 +85,8 @@ function setUp(text: string, settings: TrainSettings, loaded?: TextModel): Run {
   const vocabSize = corpus.tokenizer.vocabSize;
   const windows = { seqLen: settings.seqLength, batchSize: settings.batchSize };
   const data = textBatches(corpus.train, vocabSize, windows);
-  // the validation source uses the training B (the network keeps work buffers for one B)
-  const validation = corpus.val.length >= 2 ? textBatches(corpus.val, vocabSize, { seqLen: settings.seqLength, batchSize: data.B }) : undefined;
+  // the held-out tail as one stream from a cold start, as the CLI and evaluateText read it (docs/maths.md §7)
+  const validation = corpus.val.length >= 2 ? validationBatches(corpus.val, vocabSize) : undefined;
   return {
     settings: { ...settings, ...modelSettingsOf(net) }, corpus, net, data, validation,
     state: loaded?.state ? withCarryFor(loaded.state, net, data.B) : undefined, rng: new Rng(settings.seed + 1),
@@ -186,7 +186,7 @@ function announce(r: Run): void {
   post({ type: 'threads', ...r.plan });
   if (r.validation) {
     // the validation loss before (or, for a loaded model, where) training starts
-    const loss = evaluateText(r.net, r.corpus.val, { seqLen: r.settings.seqLength, batchSize: r.data.B });
+    const loss = evaluateText(r.net, r.corpus.val);
     post({ type: 'progress', points: [], valid: [r.state?.step ?? 0, loss], charsPerSecond: 0 });
   }
 }

@@ -19,7 +19,7 @@ import { prepareCorpus, type Corpus } from '../../text/corpus.js';
 import { readTextModel, textModelMeta } from '../../text/model-file.js';
 import { generate, SymbolStream } from '../../text/sample.js';
 import { TOKEN_KINDS, type TokenKind, type Tokenizer } from '../../text/tokenizer.js';
-import { evaluateText, textBatches } from '../../text/batches.js';
+import { evaluateText, textBatches, validationBatches } from '../../text/batches.js';
 import type { FitState, StepRecord, ValidationRecord } from '../../train/fit-types.js';
 import { fitStateFromCheckpoint, fitStateToCheckpoint } from '../../train/fit-state.js';
 import { OPTIMIZER_KINDS, type OptimizerKind } from '../../train/optimizers.js';
@@ -28,7 +28,8 @@ import { UsageError, type Command, type CommandIO, type ParsedArgs } from '../ar
 import { createProgress, formatDuration, type ProgressStats } from '../progress.js';
 import { lossCurveSvg } from '../svg.js';
 import { rnnkitCommand } from '../hints.js';
-import { exitCodeOf, guardRunOutputs, pushBounded, progressMode, runLimits, runOptions, runTraining, threadCount, withOutputLock, type RunLimits } from '../training-run.js';
+import { learningRate, type Schedule } from '../../train/schedules.js';
+import { exitCodeOf, guardRunOutputs, planSchedule, pushBounded, progressMode, runLimits, runOptions, runTraining, threadCount, withOutputLock, type BudgetSchedule, type RunLimits } from '../training-run.js';
 
 export { parseDuration } from '../training-run.js';
 
@@ -46,7 +47,16 @@ export interface TextRunSettings {
   readonly clip: number;
   readonly seed: number;
   readonly valFraction: number;
+  /** Learning-rate schedule (absent in files written before schedules: constant). */
+  readonly schedule?: BudgetSchedule['kind'];
+  /** Updates of linear warm-up (absent in older files: 0). */
+  readonly warmup?: number;
 }
+
+/** The schedules `train` offers; `linear` and `cosine` reach 0 at the end of the run (--steps or --time). */
+export const TRAIN_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
+/** Updates between re-plans of a schedule that ends with --time (docs/performance.md). */
+const REPLAN_EVERY = 50;
 
 /** Defaults of the settings a resumed model fixes (absent from the option specs so a conflict can be seen). */
 export const TRAIN_DEFAULTS = {
@@ -57,7 +67,12 @@ export const TRAIN_DEFAULTS = {
   seqLen: 32,
   batch: 16,
   optimizer: 'adam' as OptimizerKind,
-  lr: 0.004,
+  /** Peak of the default decaying schedule (`linear`, `cosine`); measured in docs/performance.md. */
+  lr: 0.024,
+  /** The learning rate of `--schedule constant` (a constant rate must stay lower than a peak). */
+  constantLr: 0.008,
+  /** Warm-up of a decaying schedule (a constant one has none by default). */
+  warmup: 100,
   clip: 5,
   seed: 1,
   valFraction: 0.05,
@@ -66,7 +81,7 @@ export const TRAIN_DEFAULTS = {
 /** Steps when neither --steps nor --time is given. */
 const DEFAULT_STEPS = 1000;
 /** Periodic validation reads at most this many symbols of the held-out tail (the final one reads it all). */
-const EVAL_SYMBOLS = 16384;
+const EVAL_SYMBOLS = 8192;
 /** Training-loss points of the curve average this many steps. */
 const CURVE_EVERY = 10;
 
@@ -79,6 +94,8 @@ interface TextRunExtra {
   readonly source: TextSource;
   readonly elapsedSec: number;
   readonly history: { readonly train: [number, number][]; readonly val: [number, number][] };
+  /** The schedule of the last updates, as planned for the run's end (see planSchedule). */
+  readonly plan?: Schedule;
 }
 
 /** `model.rnn` → `model`: the stem of the files written next to the model. */
@@ -112,12 +129,14 @@ export const trainCommand: Command = {
     { name: 'seq-len', type: 'int', min: 1, arg: 'T', help: `BPTT window length (default ${TRAIN_DEFAULTS.seqLen})` },
     { name: 'batch', type: 'int', min: 1, arg: 'B', help: `parallel streams per update (default ${TRAIN_DEFAULTS.batch})` },
     { name: 'optimizer', type: 'choice', choices: OPTIMIZER_KINDS, help: `update rule (default ${TRAIN_DEFAULTS.optimizer})` },
-    { name: 'lr', type: 'number', min: 0, exclusiveMin: true, arg: 'η', help: `learning rate (default ${TRAIN_DEFAULTS.lr})` },
+    { name: 'lr', type: 'number', min: 0, exclusiveMin: true, arg: 'η', help: `learning rate, the peak of a decaying schedule (default ${TRAIN_DEFAULTS.lr}; ${TRAIN_DEFAULTS.constantLr} with --schedule constant)` },
+    { name: 'schedule', type: 'choice', choices: TRAIN_SCHEDULES, help: 'learning rate over the run: linear or cosine decay to 0 at its end (--steps, or --time re-planned from the speed), or constant (default linear with --time, else constant)' },
+    { name: 'warmup', type: 'int', min: 0, arg: 'N', help: `updates of linear warm-up to --lr (default ${TRAIN_DEFAULTS.warmup}; 0 with --schedule constant)` },
     { name: 'clip', type: 'number', min: 0, arg: 'NORM', help: `gradient norm clip, 0 = off (default ${TRAIN_DEFAULTS.clip})` },
     { name: 'seed', type: 'int', min: 0, max: 4294967295, arg: 'S', help: `random seed (default ${TRAIN_DEFAULTS.seed})` },
     { name: 'val-fraction', type: 'number', min: 0, max: 0.5, arg: 'F', help: `held-out share of the text (default ${TRAIN_DEFAULTS.valFraction})` },
     ...runOptions({ out: 'model.rnn', checkpointEvery: 1000, limit: 'steps', limitDefault: DEFAULT_STEPS }),
-    { name: 'eval-every', type: 'int', min: 1, default: 200, arg: 'N', help: `validate every N steps (≤ ${EVAL_SYMBOLS} symbols)` },
+    { name: 'eval-every', type: 'int', min: 1, default: 500, arg: 'N', help: `validate every N steps (≤ ${EVAL_SYMBOLS} symbols)` },
     { name: 'sample-every', type: 'int', min: 0, default: 500, arg: 'N', help: 'sample every N steps (and at 10, 100); 0 = never' },
     { name: 'sample-length', type: 'int', min: 1, default: 200, arg: 'N', help: 'symbols per sample' },
     { name: 'prime', type: 'string', default: 'The ', arg: 'TEXT', help: 'text the samples start from' },
@@ -174,7 +193,11 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   const windows = { seqLen: settings.seqLen, batchSize: settings.batch };
   const trainData = textBatches(corpus.train, tokenizer.vocabSize, windows);
   const evalSet = corpus.val.length >= 2 ? corpus.val.subarray(0, Math.min(corpus.val.length, EVAL_SYMBOLS + 1)) : null;
-  const evalData = evalSet ? textBatches(evalSet, tokenizer.vocabSize, windows) : undefined;
+  // one stream from a cold start, as the final figure reads the whole tail (docs/maths.md §7)
+  const evalData = evalSet ? validationBatches(evalSet, tokenizer.vocabSize) : undefined;
+  const budget: BudgetSchedule = { kind: settings.schedule ?? 'constant', warmup: settings.warmup ?? 0 };
+  // a resumed decay goes on from its last plan until the run's speed is measured (planSchedule)
+  let plan: Schedule | undefined = budget.kind !== 'constant' ? setup.resumed?.plan : undefined;
   let state: FitState | undefined = setup.resumedState ?? undefined;
   const history = {
     train: [] as [number, number][],
@@ -236,7 +259,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   };
   const save = async (): Promise<void> => {
     const extra: TextRunExtra = {
-      settings, source: setup.source, elapsedSec: priorSec + (performance.now() - runStart) / 1000, history,
+      settings, source: setup.source, elapsedSec: priorSec + (performance.now() - runStart) / 1000, history, ...(plan ? { plan } : {}),
     };
     const fields = state ? fitStateToCheckpoint(state) : null;
     mkdirSync(dirname(resolve(out)), { recursive: true });
@@ -277,6 +300,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     model: net, data: trainData, limits, checkpointEvery, threads, signal: io.signal,
     fit: {
       optimizer: { kind: settings.optimizer }, learningRate: settings.lr, seed: settings.seed,
+      ...(budget.warmup > 0 ? { schedule: { kind: 'constant', warmup: budget.warmup } } : {}),
       // a run that stays above a uniform guess (or turns NaN) stops at its last good point;
       // blocks of 25 updates' training loss count as evaluations too, so a short run is
       // judged before its first validation
@@ -289,6 +313,8 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     onStep, onValidation,
     save: async (st) => { state = st; await save(); },
     saved: (at) => progress.message(`saved ${out} at step ${at}`),
+    // a decay that ends with the run is re-planned from the measured speed (with --time) every REPLAN_EVERY updates
+    ...(budget.kind !== 'constant' ? { replan: { every: REPLAN_EVERY, plan: (at) => (plan = planSchedule(budget, at, plan)) } } : {}),
   });
   state = run.state;
   step = run.step;
@@ -298,6 +324,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     throw new TrainingError(run.diagnosis ?? 'training learned nothing: the loss stayed above a uniform guess.');
   }
   const loopSec = (performance.now() - runStart) / 1000;
+  const finalPlan: Schedule = plan ?? (budget.warmup > 0 ? { kind: 'constant', warmup: budget.warmup } : { kind: 'constant' });
   if (curveSteps > 0) pushBounded(history.train, [step, round(bits(curveLoss / curveSteps))]);
 
   // the final figure: validation on the whole held-out tail
@@ -339,6 +366,8 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     finalTrainBpc: round(bits(lastLoss)),
     ...(finalVal !== undefined ? { finalValLoss: round(finalVal * Math.LN2), finalValBpc: round(finalVal) } : {}),
     lastMeasuredValBpc: lastVal !== undefined ? round(lastVal) : null,
+    schedule: finalPlan,
+    finalLearningRate: step > 0 ? learningRate(finalPlan, settings.lr, step - 1) : settings.lr,
     durationSec: round(loopSec),
     totalDurationSec: round(priorSec + loopSec),
     trainSec: round(trainSec),
@@ -386,6 +415,8 @@ async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setu
       ...extra.settings,
       ...(o.lr !== undefined ? { lr: Number(o.lr) } : {}),
       ...(o.clip !== undefined ? { clip: Number(o.clip) } : {}),
+      ...(o.schedule !== undefined ? { schedule: o.schedule as BudgetSchedule['kind'] } : {}),
+      ...(o.warmup !== undefined ? { warmup: Number(o.warmup) } : {}),
     };
     const source: TextSource = file !== undefined ? { file: resolve(file) } : o.dataset !== undefined ? { dataset: String(o.dataset) } : extra.source;
     const corpus = prepareCorpus(loadText(source), { tokenizer, valFraction: settings.valFraction });
@@ -397,6 +428,8 @@ async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setu
   const corpus = prepareCorpus(loadText(source), {
     tokens, valFraction, ...(o['vocab-size'] !== undefined ? { vocabSize: Number(o['vocab-size']) } : {}),
   });
+  // a run with --time decays to its end by default; one counted in steps keeps η (resumed to more steps, it goes on as one run)
+  const schedule = (o.schedule as BudgetSchedule['kind'] | undefined) ?? (o.time !== undefined ? 'linear' : 'constant');
   const settings: TextRunSettings = {
     tokens,
     vocabSize: corpus.tokenizer.vocabSize,
@@ -406,10 +439,12 @@ async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setu
     seqLen: num(o['seq-len'], TRAIN_DEFAULTS.seqLen),
     batch: num(o.batch, TRAIN_DEFAULTS.batch),
     optimizer: (o.optimizer as OptimizerKind | undefined) ?? TRAIN_DEFAULTS.optimizer,
-    lr: num(o.lr, TRAIN_DEFAULTS.lr),
+    lr: num(o.lr, schedule === 'constant' ? TRAIN_DEFAULTS.constantLr : TRAIN_DEFAULTS.lr),
     clip: num(o.clip, TRAIN_DEFAULTS.clip),
     seed: num(o.seed, TRAIN_DEFAULTS.seed),
     valFraction,
+    schedule,
+    warmup: num(o.warmup, schedule === 'constant' ? 0 : TRAIN_DEFAULTS.warmup),
   };
   const net = createTextNetwork(corpus.tokenizer, settings);
   return { net, corpus, settings, source, resumed: null, resumedState: null };
@@ -434,6 +469,12 @@ export function createTextNetwork(tokenizer: Tokenizer, s: Pick<TextRunSettings,
     cell: s.cell, inputSize: tokenizer.vocabSize, hiddenSize: s.hidden, outputSize: tokenizer.vocabSize,
     layers: s.layers, loss: 'cross-entropy', seed: s.seed,
   });
+}
+
+/** ", linear decay to the end, warm-up 100" for the run's description. */
+function scheduleText(s: TextRunSettings): string {
+  const warmup = s.warmup ? `, warm-up ${s.warmup}` : '';
+  return s.schedule === 'linear' || s.schedule === 'cosine' ? ` (${s.schedule} decay to 0 at the end${warmup})` : warmup ? ` (${warmup.slice(2)})` : '';
 }
 
 function num(v: unknown, fallback: number): number {
@@ -470,7 +511,7 @@ function describeRun(net: Network, corpus: Corpus, s: TextRunSettings, setup: Se
   return [
     `${setup.resumedState ? `resuming at step ${setup.resumedState.step}` : 'training'} on ${sourceName(setup.source)}: ${corpus.train.length} ${unit} (+ ${corpus.val.length} held out), vocabulary ${corpus.tokenizer.vocabSize}`,
     `model: ${s.cell.toUpperCase()}, ${s.layers} layer${s.layers > 1 ? 's' : ''} × ${s.hidden} hidden, ${net.params.size} parameters (${net.config.dtype}, ${getKernels().name} kernels, ${threads} thread${threads > 1 ? 's' : ''})`,
-    `training: ${s.optimizer} lr ${s.lr}, clip ${s.clip || 'off'}, windows of ${s.seqLen} × batch ${s.batch}, seed ${s.seed}, for ${limit}, saving to ${out}`,
+    `training: ${s.optimizer} lr ${s.lr}${scheduleText(s)}, clip ${s.clip || 'off'}, windows of ${s.seqLen} × batch ${s.batch}, seed ${s.seed}, for ${limit}, saving to ${out}`,
   ].join('\n');
 }
 
