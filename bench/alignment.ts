@@ -37,13 +37,15 @@ const alpha = said!.attention!;
 const cell = 40;
 const left = 64;
 const top = 76;
-const width = left + cell * letters.length + 16;
+const title = `“${letters.join('')}” → ${phonemes.slice(0, said!.symbols.length).join(' ')}`;
+// wide enough for the grid, the title (15 px, ~9 px a character) and the 12 px subtitle
+const width = Math.max(left + cell * letters.length + 16, left + 9 * title.length + 16, 480);
 const height = top + cell * phonemes.length + 40;
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const parts: string[] = [
   `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">`,
   `<rect width="${width}" height="${height}" fill="#fff"/>`,
-  `<text x="${left}" y="22" font-size="15" font-weight="600">“${esc(letters.join(''))}” → ${esc(phonemes.slice(0, said!.symbols.length).join(' '))}</text>`,
+  `<text x="${left}" y="22" font-size="15" font-weight="600">${esc(title)}</text>`,
   `<text x="${left}" y="42" font-size="12" fill="#444">attention weight α of each phoneme (row) on each letter (column)</text>`,
 ];
 letters.forEach((l, j) => parts.push(`<text x="${left + j * cell + cell / 2}" y="${top - 10}" font-size="16" text-anchor="middle" font-family="ui-monospace, monospace">${esc(l)}</text>`));

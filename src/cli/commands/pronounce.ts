@@ -92,7 +92,7 @@ export const pronounceCommand: Command = {
     { name: 'stress', type: 'boolean', help: 'keep stress digits on vowels (AH0, EY1)' },
     { name: 'beam', type: 'int', min: 1, default: 3, arg: 'K', help: 'beam width (1 = greedy)' },
     { name: 'decay', type: 'number', min: 0, max: 1, exclusiveMin: true, default: 0.8, arg: 'F', help: 'learning rate × F after each epoch' },
-    ...modelOptions({ cell: 'gru', hidden: 64, lr: 0.005, batch: 32 }),
+    ...modelOptions({ cell: 'gru', hidden: 128, lr: 0.005, batch: 32 }),
     ...runOptions({ out: 'cmu.rnn', checkpointEvery: 500, limit: 'epochs', limitDefault: 0 }).map((spec) => (
       spec.name === 'epochs' ? { ...spec, help: 'passes over the training data, resumed runs included' }
         : spec.name === 'time' ? { ...spec, help: `time budget of this run above zero, e.g. 90s, 5m (default ${DEFAULT_TIME} when no --epochs or --steps)` }
