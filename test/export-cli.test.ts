@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -170,6 +170,28 @@ test('docs/weights.md: "Train big in PyTorch, run here" runs as written (torchru
       assert.ok(report.heldOutAfter < report.heldOutBefore, `held-out loss fell: ${report.heldOutBefore} → ${report.heldOutAfter}`);
       assert.deepEqual(report.parameterSums[0], report.parameterSums[1]);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bidirectional model goes out and back in every format (bidirectional: true, same bits); TF.js refuses a bidirectional reset-after GRU in one line', () => {
+  const dir = workdir();
+  try {
+    const net = distinctNet({ cell: 'lstm', inputSize: 3, hiddenSize: 4, outputSize: 2, layers: 2, bidirectional: true });
+    writeFileSync(path.join(dir, 'bi.rnn'), encodeCheckpoint({ networks: { model: net } }));
+    for (const [format, out] of [['onnx', 'bi.onnx'], ['tfjs', 'bi-web'], ['safetensors', 'bi.safetensors']] as const) {
+      ok(['export', 'bi.rnn', '--format', format, '-o', out], dir);
+      ok(['import', out, '-o', `bi-${format}.rnn`], dir);
+      const back = decodeCheckpoint(readFileSync(path.join(dir, `bi-${format}.rnn`))).networks.model!;
+      assert.equal(back.config.bidirectional, true, format);
+      assert.deepEqual(Array.from(back.params.data), Array.from(net.params.data), `${format}: parameters differ`);
+    }
+    writeFileSync(path.join(dir, 'bigru.rnn'), encodeCheckpoint({ networks: { model: distinctNet({ cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 2, bidirectional: true }) } }));
+    const r = runCli(['export', 'bigru.rnn', '--format', 'tfjs', '-o', 'bigru-web'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(oneLine(r.stderr), /TF\.js: tf\.layers\.gru is the reset-before GRU only/);
+    assert.equal(existsSync(path.join(dir, 'bigru-web')), false, 'no folder written');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ import { exportOnnx, importOnnx, ONNX_OPSET } from '../src/io/onnx.js';
 import { onnxTypes } from '../src/io/onnx-schema.js';
 import type { CellState } from '../src/cells/cell.js';
 import { Network } from '../src/model/network.js';
-import { denseInput, distinctNet, forwardDense, maxDiff, sameBits, VARIANTS } from './helpers/portable.js';
+import { BIDIRECTIONAL, bidirectionalFinal, denseInput, distinctNet, forwardDense, maxDiff, sameBits, VARIANTS } from './helpers/portable.js';
 
 ort.env.wasm.numThreads = 1;
 const TOL = 1e-5;
@@ -65,7 +65,7 @@ for (const v of VARIANTS) {
 
   test(`ONNX: ${v.name}: .rnn → ONNX → .rnn gives the same parameters bit for bit, config and meta`, () => {
     const net = distinctNet(v.options);
-    const meta = { kind: 'text-model', tokenizer: { kind: 'char', symbols: ['\u0000', 'a', 'é', '\n'] } };
+    const meta = { kind: 'text', tokenizer: { kind: 'char', symbols: ['\u0000', 'a', 'é', '\n'] } };
     const back = importOnnx(exportOnnx({ networks: { model: net }, meta }));
     const got = back.networks.model!;
     assert.ok(sameBits(got.params.data, net.params.data), 'parameters differ');
@@ -76,7 +76,7 @@ for (const v of VARIANTS) {
 
 test('ONNX: the file declares opset 14, dynamic T and B, and carries the vocabulary in metadata_props', () => {
   const net = distinctNet({ cell: 'lstm', inputSize: 3, hiddenSize: 2, outputSize: 3, layers: 2, loss: 'cross-entropy' });
-  const meta = { kind: 'text-model', tokenizer: { kind: 'char', symbols: ['?', 'a', 'b'] } };
+  const meta = { kind: 'text', tokenizer: { kind: 'char', symbols: ['?', 'a', 'b'] } };
   const { Model } = onnxTypes();
   const m = Model.toObject(Model.decode(exportOnnx({ networks: { model: net }, meta })), { longs: Number }) as {
     opset_import: { version: number }[]; metadata_props: { key: string; value: string }[];
@@ -109,4 +109,47 @@ test('ONNX: a float64 network exports in float32, runs within 1e-5, and comes ba
 test('ONNX: a checkpoint of two networks (encoder–decoder) is refused with a one-line reason', () => {
   const a = distinctNet({ cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 2 });
   assert.throws(() => exportOnnx({ networks: { encoder: a, decoder: a } }), /^FormatError: ONNX: the model holds 2 networks \(encoder, decoder\)[^\n]*$/);
+});
+
+for (const v of BIDIRECTIONAL) {
+  test(`ONNX: ${v.name} (direction "bidirectional") runs in ONNX Runtime as forward does (≤ 1e-5) at two shapes; the round trip is bit-identical`, async (t) => {
+    const net = distinctNet(v.options);
+    const bytes = exportOnnx({ networks: { model: net } });
+    const session = await ort.InferenceSession.create(bytes);
+    const { inputSize: D, hiddenSize: H, outputSize: K, layers: L, cell } = net.config;
+    let worst = 0;
+    for (const [T, B] of [[5, 3], [2, 1]] as const) {
+      const x = denseInput(T, B, D, T);
+      const ref = forwardDense(net, x, T, B);
+      // h0 and c0 have a row per layer and direction: [2L, B, H].
+      const zeros = (): ort.Tensor => new ort.Tensor('float32', new Float32Array(2 * L * B * H), [2 * L, B, H]);
+      const out = await session.run({ x: new ort.Tensor('float32', x, [T, B, D]), h0: zeros(), ...(cell === 'lstm' ? { c0: zeros() } : {}) });
+      assert.deepEqual(out.y!.dims, [T, B, K]);
+      assert.deepEqual(out.hT!.dims, [2 * L, B, H]);
+      const dy = maxDiff(out.y!.data as Float32Array, ref.y);
+      const dh = maxDiff(out.hT!.data as Float32Array, bidirectionalFinal(net, T, B, 'h'));
+      assert.ok(dy <= TOL, `y differs by ${dy}`);
+      assert.ok(dh <= TOL, `hT differs by ${dh}`);
+      if (cell === 'lstm') assert.ok(maxDiff(out.cT!.data as Float32Array, bidirectionalFinal(net, T, B, 'c')) <= TOL, 'cT differs');
+      worst = Math.max(worst, dy, dh);
+    }
+    t.diagnostic(`largest difference ${worst.toExponential(2)}`);
+    const meta = { kind: 'classifier', classes: ['a', 'b'] };
+    const back = importOnnx(exportOnnx({ networks: { model: net }, meta }));
+    assert.ok(sameBits(back.networks.model!.params.data, net.params.data), 'parameters differ');
+    assert.deepEqual(back.networks.model!.config, net.config);
+    assert.deepEqual(back.meta, meta);
+  });
+}
+
+test('ONNX: a bidirectional file whose metadata says one-way is refused in one line', () => {
+  const net = distinctNet({ cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 2, bidirectional: true });
+  const { Model } = onnxTypes();
+  const m = Model.toObject(Model.decode(exportOnnx({ networks: { model: net } }))) as { metadata_props: { key: string; value: string }[] };
+  const p = m.metadata_props.find((x) => x.key === 'rnnkit.config')!;
+  const config = JSON.parse(p.value);
+  delete config.bidirectional;
+  p.value = JSON.stringify(config);
+  const bytes = Model.encode(Model.fromObject(m)).finish();
+  assert.throws(() => importOnnx(bytes), /^FormatError: ONNX: metadata "rnnkit.config" says the layers are one-way but the weights are bidirectional$/);
 });

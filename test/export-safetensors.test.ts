@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exportPyTorch } from '../src/io/pytorch.js';
 import { decodeSafetensors, encodeSafetensors, exportSafetensors, importSafetensors, type SafeTensor } from '../src/io/safetensors.js';
-import { distinctNet, sameBits, VARIANTS } from './helpers/portable.js';
+import { BIDIRECTIONAL, distinctNet, sameBits, VARIANTS } from './helpers/portable.js';
 
-const TORCH = VARIANTS.filter((v) => !(v.options.cell === 'gru' && v.options.variant === 'reset-before') && !(v.options.cell === 'rnn' && (v.options.hiddenActivation === 'sigmoid' || v.options.hiddenActivation === 'linear')));
+const TORCH = [...VARIANTS, ...BIDIRECTIONAL].filter((v) => !(v.options.cell === 'gru' && v.options.variant === 'reset-before') && !(v.options.cell === 'rnn' && (v.options.hiddenActivation === 'sigmoid' || v.options.hiddenActivation === 'linear')));
 
 for (const v of TORCH) {
   test(`safetensors: ${v.name} holds exportPyTorch's tensors in float32 and round-trips bit for bit`, () => {
@@ -62,7 +62,7 @@ test('safetensors: an import that does not match names the tensor and the names 
   };
   const expected = /expected exactly weight_ih_l0 \[8, 3\], weight_hh_l0 \[8, 2\], bias_ih_l0 \[8\], bias_hh_l0 \[8\], linear\.weight \[3, 2\], linear\.bias \[3\]$/;
   const extra = edit((m) => m.set('weight_ih_l0_reverse', tensors.get('weight_ih_l0')!));
-  assert.throws(() => importSafetensors(extra), (e: Error) => /^safetensors: unexpected tensor "weight_ih_l0_reverse" \(bidirectional layers are not supported yet\)/.test(e.message) && expected.test(e.message));
+  assert.throws(() => importSafetensors(extra), (e: Error) => /^safetensors: unexpected tensor "weight_ih_l0_reverse" \(a bidirectional=True tensor, but weight_hh_l0_reverse is missing\)/.test(e.message) && expected.test(e.message));
   const missing = edit((m) => m.delete('bias_hh_l0'));
   assert.throws(() => importSafetensors(missing), (e: Error) => /^safetensors: missing tensor "bias_hh_l0" \[8\]/.test(e.message) && expected.test(e.message));
   const wrong = edit((m) => m.set('linear.bias', { shape: [2], data: new Float32Array(2) }));
@@ -80,4 +80,23 @@ test('safetensors: a state dict from PyTorch without our metadata imports with t
   assert.equal(back.config.layers, 2);
   assert.equal(back.config.outputActivation, 'linear');
   assert.ok(sameBits(back.params.data, net.params.data));
+});
+
+test('safetensors: a bidirectional LSTM has PyTorch\'s bidirectional=True names (…_reverse after each layer) and nn.Linear(2H, K)', () => {
+  const net = distinctNet({ cell: 'lstm', inputSize: 3, hiddenSize: 2, outputSize: 3, layers: 2, bidirectional: true });
+  const { tensors } = decodeSafetensors(exportSafetensors({ networks: { model: net } }));
+  assert.deepEqual([...tensors].map(([k, t]) => `${k} [${t.shape.join(', ')}]`), [
+    'weight_ih_l0 [8, 3]', 'weight_hh_l0 [8, 2]', 'bias_ih_l0 [8]', 'bias_hh_l0 [8]',
+    'weight_ih_l0_reverse [8, 3]', 'weight_hh_l0_reverse [8, 2]', 'bias_ih_l0_reverse [8]', 'bias_hh_l0_reverse [8]',
+    'weight_ih_l1 [8, 4]', 'weight_hh_l1 [8, 2]', 'bias_ih_l1 [8]', 'bias_hh_l1 [8]',
+    'weight_ih_l1_reverse [8, 4]', 'weight_hh_l1_reverse [8, 2]', 'bias_ih_l1_reverse [8]', 'bias_hh_l1_reverse [8]',
+    'linear.weight [3, 4]', 'linear.bias [3]',
+  ]);
+  // Without our metadata (a state dict from PyTorch), the _reverse names alone make it bidirectional.
+  const back = importSafetensors(encodeSafetensors(tensors)).networks.model!;
+  assert.equal(back.config.bidirectional, true);
+  assert.ok(sameBits(back.params.data, net.params.data));
+  const cut = new Map(tensors);
+  cut.delete('bias_hh_l1_reverse');
+  assert.throws(() => importSafetensors(encodeSafetensors(cut)), /^FormatError: safetensors: missing tensor "bias_hh_l1_reverse" \[8\]; expected exactly [^\n]*weight_ih_l1_reverse \[8, 4\][^\n]*$/);
 });

@@ -15,10 +15,10 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { exportTfjs, importTfjs } from '../src/io/tfjs.js';
 import { readModelFormat, writeModelFormat } from '../src/node/model-formats.js';
-import { batchMajor, denseInput, distinctNet, forwardDense, maxDiff, sameBits, VARIANTS } from './helpers/portable.js';
+import { batchMajor, BIDIRECTIONAL, denseInput, distinctNet, forwardDense, maxDiff, sameBits, VARIANTS } from './helpers/portable.js';
 
 const TOL = 1e-5;
-const EXPRESSIBLE = VARIANTS.filter((v) => !(v.options.cell === 'gru' && v.options.variant !== 'reset-before'));
+const EXPRESSIBLE = [...VARIANTS, ...BIDIRECTIONAL].filter((v) => !(v.options.cell === 'gru' && v.options.variant !== 'reset-before'));
 
 function bufferOf(a: Uint8Array): ArrayBuffer {
   return a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength) as ArrayBuffer;
@@ -95,4 +95,41 @@ test('TF.js: the folder adapter writes model.json and weights.bin, refuses to re
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('TF.js: a bidirectional reset-after GRU is refused like the one-way one', () => {
+  const net = distinctNet({ cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 2, bidirectional: true });
+  assert.throws(() => exportTfjs({ networks: { model: net } }), /^FormatError: TF\.js: tf\.layers\.gru is the reset-before GRU only[^\n]*$/);
+});
+
+test('TF.js: a Bidirectional model built and saved by TF.js imports as bidirectional: true and predicts what TF.js predicts', async () => {
+  const m = tf.sequential();
+  m.add(tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.RNN, mergeMode: 'concat', inputShape: [null, 2] }));
+  m.add(tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.RNN, mergeMode: 'concat' }));
+  m.add(tf.layers.dense({ units: 2, activation: 'sigmoid' }));
+  m.setWeights(m.getWeights().map((w, i) => w.add(tf.scalar(0.05 * (i + 1)))));
+  let saved: tf.io.ModelArtifacts | undefined;
+  await m.save(tf.io.withSaveHandler(async (a) => {
+    saved = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  const modelJson = { modelTopology: saved!.modelTopology, format: saved!.format, generatedBy: saved!.generatedBy, weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }] };
+  const net = importTfjs(JSON.parse(JSON.stringify(modelJson)), new Uint8Array(saved!.weightData as ArrayBuffer)).networks.model!;
+  assert.equal(net.config.bidirectional, true);
+  assert.equal(net.config.layers, 2);
+  assert.equal(net.config.variant, 'reset-before');
+  const T = 4;
+  const B = 2;
+  const x = denseInput(T, B, 2);
+  const want = (m.predict(tf.tensor(batchMajor(x, T, B, 2), [B, T, 2])) as tf.Tensor).dataSync();
+  assert.ok(maxDiff(batchMajor(forwardDense(net, x, T, B).y, T, B, 2), want) <= TOL);
+  m.dispose();
+});
+
+test('TF.js: a Bidirectional layer that does not concatenate is refused naming merge_mode', () => {
+  const net = distinctNet({ cell: 'lstm', inputSize: 2, hiddenSize: 3, outputSize: 2, bidirectional: true });
+  const { modelJson, weightData } = exportTfjs({ networks: { model: net } });
+  const json = JSON.parse(JSON.stringify(modelJson));
+  json.modelTopology.config.layers[0].config.merge_mode = 'sum';
+  assert.throws(() => importTfjs(json, weightData), /^FormatError: TF\.js: layer "layer0" is Bidirectional with merge_mode "sum"[^\n]*$/);
 });

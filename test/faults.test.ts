@@ -383,15 +383,29 @@ test('lock: processes racing for the same output, many rounds: exactly one wins 
   const script = path.join(dir, 'racer.mjs');
   fs.writeFileSync(script, `
 import { lockOutput } from '${distUrl('src/node/lock.js')}';
-const [out, startAt] = process.argv.slice(2);
-while (Date.now() < Number(startAt)) { /* start together */ }
-try {
-  const l = lockOutput(out);
-  process.stdout.write('won');
-  setTimeout(() => l.release(), 400);
-} catch (e) {
-  process.stdout.write(e.name === 'LockError' ? 'lost' : 'error ' + e.message);
-}
+// ready → wait for "go" → try the lock → report → hold it until "release", then exit
+const [out] = process.argv.slice(2);
+let lock = null;
+let tried = false;
+let buffered = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => {
+  buffered += d;
+  if (buffered.includes('go\\n') && !tried) {
+    tried = true;
+    try {
+      lock = lockOutput(out);
+      process.stdout.write('won\\n');
+    } catch (e) {
+      process.stdout.write(e.name === 'LockError' ? 'lost\\n' : 'error ' + e.message + '\\n');
+    }
+  }
+  if (buffered.includes('release\\n')) {
+    lock?.release();
+    process.exit(0);
+  }
+});
+process.stdout.write('ready\\n');
 `);
   for (let round = 0; round < 4; round++) {
     const out = path.join(dir, `race-${round}.rnn`);
@@ -399,14 +413,35 @@ try {
       // a stale lock to fight over
       fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid: 999999999, host: os.hostname(), started: 'earlier', command: 'x', token: 'stale' }));
     }
-    const startAt = Date.now() + 500;
-    const results = await Promise.all([0, 1, 2].map(() => new Promise<string>((resolve) => {
-      const c = spawn(process.execPath, [script, out, String(startAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Events, not a head start: every racer has loaded the lock code and said
+    // "ready" before any is told "go"; the winner holds the lock until every
+    // racer has answered, so a slow loser cannot arrive after the release.
+    const racers = [0, 1, 2].map(() => {
+      const c = spawn(process.execPath, [script, out], { stdio: ['pipe', 'pipe', 'inherit'] });
       let s = '';
+      const waiters: { line: RegExp; resolve: (m: string) => void }[] = [];
       c.stdout.setEncoding('utf8');
-      c.stdout.on('data', (d: string) => (s += d));
-      c.on('close', () => resolve(s));
-    })));
+      c.stdout.on('data', (d: string) => {
+        s += d;
+        for (const w of waiters.splice(0)) {
+          const m = w.line.exec(s);
+          if (m) w.resolve(m[1]!);
+          else waiters.push(w);
+        }
+      });
+      const closed = new Promise<void>((resolve) => c.on('close', () => resolve()));
+      const next = (line: RegExp): Promise<string> => new Promise((resolve) => {
+        const m = line.exec(s);
+        if (m) resolve(m[1]!);
+        else waiters.push({ line, resolve });
+      });
+      return { c, closed, next };
+    });
+    await Promise.all(racers.map((r) => r.next(/^(ready)\n/m)));
+    for (const r of racers) r.c.stdin.write('go\n');
+    const results = await Promise.all(racers.map((r) => r.next(/^(won|lost|error .*)\n/m)));
+    for (const r of racers) r.c.stdin.write('release\n');
+    await Promise.all(racers.map((r) => r.closed));
     assert.equal(results.filter((r) => r === 'won').length, 1, `round ${round}: ${results.join(', ')}`);
     assert.equal(results.filter((r) => r === 'lost').length, 2, `round ${round}: ${results.join(', ')}`);
     assert.ok(!fs.existsSync(lockFileOf(out)), `round ${round}: the winner's lock was not released`);

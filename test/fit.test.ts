@@ -203,10 +203,24 @@ test('limits: maxSteps, epochs and a time budget; callbacks report loss, gradien
   assert.equal(m.stopReason, 'maxSteps');
   assert.equal(m.step, 7);
   assert.equal(m.epoch, 2);
-  const t0 = performance.now();
-  const tl = await fit(regressionNet(), new SequenceBatches(set, { batchSize: 4 }), { timeLimitMs: 40 });
+  // The time budget is checked before every step. The first step's onStep
+  // waits until the budget has surely run out (measured from a moment after
+  // fit started), so fit must stop at its very next check: after 1 step, on
+  // any machine. (Only a stall of the whole budget before the first step
+  // could stop it sooner, at 0 steps.)
+  let calls = 0;
+  let first: number | undefined;
+  const tl = await fit(regressionNet(), new SequenceBatches(set, { batchSize: 4 }), {
+    timeLimitMs: 200, epochs: 1000,
+    onStep: async () => {
+      calls++;
+      first ??= performance.now();
+      while (performance.now() - first < 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+  });
   assert.equal(tl.stopReason, 'time');
-  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(tl.step, calls);
+  assert.ok(calls <= 1, `fit went on for ${calls} steps after its time budget ran out`);
 });
 
 test('divergence: learning rate 1e6 raises a TrainingError naming the step, the quantity and the parameter', async () => {
@@ -247,4 +261,26 @@ test('shuffling inside fit: the same seed trains the same model, another seed vi
   const b = await run(2);
   assert.notDeepEqual(b.losses, a.losses);
   assert.notDeepEqual(b.theta, a.theta);
+});
+
+test('reduction "mean" with a short last batch: each step moves θ by η·Σ_b g_b / (real sequences in the batch), not / batch size', async () => {
+  const set = regressionSet(5, 11); // batches of 3 and 2 (the second padded to 3 with a masked column)
+  const source = new SequenceBatches(set, { batchSize: 3, shuffle: false });
+  const last = source.batch(1, 'float64');
+  assert.equal(last.batch.B, 3, 'the short batch is padded to the batch size');
+  assert.equal(last.sequences, 2);
+  // reference: the same two SGD steps by hand
+  const ref = regressionNet();
+  for (const [pos, real] of [[0, 3], [1, 2]] as const) {
+    ref.params.zeroGrad();
+    ref.gradient(source.batch(pos, 'float64').batch);
+    for (let i = 0; i < ref.params.size; i++) ref.params.data[i]! -= 0.1 * ref.params.grad[i]! / real;
+  }
+  const net = regressionNet();
+  const theta0 = Float64Array.from(net.params.data);
+  const r = await fit(net, new SequenceBatches(set, { batchSize: 3, shuffle: false }), { optimizer: { kind: 'sgd' }, learningRate: 0.1, epochs: 1 });
+  assert.equal(r.step, 2);
+  const moved = Array.from(net.params.data, (v, i) => v - theta0[i]!);
+  const want = Array.from(ref.params.data, (v, i) => v - theta0[i]!);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(moved[i]! - want[i]!) <= 1e-12 * Math.max(1, Math.abs(want[i]!)), `Δθ[${i}] = ${moved[i]}, expected ${want[i]}`);
 });

@@ -21,10 +21,11 @@ const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED)
 const RUNS = 150;
 
 function checkpoints(): Checkpoint[] {
-  const meta = { kind: 'text-model', tokenizer: { kind: 'char', symbols: ['\u0000', 'a', 'b', 'é'] } };
+  const meta = { kind: 'text', tokenizer: { kind: 'char', symbols: ['\u0000', 'a', 'b', 'é'] } };
   return [
     { networks: { model: distinctNet({ cell: 'lstm', inputSize: 4, hiddenSize: 3, outputSize: 4, layers: 2, loss: 'cross-entropy' }) }, meta },
     { networks: { model: distinctNet({ cell: 'rnn', inputSize: 2, hiddenSize: 3, outputSize: 2, hiddenActivation: 'relu', bias: false }) } },
+    { networks: { model: distinctNet({ cell: 'lstm', inputSize: 2, hiddenSize: 2, outputSize: 3, bidirectional: true }) } },
   ];
 }
 

@@ -147,7 +147,7 @@ test('the samples load and survive a round trip (sanity of the properties below)
   }
 });
 
-test('random truncation: every proper prefix is a FormatError saying "truncated" (or "not a recurrent checkpoint" for none)', () => {
+test('random truncation: every proper prefix is a FormatError saying "truncated" (or "not an rnnkit model file" for none)', () => {
   check(fc.property(sampleIndex, fc.double({ min: 0, max: 1, noNaN: true }), (k, f) => {
     const s = SAMPLES[k]!;
     const n = Math.min(s.bytes.length - 1, Math.floor(f * s.bytes.length));
@@ -304,7 +304,7 @@ test('each fault has its own message', () => {
     ['truncated', s.bytes.subarray(0, s.bytes.length - 5), /^checkpoint is truncated/],
     ['flipped bit in the payload', flip(s.bytes.length - 3), /^checkpoint payload is corrupt: its CRC-32 is 0x[0-9a-f]{8}, the header says 0x[0-9a-f]{8}$/],
     ['flipped bit in the header', flip(PREFIX + 5), /^checkpoint header is corrupt: its CRC-32/],
-    ['wrong magic', new TextEncoder().encode('hello, world: not a model at all'), /^not a recurrent checkpoint/],
+    ['wrong magic', new TextEncoder().encode('hello, world: not a model at all'), /^not an rnnkit model file/],
     ['newer version', seal(new TextEncoder().encode(JSON.stringify(header)), payload, CHECKPOINT_VERSION + 1), /is newer than this library reads.*upgrade rnnkit/],
     ['unknown version', seal(new TextEncoder().encode(JSON.stringify(header)), payload, 0), /^unknown checkpoint format version 0/],
     ['config/parameter mismatch', mutate((h) => { h.networks[0].config.hiddenSize = 3; }), /has \d+ parameters but the file holds \d+/],

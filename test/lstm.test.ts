@@ -24,12 +24,14 @@ function assertChecks(label: string, r: { maxRelError: number; perParameter: Rec
   assert.ok(r.maxRelError < TOL, `${label}: max relative error ${r.maxRelError}\n${JSON.stringify(r.perParameter)}`);
 }
 
-test('parameter layout: W is (D+H)×4H, b is 1×4H with the forget block at 1', () => {
+test('parameter layout: W is (D+H)×4H, b is 1×4H (zeros; the forget block at forgetBias when given)', () => {
   const net = new Network({ cell: 'lstm', inputSize: 3, hiddenSize: 4, outputSize: 2, layers: 2, dtype: 'float64' });
   assert.deepEqual(net.params.entries.map((e) => [e.name, e.rows, e.cols]), [
     ['layer0.W', 7, 16], ['layer0.b', 1, 16], ['layer1.W', 8, 16], ['layer1.b', 1, 16], ['V', 4, 2], ['b_o', 1, 2],
   ]);
-  assert.deepEqual(Array.from(net.params.view('layer1.b')), [1, 1, 1, 1, ...new Array(12).fill(0)]);
+  assert.deepEqual(Array.from(net.params.view('layer1.b')), new Array(16).fill(0));
+  const habit = new Network({ cell: 'lstm', inputSize: 3, hiddenSize: 4, outputSize: 2, layers: 2, dtype: 'float64', forgetBias: 1 });
+  assert.deepEqual(Array.from(habit.params.view('layer1.b')), [1, 1, 1, 1, ...new Array(12).fill(0)]);
   const W = net.params.view('layer0.W');
   assert.ok(W.every((v) => Math.abs(v) <= 0.5) && W.some((v) => v !== 0), 'W ~ U(−1/√H, 1/√H) = U(−0.5, 0.5)');
   assert.equal(net.layers[0]!.stateNames.join(), 'h,c');

@@ -3,9 +3,11 @@
  * /usr/bin/python3 has no torch:
  * - each exported safetensors file, read with rnnkit_torch.py's few lines
  *   of Python, loads with load_state_dict(strict=True) into nn.RNN/nn.LSTM/
- *   nn.GRU + nn.Linear, whose outputs equal forward's (≤ 1e-5);
+ *   nn.GRU (bidirectional=True for bidirectional networks) + nn.Linear,
+ *   whose outputs equal forward's (≤ 1e-5);
  * - files torch.onnx.export writes for nn.RNN/nn.LSTM/nn.GRU + nn.Linear
- *   import, and forward then equals PyTorch's outputs (≤ 1e-5).
+ *   (bidirectional=True too) import, and forward then equals PyTorch's
+ *   outputs (≤ 1e-5).
  */
 
 import assert from 'node:assert/strict';
@@ -15,11 +17,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { exportSafetensors } from '../src/io/safetensors.js';
 import { importOnnx } from '../src/io/onnx.js';
-import { denseInput, distinctNet, forwardDense, maxDiff, VARIANTS } from './helpers/portable.js';
+import { BIDIRECTIONAL, denseInput, distinctNet, forwardDense, maxDiff, VARIANTS } from './helpers/portable.js';
 import { runPython, TORCH_SKIP } from './helpers/torch.js';
 
 const TOL = 1e-5;
-const TORCH_VARIANTS = VARIANTS.filter((v) => !(v.options.cell === 'gru' && v.options.variant === 'reset-before') && !(v.options.cell === 'rnn' && (v.options.hiddenActivation === 'sigmoid' || v.options.hiddenActivation === 'linear')));
+const TORCH_VARIANTS = [...VARIANTS, ...BIDIRECTIONAL].filter((v) => !(v.options.cell === 'gru' && v.options.variant === 'reset-before') && !(v.options.cell === 'rnn' && (v.options.hiddenActivation === 'sigmoid' || v.options.hiddenActivation === 'linear')));
 
 const LOAD_AND_RUN = `
 import json, sys, torch
@@ -31,11 +33,12 @@ for job in json.load(open(sys.argv[1])):
     tensors, metadata = load_safetensors(job["file"])
     c = json.loads(metadata["rnnkit.config"])
     D, H, K, L, bias = c["inputSize"], c["hiddenSize"], c["outputSize"], c["layers"], c["bias"]
+    bi = c.get("bidirectional", False)
     if c["cell"] == "rnn":
-        rnn = nn.RNN(D, H, L, nonlinearity=c["hiddenActivation"], bias=bias)
+        rnn = nn.RNN(D, H, L, nonlinearity=c["hiddenActivation"], bias=bias, bidirectional=bi)
     else:
-        rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[c["cell"]](D, H, L, bias=bias)
-    linear = nn.Linear(H, K, bias=bias)
+        rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[c["cell"]](D, H, L, bias=bias, bidirectional=bi)
+    linear = nn.Linear(2 * H if bi else H, K, bias=bias)
     rnn.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("linear.")}, strict=True)
     linear.load_state_dict({k[7:]: v for k, v in tensors.items() if k.startswith("linear.")}, strict=True)
     T, B = job["T"], job["B"]
@@ -81,7 +84,7 @@ out = {}
 class Model(nn.Module):
     def __init__(self, rnn, K, act):
         super().__init__()
-        self.rnn, self.linear, self.act = rnn, nn.Linear(rnn.hidden_size, K), act
+        self.rnn, self.linear, self.act = rnn, nn.Linear(rnn.hidden_size * (2 if rnn.bidirectional else 1), K), act
     def forward(self, x):
         h, _ = self.rnn(x)
         y = self.linear(h)
@@ -90,6 +93,8 @@ cases = {
     "lstm": Model(nn.LSTM(3, 4, 2), 5, "softmax"),
     "gru": Model(nn.GRU(3, 4, 1), 3, "linear"),
     "rnn": Model(nn.RNN(3, 4, 2, nonlinearity="relu"), 2, "sigmoid"),
+    "bilstm": Model(nn.LSTM(3, 4, 2, bidirectional=True), 3, "linear"),
+    "bigru": Model(nn.GRU(3, 4, 1, bidirectional=True), 2, "softmax"),
 }
 x = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32).reshape(5, 2, 3)
 for name, m in cases.items():
@@ -103,15 +108,19 @@ for name, m in cases.items():
 print(json.dumps(out))
 `;
 
-test('PyTorch: files torch.onnx.export writes for nn.LSTM/GRU/RNN + nn.Linear import, and forward outputs what PyTorch did (≤ 1e-5)', { skip: TORCH_SKIP }, (t) => {
+test('PyTorch: files torch.onnx.export writes for nn.LSTM/GRU/RNN (one-way and bidirectional) + nn.Linear import, and forward outputs what PyTorch did (≤ 1e-5)', { skip: TORCH_SKIP }, (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rnnkit-torch-onnx-'));
   try {
     const x = denseInput(5, 2, 3);
     const want = JSON.parse(runPython(TORCH_ONNX, [dir, JSON.stringify(Array.from(x))])) as Record<string, number[]>;
-    const expect = { lstm: { layers: 2, act: 'softmax' }, gru: { layers: 1, act: 'linear' }, rnn: { layers: 2, act: 'sigmoid' } } as const;
+    const expect = {
+      lstm: { cell: 'lstm', layers: 2, act: 'softmax' }, gru: { cell: 'gru', layers: 1, act: 'linear' }, rnn: { cell: 'rnn', layers: 2, act: 'sigmoid' },
+      bilstm: { cell: 'lstm', layers: 2, act: 'linear' }, bigru: { cell: 'gru', layers: 1, act: 'softmax' },
+    } as const;
     for (const [name, y] of Object.entries(want)) {
       const net = importOnnx(readFileSync(path.join(dir, `${name}.onnx`))).networks.model!;
-      assert.equal(net.config.cell, name);
+      assert.equal(net.config.cell, expect[name as keyof typeof expect].cell);
+      assert.equal(net.config.bidirectional === true, name.startsWith('bi'), `${name}: bidirectional`);
       assert.equal(net.config.layers, expect[name as keyof typeof expect].layers);
       assert.equal(net.config.outputActivation, expect[name as keyof typeof expect].act);
       if (name === 'rnn') assert.equal(net.config.hiddenActivation, 'relu');

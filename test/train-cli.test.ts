@@ -242,4 +242,10 @@ test('--lr 1e9: the run that learns nothing exits 1 with a diagnosis, and the mo
   assert.equal(fresh.status, 1, fresh.stderr);
   assert.match(fresh.stderr, /nothing was saved to .*fresh\.rnn\.\n$/);
   assert.ok(!existsSync(join(sub, 'fresh.rnn')));
+  // a run shorter than one validation interval, checkpointing every 5 steps: blocks of training
+  // loss are judged too, so it still fails and the checkpoint holds a good model, not the diverged one
+  const short = run(['train', '--resume', model, '--steps', '220', '--lr', '1e9', '--eval-every', '1000', '--checkpoint-every', '5', '--sample-every', '0']);
+  assert.equal(short.status, 1, short.stderr);
+  assert.match(short.stderr.trim().split('\n').pop()!, /^rnnkit: training learned nothing: the training loss stayed above/);
+  assert.deepEqual(readFileSync(model), good, 'a checkpoint of the diverged run replaced the good model');
 });

@@ -3,7 +3,9 @@
  * gate activations and states of every layer, as plain copies.
  *
  * A cell that has gates implements {@link GatedCell.gates}; for any other
- * cell (the vanilla RNN) the trace holds h alone.
+ * cell (the vanilla RNN) the trace holds h alone. Each trace also carries
+ * {@link StateStats}: how large the state that goes through tanh has grown
+ * and how much of it is saturated, so a cell state running away shows.
  */
 
 import { allocate, dtypeOf, type Float } from '../core/tensor.js';
@@ -29,6 +31,46 @@ export interface LayerTrace {
   /** Value names in display order. */
   readonly names: readonly string[];
   readonly values: Readonly<Record<string, Float>>;
+  /** Size and saturation of the state over all T·B·H values (see {@link stateStats}). */
+  readonly stats: StateStats;
+}
+
+/**
+ * How far a layer's state has grown, over every (t, b, unit) of a trace.
+ * LSTM: the cell state C, whose tanh makes h = o ∘ tanh C; RNN and GRU: h
+ * itself (a tanh, or for the GRU a mix of tanh values).
+ */
+export interface StateStats {
+  /** The state measured: `"c"` for the LSTM, `"h"` otherwise. */
+  readonly of: 'c' | 'h';
+  /** Mean of |C| (or |h|). */
+  readonly meanAbs: number;
+  /** Largest |C| (or |h|). */
+  readonly maxAbs: number;
+  /**
+   * Share in [0, 1] of saturated values: |tanh C| > {@link SATURATION}
+   * (|C| > atanh 0.99 ≈ 2.65), or |h| > {@link SATURATION}. There
+   * 1 − tanh² < 0.02: less than 2 % of the gradient passes through the tanh.
+   */
+  readonly saturated: number;
+}
+
+/** A tanh output beyond ±0.99 counts as saturated (its derivative 1 − tanh² is below 0.0199). */
+export const SATURATION = 0.99;
+
+/** {@link StateStats} of `values` (C when `of` is `"c"`, else h), the first `count` of them. */
+export function stateStats(values: Float, of: 'c' | 'h', count = values.length): StateStats {
+  const limit = of === 'c' ? Math.atanh(SATURATION) : SATURATION;
+  let sum = 0;
+  let max = 0;
+  let saturated = 0;
+  for (let i = 0; i < count; i++) {
+    const a = Math.abs(values[i]!);
+    sum += a;
+    if (a > max) max = a;
+    if (a > limit) saturated++;
+  }
+  return { of, meanAbs: count > 0 ? sum / count : 0, maxAbs: max, saturated: count > 0 ? saturated / count : 0 };
 }
 
 /**
@@ -69,5 +111,6 @@ export function traceLayer(cell: Cell, cache: CellCache, T: number, B: number): 
       values.h!.set(cache.hs.subarray(t * n, (t + 1) * n), (t - 1) * n);
     }
   }
-  return { kind: cell.kind, T, B, H, names, values };
+  const of = values.c ? 'c' : 'h';
+  return { kind: cell.kind, T, B, H, names, values, stats: stateStats(values[of]!, of) };
 }

@@ -21,7 +21,8 @@
  * - `W`: (D+H)×4H. Rows 0..D−1 multiply x(t) (W_x), rows D..D+H−1 multiply
  *   h(t−1) (W_h). Column blocks [f | i | o | C]: W_f = columns 0..H−1,
  *   W_i = H..2H−1, W_o = 2H..3H−1, W_C = 3H..4H−1.
- * - `b`: 1×4H in the same gate order (biases on); the forget block starts at 1.
+ * - `b`: 1×4H in the same gate order (biases on); every block starts at 0,
+ *   the forget block at `forgetBias` when one is given (see {@link lstmParamSpecs}).
  *
  * Shapes: x(t) B×D, h(t) and C(t) B×H, a(t) B×4H.
  */
@@ -35,13 +36,37 @@ import type { BackwardOptions, Cell, CellCache, CellConfig, CellState, SequenceI
 import { copyGateBlocks, type GatedCell, type StepValues } from './inspect.js';
 import { addInputGradient, inputGradient, projectInput } from './input.js';
 
-/** Parameters: W ((D+H)×4H, uniform ±1/√H) and b (1×4H) when biases are on. */
-export function lstmParamSpecs(c: Omit<CellConfig, 'kernels'>): ParamSpec[] {
+/** What the LSTM's parameter declarations need: the cell's sizes, and the forget gate's starting bias. */
+export interface LstmSpecConfig extends Omit<CellConfig, 'kernels'> {
+  /** b_f at the start (every unit). Default {@link DEFAULT_FORGET_BIAS}. */
+  readonly forgetBias?: number;
+}
+
+/**
+ * The forget gate's starting bias: 0, like the other gate biases, so
+ * f(0) = σ(0) = ½ before training. The habit of 1 (f ≈ 0.73) lets the cell
+ * state of a stream read window after window sum up without bound (mean |C|
+ * in the tens, tanh C saturated, little gradient through it); measured in
+ * docs/performance.md ("Initialisation").
+ */
+export const DEFAULT_FORGET_BIAS = 0;
+
+/**
+ * Parameters: W ((D+H)×4H, uniform ±1/√H) and b (1×4H: zeros, the forget
+ * block b_f = `forgetBias`) when biases are on.
+ */
+export function lstmParamSpecs(c: LstmSpecConfig): ParamSpec[] {
   const H = c.hiddenSize;
+  const forgetBias = c.forgetBias ?? DEFAULT_FORGET_BIAS;
   const specs: ParamSpec[] = [
     { name: `${c.prefix}W`, rows: c.inputSize + H, cols: 4 * H, init: 'uniform', scale: 1 / Math.sqrt(H) },
   ];
-  if (c.bias) specs.push({ name: `${c.prefix}b`, rows: 1, cols: 4 * H, init: 'zeros', fill: { from: 0, to: H, value: 1 } });
+  if (c.bias) {
+    specs.push({
+      name: `${c.prefix}b`, rows: 1, cols: 4 * H, init: 'zeros',
+      ...(forgetBias !== 0 ? { fill: { from: 0, to: H, value: forgetBias } } : {}),
+    });
+  }
   return specs;
 }
 

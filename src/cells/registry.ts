@@ -22,6 +22,8 @@ export interface LayerConfig {
   readonly activation: HiddenActivation;
   /** Cell-specific variant, e.g. the GRU's `"reset-after"` / `"reset-before"`. */
   readonly variant?: string;
+  /** The LSTM's starting forget-gate bias (other cells have none). */
+  readonly forgetBias?: number;
 }
 
 export interface CellType {

@@ -74,7 +74,7 @@ const DEFAULT_MAX_HEADER = 64 * 1024 * 1024;
 /** Network names: a letter, then letters, digits, `_`, `-`, `.` (so never `__proto__`). */
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const CONFIG_KEYS = new Set(['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
-  'outputActivation', 'loss', 'bias', 'dtype', 'variant',
+  'outputActivation', 'loss', 'bias', 'dtype', 'variant', 'forgetBias',
   'bidirectional']);
 
 /** One parameter matrix as the header lists it. */
@@ -290,7 +290,7 @@ function parseHeader(input: Uint8Array | ArrayBuffer, options: DecodeOptions): {
   const magicLength = Math.min(size, CHECKPOINT_MAGIC.length);
   for (let i = 0; i < magicLength; i++) {
     if (bytes[i] !== CHECKPOINT_MAGIC[i]) {
-      throw new FormatError('not a recurrent checkpoint: the data does not start with the checkpoint signature 89 52 4E 4E 0D 0A 1A 0A');
+      throw new FormatError('not an rnnkit model file: the data does not start with the checkpoint signature 89 52 4E 4E 0D 0A 1A 0A');
     }
   }
   if (size < PREFIX) throw new FormatError(`checkpoint is truncated: ${size} bytes, fewer than the ${PREFIX}-byte fixed prefix`);
@@ -498,6 +498,7 @@ function checkConfig(raw: unknown, who: string): NetworkConfig {
     dtype: oneOf(raw.dtype, DTYPES, `${who}: config.dtype`),
     ...(raw.variant !== undefined ? { variant: raw.variant } : {}),
     ...(raw.bidirectional === true ? { bidirectional: true as const } : {}),
+    ...(raw.forgetBias !== undefined ? { forgetBias: raw.forgetBias as number } : {}),
   };
 }
 
@@ -537,6 +538,7 @@ function buildNetwork(n: CheckpointHeader['networks'][number]): Network {
       hiddenActivation: c.hiddenActivation, outputActivation: c.outputActivation, loss: c.loss, bias: c.bias, dtype: c.dtype,
       ...(c.variant !== undefined ? { variant: c.variant } : {}),
       ...(c.bidirectional === true ? { bidirectional: true } : {}),
+      ...(c.forgetBias !== undefined ? { forgetBias: c.forgetBias } : {}),
     });
   } catch (e) {
     if (e instanceof RecurrentError) throw new FormatError(`${who}: invalid config: ${e.message}`);

@@ -82,6 +82,8 @@ export interface InferredShape {
   readonly hiddenActivation?: NetworkConfig['hiddenActivation'];
   readonly outputActivation?: NetworkConfig['outputActivation'];
   readonly variant?: string;
+  /** Every layer reads the sequence both ways (states 2H wide). */
+  readonly bidirectional?: boolean;
 }
 
 /**
@@ -100,6 +102,9 @@ export function buildPortable(format: string, shape: InferredShape, metadata: Re
     for (const k of keys) {
       if (config[k] !== shape[k]) throw formatError(format, `metadata "${METADATA_KEYS.config}" says ${k} ${JSON.stringify(config[k])} but the weights give ${shape[k]}`);
     }
+    if ((config.bidirectional === true) !== (shape.bidirectional === true)) {
+      throw formatError(format, `metadata "${METADATA_KEYS.config}" says the layers are ${config.bidirectional === true ? 'bidirectional' : 'one-way'} but the weights are ${shape.bidirectional === true ? 'bidirectional' : 'one-way'}`);
+    }
     // What the file's own structure says (an operator's activation, a GRU's variant) must agree too.
     const said = { hiddenActivation: config.hiddenActivation, outputActivation: config.outputActivation, variant: config.cell === 'gru' ? config.variant ?? 'reset-after' : config.variant };
     for (const k of ['hiddenActivation', 'outputActivation', 'variant'] as const) {
@@ -111,6 +116,7 @@ export function buildPortable(format: string, shape: InferredShape, metadata: Re
       cell: shape.cell, inputSize: shape.inputSize, hiddenSize: shape.hiddenSize, outputSize: shape.outputSize, layers: shape.layers,
       hiddenActivation: shape.hiddenActivation ?? 'tanh', outputActivation, loss: outputActivation === 'softmax' ? 'cross-entropy' : 'mse',
       bias: shape.bias, dtype: 'float32', ...(shape.variant !== undefined ? { variant: shape.variant } : {}),
+      ...(shape.bidirectional === true ? { bidirectional: true as const } : {}),
     };
   }
   let net: Network;
@@ -119,6 +125,7 @@ export function buildPortable(format: string, shape: InferredShape, metadata: Re
       cell: config.cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, outputSize: config.outputSize, layers: config.layers,
       hiddenActivation: config.hiddenActivation, outputActivation: config.outputActivation, loss: config.loss, bias: config.bias, dtype: config.dtype,
       ...(config.variant !== undefined ? { variant: config.variant } : {}),
+      ...(config.bidirectional === true ? { bidirectional: true } : {}),
     });
   } catch (e) {
     if (e instanceof RecurrentError) throw formatError(format, `the model it describes cannot be built: ${e.message}`);

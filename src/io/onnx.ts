@@ -16,7 +16,13 @@
  * `linear_before_reset = 1` (b_hn is the recurrent bias of h); the
  * reset-before GRU is the default 0. The RNN's activation is Tanh, Relu,
  * Sigmoid, or Affine(α = 1, β = 0) for linear. Every network this library
- * builds can be expressed. The config and `meta` go into `metadata_props`
+ * builds can be expressed.
+ *
+ * A bidirectional network has one operator per layer with direction
+ * "bidirectional": W, R and B stack [forward; backward] (num_directions 2),
+ * h0, c0, hT and cT have 2L rows (layer l: rows 2l forward, 2l + 1
+ * backward), and Y [T, 2, B, H] → Transpose(0, 2, 1, 3) → Reshape [T, B, 2H]
+ * gives each row [h→(t) | h←(t)], as the library's layer does. The config and `meta` go into `metadata_props`
  * (keys in exchange.ts), so a consumer can decode text from the vocabulary.
  *
  * Import reads our files and those `torch.onnx.export` writes for
@@ -24,6 +30,7 @@
  * recurrent operators (in graph order, which ONNX requires to be
  * topological) and of the one MatMul or Gemm after them, with the Add and
  * Softmax or Sigmoid that follow it. It does not interpret other operators.
+ * Forward or bidirectional layers (all the same) are read; reverse-only are refused.
  */
 
 import type { CellKind } from '../cells/cell.js';
@@ -91,44 +98,64 @@ export function exportOnnx(checkpoint: Checkpoint): Uint8Array {
   const nodes: NodeSpec[] = [];
   const inits: object[] = [int64Tensor('axes_1', [1])];
   const slots = layerSlots(net);
-  // One direction per layer today; a bidirectional layer would add a second (num_directions = 2).
-  let below = 'x';
-  slots.forEach((slot, l) => {
-    const c = toColumns(slot, ONNX_GATES);
-    const g = slot.gates * H;
-    inits.push(floatTensor(`W_l${l}`, [1, g, slot.D], c.W), floatTensor(`R_l${l}`, [1, g, H], c.R));
-    if (c.Wb && c.Rb) {
-      const b = new Float32Array(2 * g);
-      b.set(c.Wb, 0);
-      b.set(c.Rb, g);
-      inits.push(floatTensor(`B_l${l}`, [1, 2 * g], b));
+  // A bidirectional layer is one operator with num_directions = 2: its weights stack [forward; backward].
+  const dirs = net.config.bidirectional ? 2 : 1;
+  const S = dirs * H;
+  const stack = (parts: Float32Array[]): Float32Array => {
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
     }
+    return out;
+  };
+  let below = 'x';
+  for (let l = 0; l < L; l++) {
+    const pair = slots.filter((s) => s.index === l);
+    const slot = pair[0]!;
+    const cols = pair.map((s) => toColumns(s, ONNX_GATES));
+    const g = slot.gates * H;
+    inits.push(floatTensor(`W_l${l}`, [dirs, g, slot.D], stack(cols.map((c) => c.W))), floatTensor(`R_l${l}`, [dirs, g, H], stack(cols.map((c) => c.R))));
+    const biased = cols[0]!.Wb !== null;
+    // B [num_directions, 2gH]: per direction [input biases | recurrent biases]
+    if (biased) inits.push(floatTensor(`B_l${l}`, [dirs, 2 * g], stack(cols.flatMap((c) => [c.Wb!, c.Rb!]))));
+    // Layer l's initial states are rows l·dirs .. (l+1)·dirs − 1 of h0 (and c0).
     const state = (s: 'h0' | 'c0'): string => {
       if (L === 1) return s;
-      inits.push(int64Tensor(`${s}_start_l${l}`, [l]), int64Tensor(`${s}_end_l${l}`, [l + 1]));
+      inits.push(int64Tensor(`${s}_start_l${l}`, [l * dirs]), int64Tensor(`${s}_end_l${l}`, [(l + 1) * dirs]));
       nodes.push({ op_type: 'Slice', name: `slice_${s}_l${l}`, input: [s, `${s}_start_l${l}`, `${s}_end_l${l}`, 'axes_0'], output: [`${s}_l${l}`] });
       return `${s}_l${l}`;
     };
-    const attribute: Attr[] = [intAttr('hidden_size', H), strAttr('direction', 'forward')];
+    const attribute: Attr[] = [intAttr('hidden_size', H), strAttr('direction', dirs === 2 ? 'bidirectional' : 'forward')];
     if (cell === 'rnn') {
-      attribute.push({ name: 'activations', type: ONNX_ATTR.STRINGS, strings: [utf8(RNN_ACTIVATION[hiddenActivation])] });
+      // One activation (and α, β) per direction.
+      attribute.push({ name: 'activations', type: ONNX_ATTR.STRINGS, strings: Array.from({ length: dirs }, () => utf8(RNN_ACTIVATION[hiddenActivation])) });
       if (hiddenActivation === 'linear') {
-        attribute.push({ name: 'activation_alpha', type: ONNX_ATTR.FLOATS, floats: [1] }, { name: 'activation_beta', type: ONNX_ATTR.FLOATS, floats: [0] });
+        attribute.push({ name: 'activation_alpha', type: ONNX_ATTR.FLOATS, floats: Array(dirs).fill(1) }, { name: 'activation_beta', type: ONNX_ATTR.FLOATS, floats: Array(dirs).fill(0) });
       }
     }
     if (cell === 'gru') attribute.push(intAttr('linear_before_reset', slot.resetAfter ? 1 : 0));
-    const input = [below, `W_l${l}`, `R_l${l}`, c.Wb ? `B_l${l}` : '', '', state('h0')];
+    const input = [below, `W_l${l}`, `R_l${l}`, biased ? `B_l${l}` : '', '', state('h0')];
     if (lstm) input.push(state('c0'));
     const output = [`Y_l${l}`, `hT_l${l}`, ...(lstm ? [`cT_l${l}`] : [])];
     nodes.push({ op_type: OP[cell], name: `${cell}_l${l}`, input, output, attribute });
-    nodes.push({ op_type: 'Squeeze', name: `squeeze_l${l}`, input: [`Y_l${l}`, 'axes_1'], output: [`h_l${l}`] });
+    if (dirs === 1) {
+      // Y [T, 1, B, H] → [T, B, H]
+      nodes.push({ op_type: 'Squeeze', name: `squeeze_l${l}`, input: [`Y_l${l}`, 'axes_1'], output: [`h_l${l}`] });
+    } else {
+      // Y [T, 2, B, H] → Transpose [T, B, 2, H] → Reshape [T, B, 2H]: each row [h→(t) | h←(t)], as ours.
+      nodes.push({ op_type: 'Transpose', name: `transpose_l${l}`, input: [`Y_l${l}`], output: [`Yt_l${l}`], attribute: [{ name: 'perm', type: ONNX_ATTR.INTS, ints: [0, 2, 1, 3] }] });
+      nodes.push({ op_type: 'Reshape', name: `reshape_l${l}`, input: [`Yt_l${l}`, 'shape_TBS'], output: [`h_l${l}`] });
+    }
     below = `h_l${l}`;
-  });
+  }
+  if (dirs === 2) inits.push(int64Tensor('shape_TBS', [0, 0, S]));
   if (L > 1) inits.push(int64Tensor('axes_0', [0]));
-  nodes.push({ op_type: 'Concat', name: 'concat_hT', input: slots.map((_, l) => `hT_l${l}`), output: ['hT'], attribute: [intAttr('axis', 0)] });
-  if (lstm) nodes.push({ op_type: 'Concat', name: 'concat_cT', input: slots.map((_, l) => `cT_l${l}`), output: ['cT'], attribute: [intAttr('axis', 0)] });
+  nodes.push({ op_type: 'Concat', name: 'concat_hT', input: Array.from({ length: L }, (_, l) => `hT_l${l}`), output: ['hT'], attribute: [intAttr('axis', 0)] });
+  if (lstm) nodes.push({ op_type: 'Concat', name: 'concat_cT', input: Array.from({ length: L }, (_, l) => `cT_l${l}`), output: ['cT'], attribute: [intAttr('axis', 0)] });
   // ŷ = g_o(h·V + b_o)
-  inits.push(floatTensor('V', [H, K], net.V));
+  inits.push(floatTensor('V', [S, K], net.V));
   nodes.push({ op_type: 'MatMul', name: 'output_matmul', input: [below, 'V'], output: ['net_o'] });
   let netO = 'net_o';
   if (net.b_o) {
@@ -142,14 +169,15 @@ export function exportOnnx(checkpoint: Checkpoint): Uint8Array {
     linear: { op_type: 'Identity', name: 'output_linear', input: [netO], output: ['y'] },
   };
   nodes.push(act[outputActivation]);
-  const inputs = [valueInfo('x', ['T', 'B', D]), valueInfo('h0', [L, 'B', H]), ...(lstm ? [valueInfo('c0', [L, 'B', H])] : [])];
-  const outputs = [valueInfo('y', ['T', 'B', K]), valueInfo('hT', [L, 'B', H]), ...(lstm ? [valueInfo('cT', [L, 'B', H])] : [])];
+  const rows = L * dirs;
+  const inputs = [valueInfo('x', ['T', 'B', D]), valueInfo('h0', [rows, 'B', H]), ...(lstm ? [valueInfo('c0', [rows, 'B', H])] : [])];
+  const outputs = [valueInfo('y', ['T', 'B', K]), valueInfo('hT', [rows, 'B', H]), ...(lstm ? [valueInfo('cT', [rows, 'B', H])] : [])];
   const metadata = portableMetadata(model);
   const { Model } = onnxTypes();
   const message = Model.fromObject({
     ir_version: IR_VERSION,
     producer_name: 'rnnkit',
-    doc_string: `${metadata.generator}: ${cell} ${L}×${H}, ${D} inputs, ${K} ${outputActivation} outputs`,
+    doc_string: `${metadata.generator}: ${dirs === 2 ? 'bidirectional ' : ''}${cell} ${L}×${H}, ${D} inputs, ${K} ${outputActivation} outputs`,
     opset_import: [{ domain: '', version: ONNX_OPSET }],
     graph: { name: 'rnnkit', node: nodes, initializer: inits, input: inputs, output: outputs },
     metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
@@ -169,7 +197,7 @@ interface OnnxModel { producer_name?: string; graph?: OnnxGraph; metadata_props?
  * Reads an ONNX model into a checkpoint (see the module comment for what
  * it understands). Throws a FormatError, prefixed `ONNX:`, for bytes that
  * are not an ONNX protobuf and for a graph it cannot map onto a network:
- * no recurrent operator, mixed cells, bidirectional or reverse layers,
+ * no recurrent operator, mixed cells, reverse-only or mixed-direction layers,
  * peepholes, clipping, activations other than the standard ones, an output
  * layer that is missing or not a MatMul/Gemm.
  */
@@ -216,21 +244,26 @@ function readModel(model: OnnxModel): Checkpoint {
   let H = 0;
   let hiddenActivation: HiddenActivation | undefined;
   let variant: string | undefined;
+  let dirs = 1;
   const layers = recurrent.map((node, l) => {
     const a = attrs(node);
     const direction = a.get('direction')?.s ? new TextDecoder().decode(a.get('direction')!.s) : 'forward';
-    if (direction !== 'forward') throw formatError(FORMAT, `layer ${l} runs ${direction}; rnnkit networks run forward only (bidirectional layers are not supported yet)`);
+    if (direction !== 'forward' && direction !== 'bidirectional') throw formatError(FORMAT, `layer ${l} runs ${direction}; rnnkit layers run forward or bidirectional (a reverse-only layer has no rnnkit form)`);
+    const d = direction === 'bidirectional' ? 2 : 1;
+    if (l === 0) dirs = d;
+    else if (d !== dirs) throw formatError(FORMAT, `layer ${l} is ${direction} but layer 0 ${dirs === 2 ? 'bidirectional' : 'forward'}; rnnkit makes every layer of a network one or the other`);
     if (a.has('clip')) throw formatError(FORMAT, `layer ${l} clips its cell input (attribute clip), which rnnkit's ${op} does not do`);
     if (a.get('input_forget')?.i) throw formatError(FORMAT, `layer ${l} couples the LSTM's input and forget gates (input_forget = 1), which rnnkit's LSTM does not do`);
     if (cell === 'lstm' && node.input?.[7]) throw formatError(FORMAT, `layer ${l} has peephole weights (input P), which rnnkit's LSTM does not have`);
     const acts = (a.get('activations')?.strings ?? []).map((s) => new TextDecoder().decode(s));
     if (cell === 'rnn') {
+      if (acts.length > 1 && acts.some((x) => x !== acts[0])) throw formatError(FORMAT, `layer ${l}'s two directions use activations ${acts.join(' and ')}; rnnkit uses one activation`);
       const act = readRnnActivation(acts[0] ?? 'Tanh', a);
       if (hiddenActivation && act !== hiddenActivation) throw formatError(FORMAT, `layer ${l} uses ${act} but layer 0 ${hiddenActivation}; rnnkit uses one activation for every layer`);
       hiddenActivation = act;
     } else {
       const standard = cell === 'lstm' ? ['Sigmoid', 'Tanh', 'Tanh'] : ['Sigmoid', 'Tanh'];
-      if (acts.length > 0 && acts.join() !== standard.join()) throw formatError(FORMAT, `layer ${l} uses activations ${acts.join(', ')}; rnnkit's ${op} has ${standard.join(', ')}`);
+      if (acts.length > 0 && acts.join() !== Array.from({ length: dirs }, () => standard).flat().join()) throw formatError(FORMAT, `layer ${l} uses activations ${acts.join(', ')}; rnnkit's ${op} has ${standard.join(', ')}`);
     }
     if (cell === 'gru') {
       const v = a.get('linear_before_reset')?.i ? 'reset-after' : 'reset-before';
@@ -241,34 +274,42 @@ function readModel(model: OnnxModel): Checkpoint {
     const R = weight(node, 2, 'R', true)!;
     const B = weight(node, 3, 'B', false);
     const g = ONNX_GATES[cell].length;
-    if (R.dims.length !== 3 || R.dims[0] !== 1 || R.dims[1] !== g * R.dims[2]!) throw formatError(FORMAT, `layer ${l}: R has shape [${R.dims.join(', ')}], expected [1, ${g}·H, H]`);
+    if (R.dims.length !== 3 || R.dims[0] !== dirs || R.dims[1] !== g * R.dims[2]!) throw formatError(FORMAT, `layer ${l}: R has shape [${R.dims.join(', ')}], expected [${dirs}, ${g}·H, H]`);
     const h = R.dims[2]!;
     if (l === 0) H = h;
     else if (h !== H) throw formatError(FORMAT, `layer ${l} has hidden size ${h} but layer 0 ${H}; rnnkit uses one hidden size`);
     const hs = a.get('hidden_size')?.i;
     if (hs !== undefined && hs !== H) throw formatError(FORMAT, `layer ${l}: hidden_size ${hs} disagrees with R [${R.dims.join(', ')}]`);
-    if (W.dims.length !== 3 || W.dims[0] !== 1 || W.dims[1] !== g * H || (l > 0 && W.dims[2] !== H)) {
-      throw formatError(FORMAT, `layer ${l}: W has shape [${W.dims.join(', ')}], expected [1, ${g * H}, ${l > 0 ? H : 'D'}]`);
+    if (W.dims.length !== 3 || W.dims[0] !== dirs || W.dims[1] !== g * H || (l > 0 && W.dims[2] !== dirs * H)) {
+      throw formatError(FORMAT, `layer ${l}: W has shape [${W.dims.join(', ')}], expected [${dirs}, ${g * H}, ${l > 0 ? dirs * H : 'D'}]`);
     }
-    if (B && (B.dims.length !== 2 || B.dims[0] !== 1 || B.dims[1] !== 2 * g * H)) throw formatError(FORMAT, `layer ${l}: B has shape [${B.dims.join(', ')}], expected [1, ${2 * g * H}]`);
+    if (B && (B.dims.length !== 2 || B.dims[0] !== dirs || B.dims[1] !== 2 * g * H)) throw formatError(FORMAT, `layer ${l}: B has shape [${B.dims.join(', ')}], expected [${dirs}, ${2 * g * H}]`);
     return { W, R, B, D: W.dims[2]! };
   });
 
-  const out = readOutputLayer(nodes, recurrent.at(-1)!, inits, H);
+  const out = readOutputLayer(nodes, recurrent.at(-1)!, inits, dirs * H);
   const shape: InferredShape = {
     cell, inputSize: layers[0]!.D, hiddenSize: H, outputSize: out.K, layers: layers.length,
     bias: layers.some((x) => x.B !== null) || out.bias !== null,
     outputActivation: out.activation,
     ...(hiddenActivation ? { hiddenActivation } : {}),
     ...(variant ? { variant } : {}),
+    ...(dirs === 2 ? { bidirectional: true } : {}),
   };
   const built = buildPortable(FORMAT, shape, metadata);
   const net = built.net;
-  layerSlots(net).forEach((slot, l) => {
+  for (const slot of layerSlots(net)) {
+    const l = slot.index;
     const { W, R, B } = layers[l]!;
     const g = slot.gates * H;
-    fromColumns(slot, ONNX_GATES, { W: W.values, R: R.values, Wb: B ? B.values.subarray(0, g) : null, Rb: B ? B.values.subarray(g) : null }, { Wb: `B (layer ${l}, input half)`, Rb: `B (layer ${l}, recurrent half)` });
-  });
+    // Direction d's block of each stacked tensor (d = 1: the backward direction).
+    const d = slot.reverse ? 1 : 0;
+    const w = W.values.subarray(d * g * slot.D, (d + 1) * g * slot.D);
+    const r = R.values.subarray(d * g * H, (d + 1) * g * H);
+    const b = B ? B.values.subarray(d * 2 * g, (d + 1) * 2 * g) : null;
+    const where = `layer ${l}${dirs === 2 ? (slot.reverse ? ' backward' : ' forward') : ''}`;
+    fromColumns(slot, ONNX_GATES, { W: w, R: r, Wb: b ? b.subarray(0, g) : null, Rb: b ? b.subarray(g) : null }, { Wb: `B (${where}, input half)`, Rb: `B (${where}, recurrent half)` });
+  }
   net.V.set(out.V);
   if (net.b_o) net.b_o.set(out.bias ?? new Float32Array(out.K));
   else if (out.bias && out.bias.some((v) => v !== 0)) throw formatError(FORMAT, 'the output layer has a non-zero bias but the model has no biases');

@@ -12,6 +12,9 @@
  * `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, …, `linear.weight`,
  * `linear.bias`), in float32, so `load_state_dict(strict=True)` into
  * `nn.RNN | nn.LSTM | nn.GRU` (num_layers L) plus `nn.Linear(H, K)` takes it.
+ * A bidirectional network adds each layer's backward direction under the
+ * `_reverse` names (`weight_ih_l0_reverse`, …): `bidirectional=True` and
+ * `nn.Linear(2H, K)`.
  * The network's config and the checkpoint's `meta` go into `__metadata__`
  * (see exchange.ts).
  */
@@ -22,7 +25,8 @@ import {
   buildPortable, formatError, fromColumns, portableCheckpoint, portableMetadata, portableModel, toColumns, withFormat, type InferredShape,
 } from './exchange.js';
 import { readFloatsLE, writeFloatsLE } from './floats.js';
-import { layerSlots, showShape, TORCH_GATES, transpose } from './layout.js';
+import { layerSlots, showShape, slotOf, TORCH_GATES, transpose } from './layout.js';
+import { stateWidth } from '../model/network.js';
 import { pyTorchWeightSpecs, type PyTorchOptions } from './pytorch.js';
 import type { CellKind } from '../cells/cell.js';
 
@@ -156,14 +160,14 @@ export function exportSafetensors(checkpoint: Checkpoint, options: PyTorchOption
   }
   const specs = withFormat(FORMAT, () => pyTorchWeightSpecs(net, { ...options, output: true }));
   const slots = layerSlots(net);
-  const columns = slots.map((s) => toColumns(s, TORCH_GATES));
   const tensors = new Map<string, SafeTensor>();
   for (const spec of specs) {
     let data: Float32Array;
     if (spec.layer < 0) {
-      data = spec.kind === 'weight' ? Float32Array.from(transpose(net.V, net.config.hiddenSize, net.config.outputSize)) : Float32Array.from(net.b_o!);
+      // Linear: weight = Vᵀ, K × H (K × 2H when bidirectional).
+      data = spec.kind === 'weight' ? Float32Array.from(transpose(net.V, stateWidth(net.config), net.config.outputSize)) : Float32Array.from(net.b_o!);
     } else {
-      const c = columns[spec.layer]!;
+      const c = toColumns(slotOf(slots, spec.layer, spec.reverse), TORCH_GATES);
       data = spec.kind === 'weight_ih' ? c.W : spec.kind === 'weight_hh' ? c.R : spec.kind === 'bias_ih' ? c.Wb! : c.Rb!;
     }
     tensors.set(spec.name, { shape: spec.shape, data });
@@ -189,7 +193,9 @@ export function importSafetensors(bytes: Uint8Array | ArrayBuffer, options: PyTo
     const known = new Set(specs.map((s) => s.name));
     for (const name of tensors.keys()) {
       if (!known.has(name)) {
-        const why = name.endsWith('_reverse') ? ' (bidirectional layers are not supported yet)' : name.includes('weight_hr') ? ' (LSTM projections, proj_size > 0, are not supported)' : '';
+        const why = name.endsWith('_reverse')
+          ? (shape.bidirectional ? ' (a backward direction of a layer the file does not have)' : ` (a bidirectional=True tensor, but ${options.prefix ?? ''}weight_hh_l0_reverse is missing)`)
+          : name.includes('weight_hr') ? ' (LSTM projections, proj_size > 0, are not supported)' : '';
         throw new FormatError(`unexpected tensor "${name}"${why}; expected exactly ${expected}`);
       }
     }
@@ -202,16 +208,18 @@ export function importSafetensors(bytes: Uint8Array | ArrayBuffer, options: PyTo
       return t.data;
     };
     for (const s of specs) get(s.name, s.shape);
-    const byKind = (layer: number, kind: string): Float32Array | Float64Array | null => {
-      const s = specs.find((x) => x.layer === layer && x.kind === kind);
+    const specOf = (layer: number, reverse: boolean, kind: string) => specs.find((x) => x.layer === layer && x.reverse === reverse && x.kind === kind);
+    const byKind = (layer: number, kind: string, reverse = false): Float32Array | Float64Array | null => {
+      const s = specOf(layer, reverse, kind);
       return s ? get(s.name, s.shape) : null;
     };
-    layerSlots(net).forEach((slot, l) => {
-      const names = { Wb: specs.find((x) => x.layer === l && x.kind === 'bias_ih')?.name ?? 'bias_ih', Rb: specs.find((x) => x.layer === l && x.kind === 'bias_hh')?.name ?? 'bias_hh' };
-      fromColumns(slot, TORCH_GATES, { W: byKind(l, 'weight_ih')!, R: byKind(l, 'weight_hh')!, Wb: byKind(l, 'bias_ih'), Rb: byKind(l, 'bias_hh') }, names);
-    });
-    const { hiddenSize: H, outputSize: K } = net.config;
-    net.V.set(transpose(byKind(-1, 'weight')!, K, H));
+    for (const slot of layerSlots(net)) {
+      const { index: l, reverse } = slot;
+      const names = { Wb: specOf(l, reverse, 'bias_ih')?.name ?? 'bias_ih', Rb: specOf(l, reverse, 'bias_hh')?.name ?? 'bias_hh' };
+      fromColumns(slot, TORCH_GATES, { W: byKind(l, 'weight_ih', reverse)!, R: byKind(l, 'weight_hh', reverse)!, Wb: byKind(l, 'bias_ih', reverse), Rb: byKind(l, 'bias_hh', reverse) }, names);
+    }
+    const K = net.config.outputSize;
+    net.V.set(transpose(byKind(-1, 'weight')!, K, stateWidth(net.config)));
     const bo = byKind(-1, 'bias');
     if (net.b_o) net.b_o.set(bo ?? new Float32Array(K));
     else if (bo && bo.some((v) => v !== 0)) throw new FormatError(`tensor "${specs.find((x) => x.layer < 0 && x.kind === 'bias')!.name}" has non-zero values but the model has no biases`);
@@ -239,8 +247,11 @@ function inferShape(tensors: ReadonlyMap<string, SafeTensor>, options: PyTorchOp
   if (!cell) throw new FormatError(`${pre}weight_hh_l0 has shape ${showShape(hh.shape)}: its rows are not 1, 3 or 4 times its columns (RNN, GRU, LSTM)`);
   let layers = 1;
   while (tensors.has(`${pre}weight_hh_l${layers}`)) layers++;
+  // nn.LSTM(..., bidirectional=True): every layer also has weight_hh_l{k}_reverse.
+  const bidirectional = tensors.has(`${pre}weight_hh_l0_reverse`);
   return {
     cell, inputSize: ih.shape[1]!, hiddenSize: H, outputSize: out.shape[0]!, layers,
     bias: tensors.has(`${pre}bias_ih_l0`) || tensors.has(`${lin}.bias`),
+    ...(bidirectional ? { bidirectional } : {}),
   };
 }

@@ -12,13 +12,19 @@
  * layer, then dense/kernel, dense/bias), float32, in one shard. The config
  * and `meta` go into `userDefinedMetadata` (keys in exchange.ts).
  *
+ * A bidirectional network wraps each recurrent layer in `Bidirectional`
+ * (merge_mode "concat", named `layer{l}`, around `lstm{l}` etc.), whose
+ * weights TF.js names `layer{l}/forward_lstm{l}/kernel`, …,
+ * `layer{l}/backward_lstm{l}/bias`; the Dense layer reads 2H.
+ *
  * What TF.js cannot express: the reset-after GRU (tf.layers.gru has no
  * `resetAfter`), so that export is refused; export it to ONNX or
  * safetensors instead.
  *
  * Import reads such a model.json (ours, or what `model.save` writes for a
  * Sequential of SimpleRNN/LSTM/GRU layers and a Dense layer, also inside
- * TimeDistributed; Keras's `reset_after: true` GRU included).
+ * TimeDistributed; Keras's `reset_after: true` GRU included; Bidirectional
+ * wrappers with merge_mode "concat").
  */
 
 import type { CellKind } from '../cells/cell.js';
@@ -63,21 +69,26 @@ export interface TfjsModel {
 export function exportTfjs(checkpoint: Checkpoint): TfjsModel {
   const model = portableModel(checkpoint, FORMAT);
   const net = model.net;
-  const { cell, layers: L, inputSize: D, hiddenSize: H, outputSize: K, hiddenActivation, outputActivation, bias } = net.config;
+  const { cell, layers: L, inputSize: D, hiddenSize: H, outputSize: K, hiddenActivation, outputActivation, bias, bidirectional } = net.config;
   if (cell === 'gru' && layerSlots(net)[0]!.resetAfter) {
     throw formatError(FORMAT, 'tf.layers.gru is the reset-before GRU only, so this reset-after GRU cannot be expressed; export it to ONNX or safetensors, or train a GRU with variant "reset-before"');
   }
   const layers: unknown[] = [];
   for (let l = 0; l < L; l++) {
-    layers.push({
+    const input = l === 0 ? { batch_input_shape: [null, null, D] } : {};
+    const recurrent = {
       class_name: CLASS[cell],
       config: {
-        name: `layer${l}`, trainable: true, dtype: 'float32', ...(l === 0 ? { batch_input_shape: [null, null, D] } : {}),
+        name: bidirectional ? innerName(cell, l) : `layer${l}`, trainable: true, dtype: 'float32', ...(bidirectional ? {} : input),
         units: H, activation: cell === 'rnn' ? hiddenActivation : 'tanh', ...(cell === 'rnn' ? {} : { recurrent_activation: 'sigmoid' }),
         use_bias: bias, return_sequences: true, return_state: false, go_backwards: false, stateful: false, unroll: false,
         ...(cell === 'gru' ? { reset_after: false } : {}),
       },
-    });
+    };
+    // Bidirectional(layer, merge_mode "concat"): the wrapper gives [h→(t) | h←(t)], 2H wide, as ours.
+    layers.push(bidirectional
+      ? { class_name: 'Bidirectional', config: { name: `layer${l}`, trainable: true, dtype: 'float32', ...input, merge_mode: 'concat', layer: recurrent } }
+      : recurrent);
   }
   layers.push({ class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: 'float32', units: K, activation: outputActivation, use_bias: bias } });
   const weights = exportKeras(net);
@@ -94,11 +105,26 @@ export function exportTfjs(checkpoint: Checkpoint): TfjsModel {
       generatedBy: 'rnnkit',
       convertedBy: null,
       modelTopology: { class_name: 'Sequential', config: { name: 'rnnkit', layers }, keras_version: 'tfjs-layers (rnnkit)', backend: 'tensor_flow.js' },
-      weightsManifest: [{ paths: [TFJS_SHARD], weights: weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }],
+      weightsManifest: [{ paths: [TFJS_SHARD], weights: weights.map((w) => ({ name: bidirectional ? tfjsName(w.name, cell) : w.name, shape: w.shape, dtype: 'float32' })) }],
       userDefinedMetadata: portableMetadata(model),
     },
     weightData,
   };
+}
+
+/** The recurrent layer inside Bidirectional wrapper `layer{l}`: `lstm0`, … */
+function innerName(cell: CellKind, l: number): string {
+  return `${CLASS[cell].toLowerCase()}${l}`;
+}
+
+/**
+ * The manifest name TF.js gives a wrapped layer's weight: exportKeras's
+ * `layer0/forward/kernel` is `layer0/forward_lstm0/kernel` (the wrapper,
+ * then `forward_` or `backward_` and the inner layer's name).
+ */
+function tfjsName(name: string, cell: CellKind): string {
+  const m = /^layer(\d+)\/(forward|backward)\/(.+)$/.exec(name);
+  return m ? `layer${m[1]}/${m[2]}_${innerName(cell, Number(m[1]))}/${m[3]}` : name;
 }
 
 type Json = Record<string, unknown>;
@@ -137,6 +163,9 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array): Checkpoi
     const cls = recurrent[0]!.class_name;
     if (recurrent.some((l) => l.class_name !== cls)) throw formatError(FORMAT, 'the model mixes recurrent layer types; an rnnkit network has one cell type');
     const cell = CELL_OF[cls]!;
+    const bidirectional = recurrent[0]!.bidirectional;
+    const mixed = recurrent.find((l) => l.bidirectional !== bidirectional);
+    if (mixed) throw formatError(FORMAT, `layer "${mixed.name}" is ${mixed.bidirectional ? '' : 'not '}wrapped in Bidirectional unlike layer "${recurrent[0]!.name}"; rnnkit makes every layer of a network one-way or every layer bidirectional`);
     const H = num(recurrent[0]!.config.units, `${recurrent[0]!.name}.units`);
     let hiddenActivation: HiddenActivation | undefined;
     let variant: string | undefined;
@@ -165,7 +194,7 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array): Checkpoi
     const outAct = typeof d.config.activation === 'string' ? d.config.activation : 'linear';
     const outputActivation = OUTPUT_ACTIVATIONS.find((x) => x === outAct);
     if (!outputActivation) throw formatError(FORMAT, `the Dense layer uses activation ${outAct}; rnnkit's output activations are ${OUTPUT_ACTIVATIONS.join(', ')}`);
-    const kernel0 = findWeight(weights, recurrent[0]!.name, 'kernel');
+    const kernel0 = findWeight(weights, recurrent[0]!.name, 'kernel', bidirectional ? 'forward' : undefined);
     const denseKernel = findWeight(weights, d.name, 'kernel');
     const metadata: Record<string, string> = {};
     if (isObject(modelJson.userDefinedMetadata)) {
@@ -174,12 +203,13 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array): Checkpoi
     const built = buildPortable(FORMAT, {
       cell, inputSize: kernel0.shape[0]!, hiddenSize: H, outputSize: num(d.config.units, 'dense.units'), layers: recurrent.length, bias: useBias,
       outputActivation: outputActivation as OutputActivation, ...(hiddenActivation ? { hiddenActivation } : {}), ...(variant ? { variant } : {}),
+      ...(bidirectional ? { bidirectional } : {}),
     }, metadata);
     if (denseKernel.shape[1] !== built.net.config.outputSize) throw formatError(FORMAT, `dense kernel has shape [${denseKernel.shape.join(', ')}] but the Dense layer has ${built.net.config.outputSize} units`);
     const list: KerasWeightInput[] = [];
     const owner = (layer: number): string => (layer < 0 ? d.name : recurrent[layer]!.name);
     for (const spec of kerasWeightSpecs(built.net, {}, useBias)) {
-      const w = findWeight(weights, owner(spec.layer), spec.kind);
+      const w = findWeight(weights, owner(spec.layer), spec.kind, spec.layer >= 0 && bidirectional ? (spec.reverse ? 'backward' : 'forward') : undefined);
       list.push({ name: w.name, shape: w.shape, values: w.values });
     }
     importKeras(built.net, list);
@@ -187,7 +217,13 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array): Checkpoi
   });
 }
 
-interface Layer { readonly class_name: string; readonly name: string; readonly config: Json }
+interface Layer {
+  readonly class_name: string;
+  readonly name: string;
+  readonly config: Json;
+  /** Wrapped in Bidirectional (merge_mode concat): its weights are `<name>/forward_…/…` and `<name>/backward_…/…`. */
+  readonly bidirectional: boolean;
+}
 
 /** The layers of a Sequential (or a chain of a functional model), TimeDistributed unwrapped. */
 function topologyLayers(topology: unknown): Layer[] {
@@ -200,12 +236,20 @@ function topologyLayers(topology: unknown): Layer[] {
     if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) throw formatError(FORMAT, `modelTopology layer ${i} has no class_name and config`);
     let { class_name: cls, config: c } = entry as { class_name: string; config: Json };
     const name = typeof c.name === 'string' ? c.name : `layer ${i}`;
+    if (cls === 'Bidirectional') {
+      const mode = c.merge_mode ?? 'concat';
+      if (mode !== 'concat') throw formatError(FORMAT, `layer "${name}" is Bidirectional with merge_mode ${JSON.stringify(mode)}; rnnkit's bidirectional layers concatenate [h→ | h←] (merge_mode "concat")`);
+      if (!isObject(c.layer) || typeof c.layer.class_name !== 'string' || !isObject(c.layer.config)) throw formatError(FORMAT, `layer "${name}" is Bidirectional but names no layer to wrap`);
+      if (!(c.layer.class_name in CELL_OF)) throw formatError(FORMAT, `layer "${name}" wraps a ${c.layer.class_name} in Bidirectional; rnnkit's bidirectional layers are SimpleRNN, LSTM or GRU`);
+      // Its weights live under the wrapper's name.
+      return { class_name: c.layer.class_name, name, config: c.layer.config, bidirectional: true };
+    }
     if (cls === 'TimeDistributed' && isObject(c.layer) && typeof c.layer.class_name === 'string' && isObject(c.layer.config)) {
       // Its weights live under the wrapper's name.
       cls = c.layer.class_name;
       c = c.layer.config;
     }
-    return { class_name: cls, name, config: c };
+    return { class_name: cls, name, config: c, bidirectional: false };
   });
 }
 
@@ -237,10 +281,18 @@ function readManifest(modelJson: Json, weightData: Uint8Array): Weight[] {
   return out;
 }
 
-/** The weight `<layer>/…/<kind>` (`kernel`, `recurrent_kernel` or `bias`; a `:0` suffix allowed). */
-function findWeight(weights: readonly Weight[], layer: string, kind: string): Weight {
-  const w = weights.find((x) => x.name.startsWith(`${layer}/`) && x.name.slice(x.name.lastIndexOf('/') + 1).replace(/:\d+$/, '') === kind);
-  if (!w) throw formatError(FORMAT, `the manifest has no weight "${layer}/${kind}"; it has ${weights.map((x) => x.name).join(', ') || 'none'}`);
+/**
+ * The weight `<layer>/…/<kind>` (`kernel`, `recurrent_kernel` or `bias`; a
+ * `:0` suffix allowed); in a Bidirectional wrapper, `<layer>/forward_…/…/<kind>`
+ * or `<layer>/backward_…/…/<kind>` (TF.js `layer0/forward_lstm0/kernel`,
+ * Python Keras `bidirectional/forward_lstm/lstm_cell/kernel:0`).
+ */
+function findWeight(weights: readonly Weight[], layer: string, kind: string, direction?: 'forward' | 'backward'): Weight {
+  const w = weights.find((x) => {
+    if (!x.name.startsWith(`${layer}/`) || x.name.slice(x.name.lastIndexOf('/') + 1).replace(/:\d+$/, '') !== kind) return false;
+    return direction === undefined || x.name.slice(layer.length + 1).startsWith(`${direction}_`);
+  });
+  if (!w) throw formatError(FORMAT, `the manifest has no weight "${layer}/${direction ? `${direction}_…/` : ''}${kind}"; it has ${weights.map((x) => x.name).join(', ') || 'none'}`);
   return w;
 }
 

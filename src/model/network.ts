@@ -16,7 +16,7 @@
  */
 
 import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, type HiddenActivation, type OutputActivation } from '../core/activations.js';
-import { expectChoice, expectPositiveInt, OptionError, rejectUnknownKeys, ShapeError } from '../core/errors.js';
+import { expectChoice, expectNumber, expectPositiveInt, OptionError, rejectUnknownKeys, ShapeError } from '../core/errors.js';
 import { initParams } from '../core/init.js';
 import { getKernels, type Kernels } from '../core/kernels.js';
 import { ParamSet, type ParamSpec } from '../core/params.js';
@@ -24,6 +24,7 @@ import { Rng } from '../core/rng.js';
 import { allocate, type DType, type Float } from '../core/tensor.js';
 import { CELL_KINDS, type BackwardOptions, type Cell, type CellCache, type CellKind, type CellState, type SequenceInput, type StepMask } from '../cells/cell.js';
 import { cellType, type LayerConfig } from '../cells/registry.js';
+import { DEFAULT_FORGET_BIAS } from '../cells/lstm.js';
 import { traceLayer, type LayerTrace } from '../cells/inspect.js';
 import { BidirectionalCell } from '../cells/bidirectional.js';
 import { applyOutputActivation, checkOutputAndLoss, LOSSES, oneHotCrossEntropy, rowLoss, type LossKind, type SequenceTarget } from './loss.js';
@@ -55,6 +56,11 @@ export interface NetworkOptions {
   readonly seed?: number;
   /** Cell variant, e.g. the GRU's `"reset-after"` (default) or `"reset-before"`. */
   readonly variant?: string;
+  /**
+   * The LSTM's forget-gate bias b_f at the start. Default 0 (like the other
+   * gate biases); 1 is the older habit, see docs/performance.md. LSTM only.
+   */
+  readonly forgetBias?: number;
   /** Matrix kernels. Default: the active backend ({@link getKernels}). */
   readonly kernels?: Kernels;
   /**
@@ -80,10 +86,12 @@ export interface NetworkConfig {
   readonly variant?: string;
   /** Present (true) only for a bidirectional network. */
   readonly bidirectional?: true;
+  /** The LSTM's starting forget-gate bias (present for the LSTM only). */
+  readonly forgetBias?: number;
 }
 
 const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
-  'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'kernels', 'bidirectional'] as const;
+  'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'forgetBias', 'kernels', 'bidirectional'] as const;
 
 /** The width of a layer's state: H, or 2H for a bidirectional network. */
 export function stateWidth(c: NetworkConfig): number {
@@ -563,6 +571,7 @@ function layerConfigsOf(c: NetworkConfig): LayerConfig[] {
     prefix: `layer${l}.`,
     activation: c.hiddenActivation,
     ...(c.variant !== undefined ? { variant: c.variant } : {}),
+    ...(c.forgetBias !== undefined ? { forgetBias: c.forgetBias } : {}),
   }));
 }
 
@@ -603,8 +612,10 @@ function resolveConfig(o: NetworkOptions): NetworkConfig {
   checkOutputAndLoss(outputActivation, loss);
   if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new OptionError(`bias must be true or false, got ${typeof o.bias}`);
   if (o.bidirectional !== undefined && typeof o.bidirectional !== 'boolean') throw new OptionError(`bidirectional must be true or false, got ${typeof o.bidirectional}`);
+  const cell = o.cell === undefined ? 'rnn' : expectChoice('cell', o.cell, CELL_KINDS);
+  if (o.forgetBias !== undefined && cell !== 'lstm') throw new OptionError(`forgetBias is the LSTM's forget-gate bias; cell "${cell}" has none, so omit it`);
   const config: NetworkConfig = {
-    cell: o.cell === undefined ? 'rnn' : expectChoice('cell', o.cell, CELL_KINDS),
+    cell,
     inputSize: expectPositiveInt('inputSize', o.inputSize),
     hiddenSize: expectPositiveInt('hiddenSize', o.hiddenSize),
     outputSize: expectPositiveInt('outputSize', o.outputSize),
@@ -616,6 +627,7 @@ function resolveConfig(o: NetworkOptions): NetworkConfig {
     dtype: o.dtype === undefined ? 'float32' : expectChoice('dtype', o.dtype, ['float32', 'float64'] as const),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
     ...(o.bidirectional ? { bidirectional: true as const } : {}),
+    ...(cell === 'lstm' ? { forgetBias: o.forgetBias === undefined ? DEFAULT_FORGET_BIAS : expectNumber('forgetBias', o.forgetBias, -20, 20) } : {}),
   };
   return config;
 }

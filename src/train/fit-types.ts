@@ -165,9 +165,10 @@ export interface DivergenceOptions {
   /** Bad evaluations in a row before stopping. Default 3. */
   readonly patience?: number;
   /**
-   * Without validation data an evaluation is the mean training loss of a
-   * block of this many updates. Default: min(batches per epoch, 100).
-   * With validation data every validation is an evaluation.
+   * An evaluation is the mean training loss of a block of this many
+   * updates (default: min(batches per epoch, 100)) and, with validation
+   * data, every validation. With validation data and no `every`, only the
+   * validations are evaluations.
    */
   readonly every?: number;
 }

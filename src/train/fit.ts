@@ -302,8 +302,8 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
         }
       }
       if (options.onStep) await options.onStep(rec);
-      if (o.watch && !validation) {
-        // without validation data: the mean training loss of every block of `every` updates
+      if (o.watch?.training) {
+        // the mean training loss of every block of `every` updates (always without validation data)
         blockJ += g.loss;
         blockCount += g.count;
         if (step % o.watch.every === 0) {
@@ -450,7 +450,7 @@ interface Resolved {
   readonly yieldEveryMs: number;
   readonly restoreBest: boolean;
   /** The divergence watch, when asked for. */
-  readonly watch: { readonly baseline: number | undefined; readonly patience: number; readonly every: number } | null;
+  readonly watch: { readonly training: boolean; readonly baseline: number | undefined; readonly patience: number; readonly every: number } | null;
   readonly historyLimit: number;
 }
 
@@ -492,6 +492,7 @@ function resolve(net: Network | null, sets: readonly ParamSet[], data: BatchSour
   const d = options.divergence;
   if (d !== undefined) rejectUnknownKeys('divergence', d, ['baseline', 'patience', 'every']);
   const watch = d === undefined ? null : {
+    training: !v || d.every !== undefined,
     baseline: d.baseline === undefined ? undefined : expectNumber('divergence.baseline', d.baseline),
     patience: d.patience === undefined ? 3 : expectPositiveInt('divergence.patience', d.patience),
     every: d.every === undefined ? Math.min(data.batchesPerEpoch, 100) : expectPositiveInt('divergence.every', d.every),

@@ -60,3 +60,36 @@ export const VARIANTS: readonly { readonly name: string; readonly options: Netwo
   { name: 'gru reset-before, softmax', options: { cell: 'gru', inputSize: 3, hiddenSize: 4, outputSize: 4, variant: 'reset-before', loss: 'cross-entropy' } },
   { name: 'gru reset-after, no biases', options: { cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 2, bias: false } },
 ];
+
+/** Bidirectional networks (`bidirectional: true`, states 2H wide) every format is tested with: each cell, 1–2 layers, with and without biases. */
+export const BIDIRECTIONAL: readonly { readonly name: string; readonly options: NetworkOptions }[] = [
+  { name: 'bidirectional rnn tanh, softmax, 2 layers', options: { cell: 'rnn', inputSize: 3, hiddenSize: 4, outputSize: 5, layers: 2, loss: 'cross-entropy', bidirectional: true } },
+  { name: 'bidirectional rnn linear, no biases', options: { cell: 'rnn', inputSize: 3, hiddenSize: 3, outputSize: 2, hiddenActivation: 'linear', bias: false, bidirectional: true } },
+  { name: 'bidirectional lstm, 2 layers', options: { cell: 'lstm', inputSize: 3, hiddenSize: 4, outputSize: 3, layers: 2, bidirectional: true } },
+  { name: 'bidirectional lstm, no biases', options: { cell: 'lstm', inputSize: 2, hiddenSize: 3, outputSize: 2, bias: false, bidirectional: true } },
+  { name: 'bidirectional gru reset-after, 2 layers', options: { cell: 'gru', inputSize: 3, hiddenSize: 4, outputSize: 3, layers: 2, bidirectional: true } },
+  { name: 'bidirectional gru reset-before, sigmoid output', options: { cell: 'gru', inputSize: 3, hiddenSize: 3, outputSize: 2, variant: 'reset-before', outputActivation: 'sigmoid', bidirectional: true } },
+];
+
+/**
+ * A bidirectional network's final states after a forward pass of T steps,
+ * as PyTorch's h_n and ONNX's Y_h stack them: per layer, h→(T) then h←(1),
+ * each B×H, so [2L, B, H].
+ */
+export function bidirectionalFinal(net: Network, T: number, B: number, k: 'h' | 'c'): Float64Array {
+  const H = net.config.hiddenSize;
+  // stateAt returns views of one buffer per layer: copy before the next call.
+  const copy = (t: number) => net.stateAt(t, B).map((s) => ({ h: Float64Array.from(s.h), ...(s.c ? { c: Float64Array.from(s.c) } : {}) }));
+  const last = copy(T);
+  const first = copy(1);
+  const out = new Float64Array(2 * net.config.layers * B * H);
+  net.layers.forEach((_, l) => {
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < H; j++) {
+        out[((2 * l) * B + b) * H + j] = last[l]![k]![b * 2 * H + j]!;
+        out[((2 * l + 1) * B + b) * H + j] = first[l]![k]![b * 2 * H + H + j]!;
+      }
+    }
+  });
+  return out;
+}

@@ -277,8 +277,10 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
     model: net, data: trainData, limits, checkpointEvery, threads, signal: io.signal,
     fit: {
       optimizer: { kind: settings.optimizer }, learningRate: settings.lr, seed: settings.seed,
-      // a run that stays above a uniform guess (or turns NaN) stops at its last good point
-      divergence: { baseline: uniformLoss(tokenizer.vocabSize) },
+      // a run that stays above a uniform guess (or turns NaN) stops at its last good point;
+      // blocks of 25 updates' training loss count as evaluations too, so a short run is
+      // judged before its first validation
+      divergence: { baseline: uniformLoss(tokenizer.vocabSize), every: 25 },
       // fit averages over the B streams and sums over the T steps: clip at T·clip is clipping the per-symbol mean at clip
       ...(settings.clip > 0 ? { clipNorm: settings.clip * settings.seqLen } : {}),
       ...(evalData ? { validation: evalData, validateEvery: evalEvery } : {}),

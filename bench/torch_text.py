@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""The PyTorch peer of `npm run bench:text` (bench/text.ts starts it).
+
+The same task as `rnnkit`'s row: a character LSTM (`nn.LSTM` + `nn.Linear`,
+PyTorch's own initialisation), one-hot input, softmax + cross-entropy, the
+training symbols read as B parallel streams in windows of T steps with the
+state carried from window to window and reset at each epoch, the windows in
+the same order as `rnnkit`'s StreamBatches (stream b covers steps
+b*L .. b*L + L - 1, L = (n - 1) // B; the epoch's last window may be
+shorter), Adam, the gradient clipped at norm `clip` (of the per-character
+mean loss). Held-out figure: the validation symbols read as ONE stream
+from a cold start, bits per character.
+
+Training time is wall clock around each update (batch, forward, backward,
+clip, step), evaluations excluded; with --clock cpu, the CPU time of the
+process (all threads) instead. The model is evaluated when the training
+time first reaches each of --at-seconds and when the update count reaches
+each of --at-updates; training stops at the last time point.
+
+Input: two files of little-endian int32 symbols (written by bench/text.ts).
+Output: one JSON object on stdout.
+
+    /usr/bin/python3 bench/torch_text.py --train t.i32 --val v.i32 --vocab 85 \
+        --hidden 128 --seq-len 32 --batch 32 --lr 0.002 --clip 5 --threads 1 \
+        --at-seconds 60,300 --at-updates 1000,3000
+"""
+
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def parse():
+    p = argparse.ArgumentParser()
+    p.add_argument('--train', required=True)
+    p.add_argument('--val', required=True)
+    p.add_argument('--vocab', type=int, required=True)
+    p.add_argument('--hidden', type=int, default=128)
+    p.add_argument('--layers', type=int, default=1)
+    p.add_argument('--seq-len', type=int, default=32)
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--lr', type=float, default=0.002)
+    p.add_argument('--clip', type=float, default=5.0)
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--seed', type=int, default=1)
+    p.add_argument('--at-seconds', default='60')
+    p.add_argument('--at-updates', default='')
+    p.add_argument('--clock', choices=['wall', 'cpu'], default='wall')
+    return p.parse_args()
+
+
+def numbers(s, kind):
+    return sorted(kind(v) for v in s.split(',') if v.strip())
+
+
+class CharLstm(nn.Module):
+    def __init__(self, vocab, hidden, layers):
+        super().__init__()
+        self.vocab = vocab
+        self.lstm = nn.LSTM(vocab, hidden, num_layers=layers)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, ids, state):
+        """ids: T×B symbol ids; returns T×B×vocab logits and the final state."""
+        x = nn.functional.one_hot(ids, self.vocab).float()
+        h, state = self.lstm(x, state)
+        return self.out(h), state
+
+
+def zero_state(model, batch):
+    L, H = model.lstm.num_layers, model.lstm.hidden_size
+    return (torch.zeros(L, batch, H), torch.zeros(L, batch, H))
+
+
+def evaluate(model, val, window=256):
+    """Mean cross-entropy in bits per symbol of val[1:] given val[:-1], one stream from zeros."""
+    model.eval()
+    state = zero_state(model, 1)
+    nats = 0.0
+    n = len(val) - 1
+    with torch.no_grad():
+        for s in range(0, n, window):
+            e = min(n, s + window)
+            x = val[s:e].view(-1, 1)
+            y = val[s + 1:e + 1].view(-1)
+            logits, state = model(x, state)
+            nats += nn.functional.cross_entropy(logits.view(-1, model.vocab), y, reduction='sum').item()
+    model.train()
+    return nats / n / math.log(2)
+
+
+def main():
+    a = parse()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    train = torch.from_numpy(np.fromfile(a.train, dtype='<i4').astype(np.int64))
+    val = torch.from_numpy(np.fromfile(a.val, dtype='<i4').astype(np.int64))
+    B, T = a.batch, a.seq_len
+    n = len(train) - 1  # aligned (input, target) steps
+    L = n // B
+    X = train[:B * L].view(B, L)
+    Y = train[1:B * L + 1].view(B, L)
+    windows = math.ceil(L / T)
+    model = CharLstm(a.vocab, a.hidden, a.layers)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    at_seconds = numbers(a.at_seconds, float)
+    at_updates = numbers(a.at_updates, int)
+    budget = at_seconds[-1]
+    points = []
+    steps = 0
+    chars = 0
+    train_sec = 0.0
+    epoch = 0
+    now = time.perf_counter if a.clock == 'wall' else time.process_time  # process_time: CPU time of every thread
+
+    def record(kind, at):
+        points.append({'kind': kind, 'at': at, 'steps': steps, 'trainSec': train_sec, 'valBpc': evaluate(model, val)})
+
+    while train_sec < budget:
+        state = zero_state(model, B)
+        for w in range(windows):
+            t0 = now()
+            xs = X[:, w * T:(w + 1) * T].t()
+            ys = Y[:, w * T:(w + 1) * T].t()
+            logits, state = model(xs, state)
+            loss = nn.functional.cross_entropy(logits.reshape(-1, a.vocab), ys.reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), a.clip)
+            opt.step()
+            state = (state[0].detach(), state[1].detach())
+            steps += 1
+            chars += xs.numel()
+            train_sec += now() - t0
+            while at_updates and steps >= at_updates[0]:
+                record('updates', at_updates.pop(0))
+            while at_seconds and train_sec >= at_seconds[0]:
+                record('seconds', at_seconds.pop(0))
+            if train_sec >= budget:
+                break
+        epoch += 1
+    json.dump({
+        'peer': 'pytorch', 'backend': f'torch {torch.__version__}, {a.threads} thread{"s" if a.threads > 1 else ""}',
+        'steps': steps, 'epochs': steps / windows, 'trainSec': train_sec,
+        'charsPerSec': chars / train_sec if train_sec > 0 else 0, 'points': points,
+    }, sys.stdout)
+    sys.stdout.write('\n')
+
+
+if __name__ == '__main__':
+    main()
