@@ -14,6 +14,7 @@
  */
 
 import { Rng } from '../src/core/rng.js';
+import { useKernels } from '../src/kernels/select.js';
 import type { CellKind } from '../src/cells/cell.js';
 import { loadCmudict } from '../src/node/stdlib-data.js';
 import { decode } from '../src/seq2seq/decode.js';
@@ -47,6 +48,8 @@ const settings = {
   testWords: Number(opt('test-words', '0')),
 };
 
+// the kernels the CLI uses (WebAssembly SIMD where the runtime has it); the library's default is JavaScript
+const kernels = useKernels('auto').name;
 const letters = new SymbolTable('abcdefghijklmnopqrstuvwxyz'.split(''));
 const dictionary = pronunciations(loadCmudict(), { maxLength: settings.maxWord });
 const all = new Rng(settings.seed).shuffle([...dictionary]);
@@ -89,6 +92,7 @@ const result = {
   model: tokenErrorRate(said, refs),
   copyThrough: tokenErrorRate(test.map((p) => copyThrough(p.word)), refs),
   parameters: model.paramSets.reduce((n, p) => n + p.size, 0),
+  kernels,
   loadAverage: (await import('node:os')).loadavg(),
 };
 process.stdout.write(JSON.stringify(result) + '\n');

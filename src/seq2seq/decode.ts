@@ -11,6 +11,12 @@
  *
  * A hypothesis' score is Σ log ŷ of its symbols (end symbol included).
  *
+ * n-best: with `nBest: N` (N ≤ beamWidth) a source's search runs until its
+ * N-th best finished hypothesis scores at least as high as every alive one
+ * (scores only fall as symbols are added, so no alive hypothesis can still
+ * enter the N best), and the N best finished hypotheses come back, best
+ * first. N = 1 stops where plain beam search stops.
+ *
  * With attention, each row's top state s(t) attends over its own source's
  * encoder states and the output reads h̃(t) (src/seq2seq/attention.ts); a
  * hypothesis carries the weights α of every symbol it emitted.
@@ -29,10 +35,12 @@ export interface Seq2SeqDecodeOptions {
   readonly maxLength?: number;
   /** Return each output step's attention weights (a model with attention only). Default false. */
   readonly attention?: boolean;
+  /** Also return the N best finished hypotheses (N ≤ beamWidth) as `nBest`, best first. Default: not returned. */
+  readonly nBest?: number;
 }
 
-/** One decoded output. */
-export interface Seq2SeqDecoded {
+/** One hypothesis of the beam: its symbols and score. */
+export interface Seq2SeqHypothesis {
   /** Target symbols, without boundary symbols. */
   readonly symbols: number[];
   /** Σ log ŷ of the chosen symbols (and of the end symbol when it was reached). */
@@ -44,6 +52,16 @@ export interface Seq2SeqDecoded {
    * reached), its weights over the source's symbols (they sum to 1).
    */
   readonly attention?: number[][];
+}
+
+/** One decoded output: the best hypothesis, and with `nBest` the N best. */
+export interface Seq2SeqDecoded extends Seq2SeqHypothesis {
+  /**
+   * With `nBest: N`: the N best finished hypotheses, sorted by score (best
+   * first; the first is the one above). Fewer when fewer finished before
+   * the length limit; when none did, the length-limited ones (`ended: false`).
+   */
+  readonly nBest?: readonly Seq2SeqHypothesis[];
 }
 
 interface Hypothesis {
@@ -60,6 +78,8 @@ interface Hypothesis {
  */
 export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], options: Seq2SeqDecodeOptions = {}): Seq2SeqDecoded[] {
   const beam = options.beamWidth === undefined ? 1 : expectPositiveInt('beamWidth', options.beamWidth);
+  const nBest = options.nBest === undefined ? 1 : expectPositiveInt('nBest', options.nBest);
+  if (nBest > beam) throw new OptionError(`decode: nBest ${nBest} exceeds beamWidth ${beam}; the beam keeps at most beamWidth hypotheses, so raise beamWidth to at least ${nBest}`);
   if (sources.length === 0) return [];
   const longest = sources.reduce((m, s) => Math.max(m, s.length), 0); // a loop: any number of sources
   const maxLength = options.maxLength === undefined ? 2 * longest + 5 : expectPositiveInt('maxLength', options.maxLength);
@@ -153,10 +173,10 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
         next.push({ symbols: [...prev.symbols, c.sym], logProb: c.logProb, ended: false, alphas: weightsOf(prev, row, b) });
         fromSlots.push(c.from);
       }
-      // Stop a source when its best finished hypothesis beats every alive one (scores only fall).
-      const bestDone = done[b]!.reduce((m, h) => Math.max(m, h.logProb), -Infinity);
+      // Stop a source when its N-th best finished hypothesis beats every alive one (scores only fall).
+      const nthDone = nthBest(done[b]!, nBest);
       const bestAlive = next.reduce((m, h) => Math.max(m, h.logProb), -Infinity);
-      if (bestDone >= bestAlive) {
+      if (nthDone >= bestAlive) {
         if (lastStep && done[b]!.length === 0) done[b]!.push(...hyps); // the length limit stopped every hypothesis
         alive[b] = [];
         continue;
@@ -177,12 +197,21 @@ export function decode(model: Seq2Seq, sources: readonly (readonly number[])[], 
     [states, spare] = [spare, states];
     // (rows of sources that stopped are never read again)
   }
+  const shown = (h: Hypothesis): Seq2SeqHypothesis => ({ symbols: h.symbols, logProb: h.logProb, ended: h.ended, ...(withWeights ? { attention: h.alphas } : {}) });
   return done.map((list, b) => {
     if (list.length === 0) throw new OptionError(`decode: no hypothesis for source ${b}`);
-    let best = list[0]!;
-    for (const h of list) if (h.logProb > best.logProb) best = h;
-    return { symbols: best.symbols, logProb: best.logProb, ended: best.ended, ...(withWeights ? { attention: best.alphas } : {}) };
+    // best first; a stable sort keeps the earlier-found hypothesis first on a tie
+    const sorted = list.slice().sort((p, q) => q.logProb - p.logProb);
+    const best = shown(sorted[0]!);
+    return options.nBest === undefined ? best : { ...best, nBest: [best, ...sorted.slice(1, nBest).map(shown)] };
   });
+}
+
+/** The N-th best score of a list of hypotheses (−∞ when it holds fewer than N). */
+function nthBest(list: readonly Hypothesis[], n: number): number {
+  if (list.length < n) return -Infinity;
+  if (n === 1) return list.reduce((m, h) => Math.max(m, h.logProb), -Infinity);
+  return list.map((h) => h.logProb).sort((p, q) => q - p)[n - 1]!;
 }
 
 /** log ŷ = neto − log Σ exp(neto), row by row (stable: subtract the row max). */

@@ -18,7 +18,8 @@ import { DataFileError, readFeatureSequences, readTable, textColumn, type Featur
 import { writeFileAtomic } from '../../node/outputs.js';
 import { loadFirstNames, loadSensorNetwork, SENSOR_CREDIT } from '../../node/stdlib-data.js';
 import { balancedClassWeights, classificationMetrics, majorityBaseline, type ClassificationMetrics } from '../../tasks/class-metrics.js';
-import { classifierSetup, MeanPooledObjective, type ClassifierInput, type LabelledSequence, type Pooling, type SequenceClassifier } from '../../tasks/classify.js';
+import { classifierSetup, MeanPooledObjective, SequenceClassifier, type ClassifierInput, type ClassifierOptions, type ClassifierSetup, type LabelledSequence, type Pooling } from '../../tasks/classify.js';
+import { Network } from '../../model/network.js';
 import { predictLogistic, predictSoftmaxRegression, trainLogistic, trainSoftmaxRegression } from '../../tasks/logistic.js';
 import { sensorWindows } from '../../tasks/sensor-windows.js';
 import { splitIndices } from '../../tasks/splits.js';
@@ -49,7 +50,7 @@ interface Problem {
 
 /** The options that define the data, its split and the model: saved with the model, fixed by --resume. */
 const FIXED = ['dataset', 'text-column', 'label-column', 'id-column', 'features', 'delimiter', 'pooling', 'class-weights', 'window', 'baseline',
-  'limit', 'val-fraction', 'test-fraction', 'cell', 'hidden', 'layers', 'batch', 'seed', 'dtype'] as const;
+  'limit', 'val-fraction', 'test-fraction', 'cell', 'hidden', 'layers', 'bidirectional', 'batch', 'seed', 'dtype'] as const;
 
 /** What a classifier's model file keeps about the run (its `extra`). */
 interface ClassifyExtra {
@@ -69,7 +70,8 @@ export const classifyCommand: Command = {
     'Numbers: JSONL records {"steps": [[f1, f2, ...], ...], "label": ...}, or a CSV with one row',
     'per step, a sequence-id column (--id-column), a label column and feature columns.',
     'The network reads the whole sequence; a softmax over the classes at the last step gives',
-    'the label. Saves the model to -o (default names.rnn, sensors.rnn or <file>.rnn; the',
+    'the label (--bidirectional: each layer also reads it backwards, and the softmax reads both',
+    'directions\' summaries, [h→(last) | h←(first)]). Saves the model to -o (default names.rnn, sensors.rnn or <file>.rnn; the',
     'parameters of the best validation) and reports accuracy, per-class precision/recall/F1',
     'and the confusion matrix on the held-out test part, beside the majority class and a',
     'softmax-regression baseline (bag of characters for text, the last step\'s features for',
@@ -91,6 +93,7 @@ export const classifyCommand: Command = {
     { name: 'val-fraction', type: 'number', min: 0, max: 0.5, default: 0.1, arg: 'F', help: 'validation part' },
     { name: 'test-fraction', type: 'number', min: 0, max: 0.5, exclusiveMin: true, default: 0.2, arg: 'F', help: 'held-out test part' },
     { name: 'patience', type: 'int', min: 1, arg: 'N', help: 'stop after N validations (epochs) without a better validation loss' },
+    { name: 'bidirectional', type: 'boolean', help: 'every layer reads the sequence both ways (states 2H wide; one thread)' },
     ...modelOptions({ cell: 'gru', hidden: 32, lr: 0.005, batch: 32 }),
     ...runOptions({ out: 'names.rnn, sensors.rnn or <file>.rnn', checkpointEvery: 500, limit: 'epochs', limitDefault: 10 }),
   ],
@@ -131,7 +134,7 @@ export const classifyCommand: Command = {
       const trainLabels = problem.train.map((it) => it.label);
       const testLabels = problem.test.map((it) => it.label);
       const weights = o['class-weights'] === 'balanced' ? balancedClassWeights(trainLabels, C) : undefined;
-      const setup = classifierSetup(problem.train, problem.validation, {
+      const options: ClassifierOptions = {
         classes: C, inputKind: problem.kind,
         ...(problem.kind === 'symbols' ? { vocabSize: problem.vocab!.size } : { featureSize: problem.featureSize! }),
         cell: o.cell as CellKind, hiddenSize: o.hidden as number, layers: o.layers as number, pooling: o.pooling as Pooling,
@@ -139,7 +142,8 @@ export const classifyCommand: Command = {
         info: { classNames: problem.classes, input: problem.kind === 'symbols' ? { kind: 'symbols', symbols: problem.vocab!.symbols } : { kind: 'features', names: problem.featureNames! } },
         ...(weights ? { classWeights: weights } : {}),
         ...(resumed ? { model: resumed.classifier } : {}),
-      });
+      };
+      const setup = o.bidirectional === true && !resumed ? bidirectionalSetup(problem, options) : classifierSetup(problem.train, problem.validation, options);
       const { classifier } = setup;
       checkBatch(o.batch as number, setup.train.B, 'training sequences');
       const { epochs: _taskEpochs, ...defaults } = setup.defaults;
@@ -149,10 +153,13 @@ export const classifyCommand: Command = {
       if (!setup.net && typeof o.threads === 'number' && o.threads > 1) {
         throw new UsageError('--pooling mean trains on one thread (its pooled loss is not data-parallel); leave out --threads or use --pooling last');
       }
-      const threads = setup.net ? threadCount(o, setup.train.B) : 1;
+      if (o.bidirectional === true && typeof o.threads === 'number' && o.threads > 1) {
+        throw new UsageError('--bidirectional trains on one thread (the data-parallel gradient handles one-way layers only); leave out --threads');
+      }
+      const threads = setup.net && o.bidirectional !== true ? threadCount(o, setup.train.B) : 1;
       if (!args.json) {
         io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${problem.description}: train ${problem.train.length}, validation ${problem.validation.length}, test ${problem.test.length}; classes ${problem.classes.join(', ')}\n`);
-        io.err(`${String(o.cell)}, H = ${String(o.hidden)}, ${o.pooling === 'mean' ? 'mean-pooled states' : 'last step'}, ${String(o.dtype)}, ${threads} thread${threads > 1 ? 's' : ''}, saving to ${out}\n`);
+        io.err(`${String(o.cell)}, H = ${String(o.hidden)}${o.bidirectional === true ? ', bidirectional' : ''}, ${o.pooling === 'mean' ? 'mean-pooled states' : 'last step'}, ${String(o.dtype)}, ${threads} thread${threads > 1 ? 's' : ''}, saving to ${out}\n`);
       }
       const run = await runTraining({
         model: setup.net ?? new MeanPooledObjective(classifier.net), data: setup.train, limits,
@@ -178,7 +185,7 @@ export const classifyCommand: Command = {
       const result = {
         modelFile: out, data: problem.description, classes: problem.classes,
         sizes: { train: problem.train.length, validation: problem.validation.length, test: problem.test.length },
-        cell: o.cell, hidden: o.hidden, pooling: o.pooling, step: run.step, epochs: run.epoch, stopReason: run.stop,
+        cell: o.cell, hidden: o.hidden, bidirectional: o.bidirectional === true, pooling: o.pooling, step: run.step, epochs: run.epoch, stopReason: run.stop,
         trainSeconds: run.seconds, threads, classWeights: weights ?? null,
         model, majority: { class: problem.classes[majority.cls], accuracy: majority.accuracy },
         baseline: { name: problem.baselineName, ...baseline },
@@ -190,7 +197,7 @@ export const classifyCommand: Command = {
       }
       const lines = [
         `${problem.description}: train ${problem.train.length}, validation ${problem.validation.length}, test ${problem.test.length}; classes ${problem.classes.join(', ')}`,
-        `${String(o.cell)}, H = ${String(o.hidden)}, ${o.pooling === 'mean' ? 'mean-pooled states' : 'last step'}: ${run.step} steps, ${run.epoch} epochs in ${run.seconds.toFixed(1)} s (${run.stop})${weights ? `, class weights ${weights.map((w) => fmt(w, 2)).join(' / ')}` : ''}`,
+        `${String(o.cell)}, H = ${String(o.hidden)}${o.bidirectional === true ? ', bidirectional' : ''}, ${o.pooling === 'mean' ? 'mean-pooled states' : 'last step'}: ${run.step} steps, ${run.epoch} epochs in ${run.seconds.toFixed(1)} s (${run.stop})${weights ? `, class weights ${weights.map((w) => fmt(w, 2)).join(' / ')}` : ''}`,
         '',
         ...table([
           ['test part', 'accuracy', 'macro F1'],
@@ -210,6 +217,18 @@ export const classifyCommand: Command = {
     });
   },
 };
+
+/**
+ * classifierSetup with a bidirectional network: the one-way setup supplies
+ * the feature statistics of the training items; the classifier to train is
+ * the same but for a network whose every layer reads both ways.
+ */
+function bidirectionalSetup(problem: Problem, options: ClassifierOptions): ClassifierSetup {
+  const oneWay = classifierSetup(problem.train, problem.validation, options).classifier;
+  const net = new Network({ ...oneWay.net.config, bidirectional: true, seed: options.seed ?? 1 });
+  const classifier = new SequenceClassifier(net, oneWay.inputKind, oneWay.classes, oneWay.featureStats, oneWay.pooling, oneWay.info);
+  return classifierSetup(problem.train, problem.validation, { ...options, model: classifier });
+}
 
 function perClassLines(m: ClassificationMetrics, classes: readonly string[]): string[] {
   return [

@@ -4,6 +4,12 @@
  * model of kind "seq2seq" that `rnnkit predict` uses), reports the held-out
  * phoneme error rate and word accuracy beside the copy-through baseline,
  * and pronounces the words given on the command line by beam search.
+ *
+ * Defaults (issue 18): a bidirectional encoder with Luong attention,
+ * trained on the whole dictionary (words up to --max-word letters) but a
+ * seeded 5 % held out, for 15 minutes. The encoder–decoder trains on one
+ * thread: its gradient has no data-parallel path, so --threads above 1 is
+ * refused rather than ignored.
  */
 
 import type { CellKind } from '../../cells/cell.js';
@@ -14,6 +20,7 @@ import { PairBatches } from '../../data/pairs.js';
 import { encodeModel } from '../../io/model-file.js';
 import { writeFileAtomic } from '../../node/outputs.js';
 import { loadCmudict } from '../../node/stdlib-data.js';
+import { ATTENTION_KINDS, type AttentionKind } from '../../seq2seq/attention.js';
 import { Seq2Seq } from '../../seq2seq/model.js';
 import { tokenErrorRate } from '../../tasks/edit-distance.js';
 import { copyThrough, pronunciations, type Pronunciation } from '../../tasks/pronounce.js';
@@ -42,7 +49,15 @@ interface PronounceSettings {
   readonly batch: number;
   readonly seed: number;
   readonly dtype: DType;
+  /** Absent in files written before these options (one-way, no attention). */
+  readonly bidirectional?: boolean;
+  readonly attention?: AttentionKind;
 }
+
+/** The held-out part when --test-words is not given: 5 % of the usable words, fixed by the seed. */
+const HELD_OUT_FRACTION = 0.05;
+/** The training time when none of --time, --epochs, --steps is given. */
+const DEFAULT_TIME = '15m';
 
 /** What a pronunciation model's file keeps about the run (its `extra`). */
 interface PronounceExtra {
@@ -55,23 +70,33 @@ export const pronounceCommand: Command = {
   summary: 'train spelling → pronunciation (CMU dictionary) with an encoder–decoder, save it, and score it',
   usage: '[options] [word ...]',
   description: [
-    'Trains an encoder–decoder on --words words of the CMU Pronouncing Dictionary (letters in,',
-    'ARPAbet phonemes out, stress removed unless --stress) and saves it to -o (default cmu.rnn).',
+    'Trains an encoder–decoder on the CMU Pronouncing Dictionary (letters in, ARPAbet phonemes',
+    'out, stress removed unless --stress) and saves it to -o (default cmu.rnn). By default the',
+    'encoder reads each word both ways (--no-bidirectional: one way), the decoder attends over',
+    'the letters (--attention none: it reads only the encoder\'s final state), and it trains',
+    `for ${DEFAULT_TIME} (unless --time, --epochs or --steps) on every dictionary word of at most`,
+    `--max-word letters except a held-out ${HELD_OUT_FRACTION * 100} % (fixed by --seed). It trains on one thread: the`,
+    'encoder–decoder has no data-parallel gradient, so --threads above 1 is refused.',
     'Reports the phoneme error rate (edit distance / reference length) and word accuracy on',
-    '--test-words held-out words beside the copy-through baseline (each letter copied to one',
-    'fixed phoneme), then prints the pronunciation of each word given. With --resume the',
-    'model and word split come from the model file. Pronounce more words with:',
+    'the held-out words beside the copy-through baseline (each letter copied to one fixed',
+    'phoneme), then prints the pronunciation of each word given. With --resume the model and',
+    'word split come from the model file. Pronounce more words (--n-best, --alignment) with:',
     'echo stone | rnnkit predict cmu.rnn',
   ].join('\n'),
   options: [
-    { name: 'words', type: 'int', min: 10, default: 20000, arg: 'N', help: 'training words (a seeded sample of the dictionary)' },
-    { name: 'test-words', type: 'int', min: 0, default: 1000, arg: 'N', help: 'held-out words for the error rate (0 skips it)' },
+    { name: 'words', type: 'int', min: 10, arg: 'N', help: 'training words, a seeded sample (default: every word not held out)' },
+    { name: 'test-words', type: 'int', min: 0, arg: 'N', help: `held-out words for the error rate, 0 skips it (default: ${HELD_OUT_FRACTION * 100} % of the words)` },
+    { name: 'bidirectional', type: 'boolean', default: true, help: 'the encoder reads each word both ways (on by default; --no-bidirectional: one way)' },
+    { name: 'attention', type: 'choice', choices: ATTENTION_KINDS, default: 'luong', help: 'the decoder attends over the encoder\'s states (Luong), or not' },
     { name: 'max-word', type: 'int', min: 1, default: 14, arg: 'N', help: 'ignore dictionary words longer than N letters' },
     { name: 'stress', type: 'boolean', help: 'keep stress digits on vowels (AH0, EY1)' },
     { name: 'beam', type: 'int', min: 1, default: 3, arg: 'K', help: 'beam width (1 = greedy)' },
     { name: 'decay', type: 'number', min: 0, max: 1, exclusiveMin: true, default: 0.8, arg: 'F', help: 'learning rate × F after each epoch' },
-    ...modelOptions({ cell: 'gru', hidden: 64, lr: 0.005, batch: 32 }),
-    ...runOptions({ out: 'cmu.rnn', checkpointEvery: 500, limit: 'epochs', limitDefault: 6 }),
+    ...modelOptions({ cell: 'gru', hidden: 128, lr: 0.005, batch: 32 }),
+    ...runOptions({ out: 'cmu.rnn', checkpointEvery: 500, limit: 'epochs', limitDefault: 0 }).map((spec) => (
+      spec.name === 'epochs' ? { ...spec, help: 'passes over the training data, resumed runs included' }
+        : spec.name === 'time' ? { ...spec, help: `time budget of this run above zero, e.g. 90s, 5m (default ${DEFAULT_TIME} when no --epochs or --steps)` }
+          : spec.name === 'threads' ? { ...spec, help: 'must be 1: the encoder–decoder trains on one thread' } : spec)),
   ],
   positionals: [0, 1000],
   async run(args, io) {
@@ -86,22 +111,26 @@ export const pronounceCommand: Command = {
       if (!decoded.state) throw new OptionError(`${o.resume} holds a model but not the training state to resume it; start a new run instead`);
       resumed = { model: decoded.model.model, phones: decoded.model.target, state: decoded.state, settings: extra.settings };
     }
-    const s: PronounceSettings = resumed ? resumed.settings : {
-      words: o.words as number, testWords: o['test-words'] as number, maxWord: o['max-word'] as number, stress: o.stress === true,
-      decay: o.decay as number, cell: o.cell as CellKind, hidden: o.hidden as number, layers: o.layers as number,
-      batch: o.batch as number, seed: o.seed as number, dtype: o.dtype as DType,
-    };
     if (typeof o.threads === 'number' && o.threads > 1) {
       throw new UsageError('the encoder–decoder trains on one thread (its gradient is not data-parallel); leave out --threads');
     }
+    const maxWord = resumed ? resumed.settings.maxWord : o['max-word'] as number;
+    const stress = resumed ? resumed.settings.stress : o.stress === true;
+    const dictionary = pronunciations(loadCmudict(), { stress, maxLength: maxWord });
+    const testWords = typeof o['test-words'] === 'number' ? o['test-words'] : Math.round(HELD_OUT_FRACTION * dictionary.length);
+    const s: PronounceSettings = resumed ? resumed.settings : {
+      words: typeof o.words === 'number' ? o.words : dictionary.length - testWords, testWords, maxWord, stress,
+      decay: o.decay as number, cell: o.cell as CellKind, hidden: o.hidden as number, layers: o.layers as number,
+      batch: o.batch as number, seed: o.seed as number, dtype: o.dtype as DType,
+      bidirectional: o.bidirectional !== false, attention: o.attention as AttentionKind,
+    };
     const letters = new SymbolTable(LETTERS);
     const words = args.positionals.map((w) => normaliseWord(w, letters));
     const out = String(o.out ?? o.resume ?? 'cmu.rnn');
-    const limits = runLimits(o, { epochs: 6 });
+    const limits = runLimits(o.time === undefined && o.epochs === undefined && o.steps === undefined ? { ...o, time: DEFAULT_TIME } : o, {});
     return withOutputLock(out, 'pronounce', 'lower --lr', async () => {
       const replacing = guardRunOutputs(o, out, [], []);
       if (replacing) io.err(`${replacing}\n`);
-      const dictionary = pronunciations(loadCmudict(), { stress: s.stress, maxLength: s.maxWord });
       const all = new Rng(s.seed).shuffle([...dictionary]);
       if (s.testWords + s.words > all.length) throw new UsageError(`--words ${s.words} + --test-words ${s.testWords} exceeds the ${all.length} usable dictionary words`);
       const test = all.slice(0, s.testWords);
@@ -109,6 +138,7 @@ export const pronounceCommand: Command = {
       const phones = resumed ? resumed.phones : SymbolTable.fromSequences(dictionary.map((p) => p.phonemes));
       const model = resumed ? resumed.model : new Seq2Seq({
         cell: s.cell, sourceVocabSize: letters.size, targetVocabSize: phones.size, hiddenSize: s.hidden, layers: s.layers, seed: s.seed, dtype: s.dtype,
+        bidirectional: s.bidirectional === true, attention: s.attention ?? 'none',
       });
       const pairs = train.map((p) => ({ source: letters.encode(p.word), target: phones.encode(p.phonemes) }));
       let maxTarget = 1;
@@ -122,7 +152,7 @@ export const pronounceCommand: Command = {
           { ...(state ? { state } : {}), extra: { ...extra } }));
       };
       if (!args.json) {
-        io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${train.length} words (${test.length} held out), ${s.cell}, H = ${s.hidden}, saving to ${out}\n`);
+        io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${train.length} words (${test.length} held out), ${shape(s)}, saving to ${out}\n`);
       }
       const started = Date.now();
       const run = await runTraining({
@@ -149,7 +179,7 @@ export const pronounceCommand: Command = {
       const said = say(words);
       const dictLookup = new Map(dictionary.map((p) => [p.word, p.phonemes]));
       const result = {
-        model: out, cell: s.cell, hidden: s.hidden, beam, stress: s.stress,
+        model: out, cell: s.cell, hidden: s.hidden, bidirectional: s.bidirectional === true, attention: s.attention ?? 'none', beam, stress: s.stress,
         training: { words: train.length, step: run.step, epochs: run.epoch, stopReason: run.stop, seconds: run.seconds },
         ...(evaluation ? { heldOut: evaluation } : {}),
         words: words.map((w, i) => ({ word: w, phonemes: said[i]!, dictionary: dictLookup.get(w) ?? null })),
@@ -158,7 +188,7 @@ export const pronounceCommand: Command = {
         io.out(JSON.stringify(result, null, 2) + '\n');
         return 0;
       }
-      const lines: string[] = [`trained ${s.cell}, H = ${s.hidden} on ${train.length} words: ${run.step} steps, ${run.epoch} epochs in ${run.seconds.toFixed(0)} s; saved to ${out}`];
+      const lines: string[] = [`trained ${shape(s)} on ${train.length} words: ${run.step} steps, ${run.epoch} epochs in ${run.seconds.toFixed(0)} s; saved to ${out}`];
       if (evaluation) {
         lines.push(`held-out: ${test.length} words (stress ${s.stress ? 'kept' : 'removed'}), beam width ${beam}`, '', ...table([
           ['', 'phoneme error rate', 'word accuracy'],
@@ -176,6 +206,11 @@ export const pronounceCommand: Command = {
     });
   },
 };
+
+/** "gru, H = 64, bidirectional encoder, Luong attention": the model in a phrase. */
+function shape(s: PronounceSettings): string {
+  return `${s.cell}, H = ${s.hidden}${s.layers > 1 ? ` ×${s.layers} layers` : ''}, ${s.bidirectional ? 'bidirectional' : 'one-way'} encoder, ${s.attention === 'luong' ? 'Luong attention' : 'no attention'}`;
+}
 
 function evaluate(test: readonly Pronunciation[], pronounce: (w: readonly string[]) => string[][]): { model: { errorRate: number; wordAccuracy: number }; copyThrough: { errorRate: number; wordAccuracy: number } } {
   const refs = test.map((p) => p.phonemes);
