@@ -228,3 +228,30 @@ test('the threads do not keep a process alive: a script that never disposes stil
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'stepped');
 });
+
+test('bidirectional networks (states 2H wide): 3 threads equal one thread (float64, 1e-12), with masks and many-to-one', async () => {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+    for (const f of [{ dense: false, mask: true }, { dense: true, mask: true, last: true }]) {
+      const base = netFor(cell, f.dense, 2).config;
+      const net = new Network({ ...base, seed: 4, bidirectional: true });
+      const par = await parallelFor(net, 3);
+      const T = 5, B = 11;
+      const batch = makeBatch(net, T, B, new Rng(21), f);
+      net.params.zeroGrad();
+      const one = net.gradient(batch);
+      const g1 = net.params.grad.slice();
+      const s1 = net.stateAt(T, B).map((s) => s.h.slice());
+      net.params.zeroGrad();
+      const many = par.gradient(batch);
+      const what = `bidirectional ${cell} ${JSON.stringify(f)}`;
+      assert.equal(many.count, one.count, what);
+      assert.ok(Math.abs(many.loss - one.loss) <= 1e-12 * Math.abs(one.loss), `${what}: J ${many.loss} vs ${one.loss}`);
+      assert.ok(maxAbsDiff(net.params.grad, g1) < 1e-12, `${what}: ∂J/∂θ`);
+      assert.ok(maxAbsDiff(g1, new Float64Array(g1.length)) > 1e-3, 'the gradient is not trivially zero');
+      par.finalState(T, B).forEach((s, l) => {
+        assert.equal(s.h.length, B * 2 * net.config.hiddenSize, `${what}: h(T) of layer ${l} is 2H wide`);
+        assert.ok(maxAbsDiff(s.h, s1[l]!) < 1e-14, `${what}: h(T) of layer ${l}`);
+      });
+    }
+  }
+});

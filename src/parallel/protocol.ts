@@ -14,7 +14,7 @@
  */
 
 import type { DType, Float } from '../core/tensor.js';
-import type { NetworkConfig } from '../model/network.js';
+import { stateWidth, type NetworkConfig } from '../model/network.js';
 
 /** Offsets (in int32 units) of the control block's fields. */
 export const C = {
@@ -95,6 +95,7 @@ export function readError(c: ControlViews): { name: string; message: string } {
 export interface ShardDims {
   readonly D: number;
   readonly K: number;
+  /** Width of a layer's state: H, or 2H for a bidirectional network. */
   readonly H: number;
   /** Per layer: whether it has a cell state C (LSTM). */
   readonly hasC: readonly boolean[];
@@ -103,7 +104,7 @@ export interface ShardDims {
 
 export function shardDims(c: NetworkConfig): ShardDims {
   return {
-    D: c.inputSize, K: c.outputSize, H: c.hiddenSize, dtype: c.dtype,
+    D: c.inputSize, K: c.outputSize, H: stateWidth(c), dtype: c.dtype,
     hasC: Array.from({ length: c.layers }, () => c.cell === 'lstm'),
   };
 }
