@@ -24,6 +24,7 @@ import type { Optimizer } from '../train/optimizers.js';
 import type { Schedule } from '../train/schedules.js';
 import { UsageError, type CommandIO, type OptionSpec, type ParsedArgs } from './args.js';
 import type { ProgressMode } from './progress.js';
+import { rnnkitCommand } from './hints.js';
 
 /**
  * Parses a time budget: `90s`, `5m`, `1h`, `1m30s`, `250ms`, or a plain
@@ -317,6 +318,20 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
     parallel?.dispose();
   }
   return { state, step, epoch, stop, seconds: (performance.now() - start) / 1000, optimizer, ...(diagnosis !== undefined ? { diagnosis } : {}) };
+}
+
+/**
+ * The end of a task command's run: a run that learned nothing is an error
+ * (the file keeps its last good checkpoint); otherwise the model is saved,
+ * and an interrupted run says how to continue and returns its exit code.
+ * Resolves to null when the command goes on to evaluate and report.
+ */
+export async function finishRun(run: RunOutcome, save: (state: FitState | undefined) => Promise<void>, how: { readonly io: CommandIO; readonly out: string; readonly command: string }): Promise<number | null> {
+  if (run.stop === 'diverged') throw new TrainingError(run.diagnosis ?? 'training learned nothing.');
+  await save(run.state);
+  if (run.stop !== 'interrupted') return null;
+  how.io.err(`interrupted at step ${run.step}; saved ${how.out}\ncontinue with: ${rnnkitCommand()} ${how.command} --resume ${how.out}\n`);
+  return exitCodeOf(run.stop);
 }
 
 /** Exit code of a finished run: 130 after an interruption (the model was saved), else 0. */

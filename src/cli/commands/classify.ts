@@ -10,7 +10,7 @@
 
 import { resolve } from 'node:path';
 import type { CellKind } from '../../cells/cell.js';
-import { OptionError, TrainingError } from '../../core/errors.js';
+import { OptionError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { DType } from '../../core/tensor.js';
 import { encodeModel } from '../../io/model-file.js';
@@ -30,7 +30,7 @@ import { fmt } from '../format.js';
 import { rnnkitCommand } from '../hints.js';
 import { loadModelFile } from '../model-input.js';
 import { modelOptions, stemOf, table } from '../task-format.js';
-import { checkBatch, exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
+import { checkBatch, finishRun, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
 
 /** A prepared classification problem: items split three ways, class names, and how to describe it. */
 interface Problem {
@@ -173,12 +173,8 @@ export const classifyCommand: Command = {
         save,
         saved: (at) => { if (!args.json) io.err(`saved ${out} at step ${at}\n`); },
       });
-      if (run.stop === 'diverged') throw new TrainingError(run.diagnosis ?? 'training learned nothing.');
-      await save(run.state);
-      if (run.stop === 'interrupted') {
-        io.err(`interrupted at step ${run.step}; saved ${out}\ncontinue with: ${rnnkitCommand()} classify --resume ${out}\n`);
-        return exitCodeOf(run.stop);
-      }
+      const stopped = await finishRun(run, save, { io, out, command: 'classify' });
+      if (stopped !== null) return stopped;
       const model = classificationMetrics(testLabels, classifier.predict(problem.test.map((it) => it.input)), C);
       const majority = majorityBaseline(trainLabels, testLabels, C);
       const baseline = classificationMetrics(testLabels, baselinePredictions(problem), C);

@@ -8,7 +8,7 @@
  */
 
 import type { CellKind } from '../../cells/cell.js';
-import { OptionError, TrainingError } from '../../core/errors.js';
+import { OptionError } from '../../core/errors.js';
 import type { DType } from '../../core/tensor.js';
 import { encodeModel } from '../../io/model-file.js';
 import { loadModelFile } from '../model-input.js';
@@ -26,7 +26,7 @@ import { rnnkitCommand } from '../hints.js';
 import { seriesPlotSvg } from '../plot-series.js';
 import { loadSeries, SERIES_OPTIONS, seriesSourceOf, type SeriesSource } from '../series-input.js';
 import { modelOptions, stemOf, table } from '../task-format.js';
-import { checkBatch, exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
+import { checkBatch, finishRun, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
 
 /** The settings that define a forecaster and its data split; saved with the model and fixed by --resume. */
 export interface ForecastSettings {
@@ -146,12 +146,8 @@ export const forecastCommand: Command = {
         save,
         saved: (at) => { if (!args.json) io.err(`saved ${out} at step ${at}\n`); },
       });
-      if (run.stop === 'diverged') throw new TrainingError(run.diagnosis ?? 'training learned nothing.');
-      await save(run.state);
-      if (run.stop === 'interrupted') {
-        io.err(`interrupted at step ${run.step}; saved ${out}\ncontinue with: ${rnnkitCommand()} forecast --resume ${out}\n`);
-        return exitCodeOf(run.stop);
-      }
+      const stopped = await finishRun(run, save, { io, out, command: 'forecast' });
+      if (stopped !== null) return stopped;
       const ev = evaluateForecast(series, forecaster, split, s.period);
       const coverage = intervalCoverage(ev, forecaster);
       if (typeof o.predictions === 'string') {

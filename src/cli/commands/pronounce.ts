@@ -13,7 +13,7 @@
  */
 
 import type { CellKind } from '../../cells/cell.js';
-import { OptionError, TrainingError } from '../../core/errors.js';
+import { OptionError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { DType } from '../../core/tensor.js';
 import { PairBatches } from '../../data/pairs.js';
@@ -32,7 +32,7 @@ import { rnnkitCommand } from '../hints.js';
 import { loadModelFile } from '../model-input.js';
 import { normaliseWord, pronounceWords } from '../pronounce-words.js';
 import { modelOptions, table } from '../task-format.js';
-import { checkBatch, exitCodeOf, guardRunOutputs, runLimits, runOptions, runTraining, withOutputLock } from '../training-run.js';
+import { checkBatch, finishRun, guardRunOutputs, runLimits, runOptions, runTraining, withOutputLock } from '../training-run.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 
@@ -167,12 +167,8 @@ export const pronounceCommand: Command = {
         save,
         saved: (at) => { if (!args.json) io.err(`saved ${out} at step ${at}\n`); },
       });
-      if (run.stop === 'diverged') throw new TrainingError(run.diagnosis ?? 'training learned nothing.');
-      await save(run.state);
-      if (run.stop === 'interrupted') {
-        io.err(`interrupted at step ${run.step}; saved ${out}\ncontinue with: ${rnnkitCommand()} pronounce --resume ${out}\n`);
-        return exitCodeOf(run.stop);
-      }
+      const stopped = await finishRun(run, save, { io, out, command: 'pronounce' });
+      if (stopped !== null) return stopped;
       const beam = o.beam as number;
       const say = (ws: readonly string[]): string[][] => pronounceWords(model, letters, phones, ws, beam).map((r) => r.phonemes);
       const evaluation = test.length > 0 ? evaluate(test, say) : null;
