@@ -153,3 +153,10 @@ test('ONNX: a bidirectional file whose metadata says one-way is refused in one l
   const bytes = Model.encode(Model.fromObject(m)).finish();
   assert.throws(() => importOnnx(bytes), /^FormatError: ONNX: metadata "rnnkit.config" says the layers are one-way but the weights are bidirectional$/);
 });
+
+test('ONNX: an LSTM saved with forgetBias 1 comes back with forgetBias 1 (every config key reaches the rebuilt network)', () => {
+  const net = new Network({ cell: 'lstm', inputSize: 3, hiddenSize: 4, outputSize: 3, forgetBias: 1 });
+  const back = importOnnx(exportOnnx({ networks: { model: net } })).networks.model!;
+  assert.equal(back.config.forgetBias, 1);
+  assert.ok(sameBits(back.params.data, net.params.data));
+});

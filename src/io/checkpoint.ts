@@ -37,7 +37,7 @@ import type { DType, Float } from '../core/tensor.js';
 import { CELL_KINDS } from '../cells/cell.js';
 import { cellType } from '../cells/registry.js';
 import { LOSSES } from '../model/loss.js';
-import { Network, networkParamSpecs, type NetworkConfig } from '../model/network.js';
+import { Network, networkOptionsOf, networkParamSpecs, type NetworkConfig } from '../model/network.js';
 import { optimizerSlotNames, resolveOptimizerOptions, OPTIMIZER_KINDS, type OptimizerKind, type OptimizerOptions, type OptimizerState } from '../train/optimizers.js';
 import { findNonFinite } from '../train/clip.js';
 import { crc32 } from './crc32.js';
@@ -533,13 +533,7 @@ function buildNetwork(n: CheckpointHeader['networks'][number]): Network {
   let net: Network;
   try {
     // Only NetworkConfig's keys reach the constructor (never `kernels` or `seed` from a file).
-    net = new Network({
-      cell: c.cell, inputSize: c.inputSize, hiddenSize: c.hiddenSize, outputSize: c.outputSize, layers: c.layers,
-      hiddenActivation: c.hiddenActivation, outputActivation: c.outputActivation, loss: c.loss, bias: c.bias, dtype: c.dtype,
-      ...(c.variant !== undefined ? { variant: c.variant } : {}),
-      ...(c.bidirectional === true ? { bidirectional: true } : {}),
-      ...(c.forgetBias !== undefined ? { forgetBias: c.forgetBias } : {}),
-    });
+    net = new Network(networkOptionsOf(c));
   } catch (e) {
     if (e instanceof RecurrentError) throw new FormatError(`${who}: invalid config: ${e.message}`);
     throw e;

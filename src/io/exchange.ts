@@ -17,7 +17,7 @@
 
 import { FormatError, RecurrentError } from '../core/errors.js';
 import type { CellKind } from '../cells/cell.js';
-import { Network, type NetworkConfig } from '../model/network.js';
+import { Network, networkOptionsOf, type NetworkConfig } from '../model/network.js';
 import type { Checkpoint } from './checkpoint.js';
 import { expectZeros, gatePermutation, permuteTransposed, unpermuteTransposed, type Gate, type LayerSlots } from './layout.js';
 
@@ -121,12 +121,7 @@ export function buildPortable(format: string, shape: InferredShape, metadata: Re
   }
   let net: Network;
   try {
-    net = new Network({
-      cell: config.cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, outputSize: config.outputSize, layers: config.layers,
-      hiddenActivation: config.hiddenActivation, outputActivation: config.outputActivation, loss: config.loss, bias: config.bias, dtype: config.dtype,
-      ...(config.variant !== undefined ? { variant: config.variant } : {}),
-      ...(config.bidirectional === true ? { bidirectional: true } : {}),
-    });
+    net = new Network(networkOptionsOf(config));
   } catch (e) {
     if (e instanceof RecurrentError) throw formatError(format, `the model it describes cannot be built: ${e.message}`);
     throw e;

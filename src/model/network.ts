@@ -93,6 +93,20 @@ export interface NetworkConfig {
 const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'layers', 'hiddenActivation',
   'outputActivation', 'loss', 'bias', 'dtype', 'seed', 'variant', 'forgetBias', 'kernels', 'bidirectional'] as const;
 
+/**
+ * The options that rebuild a network of config `c`: exactly NetworkConfig's
+ * keys (never `kernels` or `seed` from a file), for the model-file readers.
+ */
+export function networkOptionsOf(c: NetworkConfig): NetworkOptions {
+  return {
+    cell: c.cell, inputSize: c.inputSize, hiddenSize: c.hiddenSize, outputSize: c.outputSize, layers: c.layers,
+    hiddenActivation: c.hiddenActivation, outputActivation: c.outputActivation, loss: c.loss, bias: c.bias, dtype: c.dtype,
+    ...(c.variant !== undefined ? { variant: c.variant } : {}),
+    ...(c.bidirectional === true ? { bidirectional: true } : {}),
+    ...(c.forgetBias !== undefined ? { forgetBias: c.forgetBias } : {}),
+  };
+}
+
 /** The width of a layer's state: H, or 2H for a bidirectional network. */
 export function stateWidth(c: NetworkConfig): number {
   return c.bidirectional ? 2 * c.hiddenSize : c.hiddenSize;
