@@ -327,6 +327,33 @@ test('rnnkit train --json-log | head -2: the run stops, saves the model and its 
   assert.ok(!fs.existsSync(lockFileOf(out)), 'lock file left behind');
 });
 
+test('rnnkit sample --length 10000000 | head -c 80: exits 141 within 3 s of the reader going, not after drawing every symbol', async (t) => {
+  if (!fs.existsSync(BIN)) {
+    t.skip(`${BIN} is not built`);
+    return;
+  }
+  const sub = fs.mkdtempSync(path.join(dir, 'sample-head-'));
+  const model = path.join(sub, 'm.rnn');
+  const made = spawnSync(process.execPath, [BIN, 'train', corpus, '-o', model, '--steps', '2', '--hidden', '8', '--seq-len', '8', '--batch', '2', '--sample-every', '0'], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  // drawing all 10 million symbols takes tens of seconds here; the pipe closes after the first chunk
+  const child = spawn(process.execPath, [BIN, 'sample', model, '--length', '10000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let closedAt = 0;
+  child.stdout!.once('data', () => {
+    closedAt = Date.now();
+    child.stdout!.destroy();
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(guard);
+  const afterMs = Date.now() - closedAt;
+  assert.equal(code, 141, stderr);
+  assert.equal(stderr, '');
+  assert.ok(afterMs < 3000, `sample went on for ${afterMs} ms after its reader closed the pipe`);
+});
+
 // ---------------------------------------------------------------- the output lock
 
 test('lock: a second writer of the same output is refused with the holder named; released, it can take it', () => {

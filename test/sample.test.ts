@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { OptionError } from '../src/core/errors.js';
 import { Rng } from '../src/core/rng.js';
 import { Network } from '../src/model/network.js';
-import { argmax, generate, sampleIndex, SymbolStream } from '../src/text/sample.js';
+import { argmax, generate, sampleIndex, sampleText, SymbolStream } from '../src/text/sample.js';
 import { buildTokenizer } from '../src/text/tokenizer.js';
 import { assertClose } from './helpers/approx.js';
 
@@ -72,11 +72,12 @@ test('generated text: a seed reproduces it; greedy = τ → 0 = top-k 1', () => 
   const greedy = generate(net, tok, { prime: 'the ', length: 60, greedy: true });
   assert.equal(generate(net, tok, { prime: 'the ', length: 60, temperature: 1e-6, seed: 9 }), greedy);
   assert.equal(generate(net, tok, { prime: 'the ', length: 60, topK: 1, seed: 10 }), greedy);
-  // streaming: onText sees every piece, in order
-  const pieces: string[] = [];
-  const text = generate(net, tok, { prime: 'sea', length: 30, seed: 1, onText: (s) => pieces.push(s) });
+  // streaming: sampleText yields every piece, in order, the same text as generate
+  const pieces = [...sampleText(net, tok, { prime: 'sea', length: 30, seed: 1 })];
   assert.equal(pieces.length, 30);
-  assert.equal(pieces.join(''), text);
+  assert.equal(pieces.join(''), generate(net, tok, { prime: 'sea', length: 30, seed: 1 }));
+  // options are checked at the call, not when the first symbol is asked for
+  assert.throws(() => sampleText(net, tok, { length: -1 }), /length/);
 });
 
 test('step() one symbol at a time gives the distributions of one pass over the whole sequence', () => {

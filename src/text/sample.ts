@@ -338,11 +338,9 @@ export interface GenerateOptions extends SamplingOptions {
   readonly seed?: number;
   /** Generator to draw from (advanced by the sampling). */
   readonly rng?: Rng;
-  /** Called with each piece of text as soon as its symbol is drawn. */
-  readonly onText?: (text: string) => void;
 }
 
-const GENERATE_KEYS = [...SAMPLING_KEYS, 'prime', 'length', 'seed', 'rng', 'onText'] as const;
+const GENERATE_KEYS = [...SAMPLING_KEYS, 'prime', 'length', 'seed', 'rng'] as const;
 
 /**
  * Where generation without a prime starts. The models here learn no
@@ -360,11 +358,24 @@ export function startSymbol(tokenizer: Tokenizer): number {
 
 /**
  * Generates `length` symbols after `prime` and returns their text (the
- * prime excluded). Each symbol is drawn from ŷ with {@link sampleIndex} and
- * fed back as the next input. A {@link SymbolStream} given as `model` is
- * reset first and reused (no new buffers); a network gets a new stream.
+ * prime excluded): {@link sampleText} collected.
  */
 export function generate(model: Network | SymbolStream, tokenizer: Tokenizer, options: GenerateOptions): string {
+  let text = '';
+  for (const piece of sampleText(model, tokenizer, options)) text += piece;
+  return text;
+}
+
+/**
+ * Draws `length` symbols after `prime`, yielding each one's text as soon as
+ * it is drawn (a caller that streams can stop, or let other work run,
+ * between two symbols). Each symbol is drawn from ŷ with
+ * {@link sampleIndex} and fed back as the next input. A
+ * {@link SymbolStream} given as `model` is reset first and reused (no new
+ * buffers); a network gets a new stream. The options are checked at the
+ * call, before the first symbol is asked for.
+ */
+export function sampleText(model: Network | SymbolStream, tokenizer: Tokenizer, options: GenerateOptions): Generator<string, void, undefined> {
   rejectUnknownKeys('generate', options, GENERATE_KEYS);
   checkSamplingOptions(options);
   const length = options.length === 0 ? 0 : expectPositiveInt('length', options.length);
@@ -372,13 +383,16 @@ export function generate(model: Network | SymbolStream, tokenizer: Tokenizer, op
   if (tokenizer.vocabSize !== stream.vocabSize) {
     throw new OptionError(`the vocabulary has ${tokenizer.vocabSize} symbols but the model outputs ${stream.vocabSize}`);
   }
+  return draw(stream, tokenizer, options, length);
+}
+
+function* draw(stream: SymbolStream, tokenizer: Tokenizer, options: GenerateOptions, length: number): Generator<string, void, undefined> {
   stream.reset();
   const rng = options.rng ?? new Rng(options.seed ?? 1);
   const start = options.prime ? 0 : startSymbol(tokenizer);
   const primed = options.prime ? tokenizer.encode(options.prime) : start > 0 ? Int32Array.of(start) : new Int32Array(0);
   const decode = tokenizer.decoder(primed);
   let p = primed.length > 0 ? stream.feed(primed) : knownUniform(stream.vocabSize);
-  let text = '';
   // a prime that ends in white space already holds the space a word decoder would put before the first word
   // (a character model generates its spaces as symbols: every one of them is kept)
   let trimFirst = tokenizer.kind === 'word' && /\s$/.test(options.prime ?? '');
@@ -389,11 +403,9 @@ export function generate(model: Network | SymbolStream, tokenizer: Tokenizer, op
       piece = piece.replace(/^ /, '');
       trimFirst = false;
     }
-    text += piece;
-    options.onText?.(piece);
+    yield piece;
     if (i + 1 < length) p = stream.step(next);
   }
-  return text;
 }
 
 /** The uniform distribution over the known symbols 1..K−1 (the unknown symbol 0 gets nothing). */

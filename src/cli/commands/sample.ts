@@ -5,8 +5,11 @@
 
 import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { readTextModel } from '../../text/model-file.js';
-import { generate } from '../../text/sample.js';
+import { generate, sampleText } from '../../text/sample.js';
 import { UsageError, type Command } from '../args.js';
+
+/** Symbols drawn between two turns of the event loop. */
+const YIELD_EVERY = 4096;
 
 export const sampleCommand: Command = {
   name: 'sample',
@@ -52,7 +55,13 @@ export const sampleCommand: Command = {
       return 0;
     }
     if (o.echo) io.out(prime);
-    generate(net, tokenizer, { ...sampling, onText: (piece) => io.out(piece) });
+    // Every few thousand symbols the event loop gets a turn, so a reader that has gone
+    // (`… | head -c 80`: EPIPE) ends the process now, not after the whole --length.
+    let drawn = 0;
+    for (const piece of sampleText(net, tokenizer, sampling)) {
+      io.out(piece);
+      if (++drawn % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     io.out('\n');
     return 0;
   },
