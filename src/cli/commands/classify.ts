@@ -150,13 +150,7 @@ export const classifyCommand: Command = {
       const save = async (state: FitState | undefined): Promise<void> => {
         await writeFileAtomic(out, encodeModel({ kind: 'classifier', classifier }, { ...(state ? { state } : {}), extra: { ...extra } }));
       };
-      if (!setup.net && typeof o.threads === 'number' && o.threads > 1) {
-        throw new UsageError('--pooling mean trains on one thread (its pooled loss is not data-parallel); leave out --threads or use --pooling last');
-      }
-      if (o.bidirectional === true && typeof o.threads === 'number' && o.threads > 1) {
-        throw new UsageError('--bidirectional trains on one thread (the data-parallel gradient handles one-way layers only); leave out --threads');
-      }
-      const threads = setup.net && o.bidirectional !== true ? threadCount(o, setup.train.B) : 1;
+      const threads = threadCount(o, setup.train.B);
       if (!args.json) {
         io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${problem.description}: train ${problem.train.length}, validation ${problem.validation.length}, test ${problem.test.length}; classes ${problem.classes.join(', ')}\n`);
         io.err(`${String(o.cell)}, H = ${String(o.hidden)}${o.bidirectional === true ? ', bidirectional' : ''}, ${o.pooling === 'mean' ? 'mean-pooled states' : 'last step'}, ${String(o.dtype)}, ${threads} thread${threads > 1 ? 's' : ''}, saving to ${out}\n`);
