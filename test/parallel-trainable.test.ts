@@ -9,6 +9,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
 import { OptionError } from '../src/core/errors.js';
@@ -100,6 +101,39 @@ test('seq2seq: fit with 2 threads follows 1 thread over 12 updates (θ and losse
   assert.ok(maxAbsDiff(two.losses, one.losses) < 1e-6, `losses differ by ${maxAbsDiff(two.losses, one.losses)}`);
   assert.ok(maxAbsDiff(two.theta, one.theta) < 1e-6, `θ differs by ${maxAbsDiff(two.theta, one.theta)}`);
   assert.ok(maxAbsDiff(two.theta, thetaOf(new Seq2Seq(S2S).paramSets)) > 1e-2, 'θ moved');
+});
+
+test('seq2seq resume with threads is bit for bit: 12 steps straight equal 5, then a new model and DataParallel resumed from θ and the state, then 7 (float32, 2 threads)', async () => {
+  const data = pairs(64, 13);
+  const opts: Seq2SeqOptions = { ...S2S, cell: 'gru', layers: 1, dtype: 'float32' };
+  const options = { optimizer: { kind: 'adam' as const }, learningRate: 0.01, epochs: 10, seed: 2 };
+  const train = async (model: Seq2Seq, maxSteps: number, resume?: Awaited<ReturnType<typeof fit>>['state']) =>
+    fit(model, new PairBatches(model, data, { batchSize: 16 }), { ...options, maxSteps, ...(resume ? { resume } : {}), parallel: await parallelFor(model, 2) });
+  const straightModel = new Seq2Seq(opts);
+  const straight = await train(straightModel, 12);
+  const firstModel = new Seq2Seq(opts);
+  const first = await train(firstModel, 5);
+  const model = new Seq2Seq(opts);
+  model.paramSets.forEach((p, i) => p.data.set(firstModel.paramSets[i]!.data));
+  const resumed = await train(model, 12, first.state);
+  model.paramSets.forEach((p, i) => assert.deepEqual(p.data, straightModel.paramSets[i]!.data));
+  assert.deepEqual([...first.history.steps, ...resumed.history.steps].map((x) => x.loss), straight.history.steps.map((x) => x.loss));
+});
+
+test('the threads of a trainable do not keep a process alive: a script that never disposes still exits', () => {
+  const parallel = new URL('../src/node/parallel.js', import.meta.url).href;
+  const seq2seq = new URL('../src/seq2seq/model.js', import.meta.url).href;
+  const script = `
+    const { createDataParallel } = await import(${JSON.stringify(parallel)});
+    const { Seq2Seq } = await import(${JSON.stringify(seq2seq)});
+    const model = new Seq2Seq({ sourceVocabSize: 4, targetVocabSize: 3, hiddenSize: 4, attention: 'luong' });
+    const p = await createDataParallel(model, { threads: 2, minSequences: 2 });
+    p.gradient(model.makeBatch([{ source: [1, 2], target: [0] }, { source: [3], target: [1, 2] }, { source: [0], target: [] }, { source: [2, 2, 1], target: [2] }]));
+    console.log('stepped');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.signal, null, 'the process had to be killed: it did not exit on its own');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'stepped');
 });
 
 /** Labelled sequences of 2–9 steps (masks), dense 3-wide or symbol ids of 6. */

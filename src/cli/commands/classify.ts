@@ -93,7 +93,7 @@ export const classifyCommand: Command = {
     { name: 'val-fraction', type: 'number', min: 0, max: 0.5, default: 0.1, arg: 'F', help: 'validation part' },
     { name: 'test-fraction', type: 'number', min: 0, max: 0.5, exclusiveMin: true, default: 0.2, arg: 'F', help: 'held-out test part' },
     { name: 'patience', type: 'int', min: 1, arg: 'N', help: 'stop after N validations (epochs) without a better validation loss' },
-    { name: 'bidirectional', type: 'boolean', help: 'every layer reads the sequence both ways (states 2H wide; one thread)' },
+    { name: 'bidirectional', type: 'boolean', help: 'every layer reads the sequence both ways (states 2H wide)' },
     ...modelOptions({ cell: 'gru', hidden: 32, lr: 0.005, batch: 32 }),
     ...runOptions({ out: 'names.rnn, sensors.rnn or <file>.rnn', checkpointEvery: 500, limit: 'epochs', limitDefault: 10 }),
   ],

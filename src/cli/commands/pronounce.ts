@@ -176,7 +176,7 @@ export const pronounceCommand: Command = {
       const dictLookup = new Map(dictionary.map((p) => [p.word, p.phonemes]));
       const result = {
         model: out, cell: s.cell, hidden: s.hidden, bidirectional: s.bidirectional === true, attention: s.attention ?? 'none', beam, stress: s.stress,
-        training: { words: train.length, step: run.step, epochs: run.epoch, stopReason: run.stop, seconds: run.seconds },
+        training: { words: train.length, step: run.step, epochs: run.epoch, stopReason: run.stop, seconds: run.seconds, threads },
         ...(evaluation ? { heldOut: evaluation } : {}),
         words: words.map((w, i) => ({ word: w, phonemes: said[i]!, dictionary: dictLookup.get(w) ?? null })),
       };
