@@ -236,7 +236,7 @@ export class DataParallel {
     const handed: ReplicaSlot[] = [];
     for (let s = 1; s < shards; s++) {
       const slot = this.replicas[s - 1]!;
-      this.handOverColumns(slot, cols, bounds[s]!, bounds[s + 1]!);
+      this.handOverColumns(slot, cols, bounds[s]!, bounds[s + 1]!, options);
       handed.push(slot);
     }
     let mine: { loss: number; count: number };
@@ -336,8 +336,7 @@ export class DataParallel {
     writeHeader(ints, h);
     ints[C.LOSS_LAST] = batch.lossAt === 'last' ? 1 : 0;
     ints[C.FEEDBACK] = batch.feedback === 'argmax' ? 1 : 0;
-    ints[C.TRUNCATE] = options.truncate !== undefined && Number.isFinite(options.truncate) ? Math.max(1, Math.floor(options.truncate)) : 0;
-    ints[C.LECTURE] = options.gradientMode === 'lecture' ? 1 : 0;
+    writeBackwardOptions(ints, options);
     ints[C.GEN] = slot.generation;
     ints[C.CMD] = CMD_STEP;
     ints[C.STATUS] = 0;
@@ -347,11 +346,12 @@ export class DataParallel {
   }
 
   /** Writes columns [b0, b1) of a trainable's batch into a replica's memory and wakes it. */
-  private handOverColumns(slot: ReplicaSlot, cols: BatchColumns, b0: number, b1: number): void {
+  private handOverColumns(slot: ReplicaSlot, cols: BatchColumns, b0: number, b1: number, options: BackwardOptions): void {
     const h = columnsHeader(cols, b0, b1);
     const ints = slot.control.ints;
     this.ensureData(slot, columnsLayout(h).bytes);
     writeColumns(slot.data, cols, b0, b1, h);
+    writeBackwardOptions(ints, options);
     ints[C.GEN] = slot.generation;
     ints[C.CMD] = CMD_STEP;
     ints[C.STATUS] = 0;
@@ -415,4 +415,10 @@ function paramSetsOf(model: ParallelModel): readonly ParamSet[] {
 
 function isSequenceBatch(b: unknown): b is SequenceBatch {
   return typeof b === 'object' && b !== null && 'T' in b && 'x' in b && 'y' in b;
+}
+
+/** The backward options of a step, for the replica (truncation k, 0 for exact BPTT; the lecture formulas). */
+function writeBackwardOptions(ints: Int32Array, options: BackwardOptions): void {
+  ints[C.TRUNCATE] = options.truncate !== undefined && Number.isFinite(options.truncate) ? Math.max(1, Math.floor(options.truncate)) : 0;
+  ints[C.LECTURE] = options.gradientMode === 'lecture' ? 1 : 0;
 }

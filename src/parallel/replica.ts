@@ -14,6 +14,7 @@ import { Network } from '../model/network.js';
 import { useKernels } from '../kernels/select.js';
 import { getKernels } from '../core/kernels.js';
 import type { ParamSet } from '../core/params.js';
+import type { BackwardOptions } from '../cells/cell.js';
 import type { ShardableTrainable } from '../train/trainable.js';
 import { C, CMD_EXIT, CMD_STEP, controlViews, floatView, readHeader, shardDims, writeError, type ControlViews, type FromReplica, type ShardDims, type ToReplica } from './protocol.js';
 import { LocalShard, shardBatch, sharedShard } from './shard.js';
@@ -130,8 +131,7 @@ class Replica {
       const p = net.params;
       p.data.set(this.theta);
       p.zeroGrad();
-      const k = c.ints[C.TRUNCATE]!;
-      const g = net.gradient(batch, { ...(k > 0 ? { truncate: k } : {}), ...(c.ints[C.LECTURE] === 1 ? { gradientMode: 'lecture' } : {}) });
+      const g = net.gradient(batch, backwardOptions(c.ints));
       this.grad.set(p.grad);
       const states = net.stateAt(h.T, h.B);
       states.forEach((s, l) => {
@@ -159,7 +159,7 @@ class Replica {
         p.zeroGrad();
         at += p.size;
       }
-      const g = model.gradient(model.fromColumns(cols));
+      const g = model.gradient(model.fromColumns(cols), backwardOptions(c.ints));
       at = 0;
       for (const p of this.sets) {
         this.grad.set(p.grad, at);
@@ -173,4 +173,10 @@ class Replica {
       c.ints[C.STATUS] = 1;
     }
   }
+}
+
+/** The backward options the main thread wrote for this step. */
+function backwardOptions(ints: Int32Array): BackwardOptions {
+  const k = ints[C.TRUNCATE]!;
+  return { ...(k > 0 ? { truncate: k } : {}), ...(ints[C.LECTURE] === 1 ? { gradientMode: 'lecture' as const } : {}) };
 }
