@@ -4,7 +4,9 @@
  * asked); `predict --n-best` and `--alignment` on its model give what
  * decode gives (sorted hypotheses, one weight row per phoneme and end
  * symbol over the letters); `classify --bidirectional` trains, saves and
- * predicts with a bidirectional network, and refuses --threads.
+ * predicts with a bidirectional network. `--threads 2` trains both, and
+ * `classify --pooling mean`, data-parallel: equal to one thread to 1e-6 in
+ * float64, and `predict` uses the model.
  */
 
 import assert from 'node:assert/strict';
@@ -39,10 +41,44 @@ test('pronounce: bidirectional encoder with attention by default; --no-bidirecti
   if (plain.model.kind !== 'seq2seq') return assert.fail('not a seq2seq model');
   assert.equal(plain.model.model.bidirectional, false);
   assert.equal(plain.model.model.attention, null);
-  // the encoder–decoder has no data-parallel path: --threads 2 is bad usage, not ignored
-  const t = cli();
-  assert.equal(await main(['pronounce', '--words', '60', '--test-words', '10', '--epochs', '1', '--threads', '2', '-o', join(dir, 'threads.rnn')], t.io), 2);
-  assert.match(t.err.join(''), /one thread/);
+});
+
+/** Every parameter of a saved model, end to end. */
+function paramsOf(file: string): number[] {
+  const m = decodeModel(readFileSync(file)).model;
+  if (m.kind === 'seq2seq') return m.model.paramSets.flatMap((p) => [...p.data]);
+  if (m.kind === 'classifier') return [...m.classifier.net.params.data];
+  return assert.fail(`unexpected kind ${m.kind}`);
+}
+
+function assertClose(a: readonly number[], b: readonly number[], tol: number, what: string): void {
+  assert.equal(a.length, b.length, what);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  assert.ok(worst < tol, `${what}: differ by ${worst}`);
+}
+
+test('pronounce --threads 2 (batch 32 split 16 + 16): trains, saves, predict uses the model, and θ equals --threads 1 to 1e-6 in float64', async () => {
+  const files = ['1', '2'].map((t) => join(dir, `threads${t}.rnn`));
+  for (const [i, t] of ['1', '2'].entries()) {
+    const c = cli();
+    assert.equal(await main(['pronounce', '--words', '64', '--test-words', '8', '--epochs', '2', '--hidden', '6', '--dtype', 'float64', '--threads', t, '-o', files[i]!], c.io), 0, c.err.join(''));
+    assert.match(c.err.join(''), new RegExp(`, ${t} threads?, saving to`));
+  }
+  const one = paramsOf(files[0]!);
+  const two = paramsOf(files[1]!);
+  assertClose(two, one, 1e-6, 'pronounce parameters, 2 threads vs 1');
+  assert.ok(one.some((v, i) => v !== paramsOf(join(dir, 'default.rnn'))[i]), 'a different run, a different model');
+  const p = cli();
+  assert.equal(await main(['predict', files[1]!, 'stone', '--json'], p.io), 0, p.err.join(''));
+  const json = JSON.parse(p.out.join('')) as { kind: string; predictions: { input: string; output: string }[] };
+  assert.equal(json.kind, 'seq2seq');
+  assert.equal(json.predictions[0]!.input, 'stone');
+  const saved = decodeModel(readFileSync(files[1]!));
+  if (saved.model.kind !== 'seq2seq') return assert.fail('not a seq2seq model');
+  const { model, source, target } = saved.model;
+  const expected = decode(model, [source.encode('stone')], { beamWidth: 3, maxLength: 3 * 5 + 5 })[0]!;
+  assert.equal(json.predictions[0]!.output, target.decode(expected.symbols).join(' '));
 });
 
 test('predict --n-best --alignment: decode\'s hypotheses and attention rows, as JSON and as plain lines', async () => {
@@ -93,7 +129,7 @@ test('predict --n-best --alignment: decode\'s hypotheses and attention rows, as 
   assert.match(bad.err.join(''), /--alignment needs a model with attention/);
 });
 
-test('classify --bidirectional: trains, saves and predicts with a bidirectional network; --threads 2 refused', async () => {
+test('classify --bidirectional: trains, saves and predicts with a bidirectional network; --threads 2 and --pooling mean --threads 2 equal one thread (float64, 1e-6)', async () => {
   const csv = join(dir, 'names.csv');
   const rows = ['text,label'];
   for (const n of ['anna', 'maria', 'julia', 'emma', 'sofia', 'laura', 'clara', 'eva', 'lena', 'nora']) rows.push(`${n},f`);
@@ -116,7 +152,23 @@ test('classify --bidirectional: trains, saves and predicts with a bidirectional 
   const probs = saved.model.classifier.predictProbabilities(['anna']);
   const fromCli = predictions[0]!.probabilities;
   for (const k of Object.keys(probs[0]!)) assert.ok(Math.abs(probs[0]![k]! - fromCli[k]!) < 1e-6);
-  const t = cli();
-  assert.equal(await main(['classify', csv, '--bidirectional', '--threads', '2', '--epochs', '1', '--batch', '4', '-o', join(dir, 'n2.rnn')], t.io), 2);
-  assert.match(t.err.join(''), /--bidirectional trains on one thread/);
+  // 40 names, 28 to train on, batch 16: split 8 + 8 on two threads
+  const more = join(dir, 'names40.csv');
+  const stems = ['al', 'ber', 'cor', 'dan', 'el', 'fer', 'gil', 'har', 'is', 'jor', 'kar', 'lor', 'mar', 'nil', 'or', 'pet', 'quin', 'ros', 'sil', 'tor'];
+  writeFileSync(more, ['text,label', ...stems.map((x) => `${x}ina,f`), ...stems.map((x) => `${x}ton,m`)].join('\n') + '\n');
+  for (const flags of [['--bidirectional'], ['--pooling', 'mean'], ['--bidirectional', '--pooling', 'mean']]) {
+    const trained = ['1', '2'].map((t) => {
+      const f = join(dir, `names-${flags.join('')}-${t}.rnn`);
+      return { t, f };
+    });
+    for (const { t, f } of trained) {
+      const c = cli();
+      assert.equal(await main(['classify', more, ...flags, '--threads', t, '--epochs', '4', '--hidden', '6', '--lr', '0.03', '--batch', '16', '--dtype', 'float64', '-o', f, '--json'], c.io), 0, c.err.join(''));
+      assert.equal((JSON.parse(c.out.join('')) as { threads: number }).threads, Number(t));
+    }
+    assertClose(paramsOf(trained[1]!.f), paramsOf(trained[0]!.f), 1e-6, `classify ${flags.join(' ')} parameters, 2 threads vs 1`);
+    const q = cli();
+    assert.equal(await main(['predict', trained[1]!.f, '--json', more], q.io), 0, q.err.join(''));
+    assert.equal((JSON.parse(q.out.join('')) as { predictions: unknown[] }).predictions.length, 40);
+  }
 });

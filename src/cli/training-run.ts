@@ -10,14 +10,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { TrainingError } from '../core/errors.js';
+import { OptionError, TrainingError } from '../core/errors.js';
 import type { BatchSource } from '../data/source.js';
 import { Network } from '../model/network.js';
-import type { Trainable } from '../train/trainable.js';
+import { isShardable, type Trainable } from '../train/trainable.js';
 import { lockOutput } from '../node/lock.js';
 import { guardOutput } from '../node/outputs.js';
 import { createDataParallel } from '../node/parallel.js';
-import { MIN_SEQUENCES_PER_THREAD, threadsFor } from '../parallel/data-parallel.js';
+import { MIN_SEQUENCES_PER_THREAD, threadsFor, type ParallelModel } from '../parallel/data-parallel.js';
 import { fit } from '../train/fit.js';
 import type { EpochRecord, FitOptions, FitState, StepRecord, ValidationRecord } from '../train/fit-types.js';
 import type { Optimizer } from '../train/optimizers.js';
@@ -259,7 +259,7 @@ export async function runTraining(job: TrainingJob): Promise<RunOutcome> {
   const net = job.model instanceof Network ? job.model : null;
   let target = 0;
   const startStep = step;
-  const parallel = net && job.threads > 1 ? await createDataParallel(net, { threads: job.threads }) : undefined;
+  const parallel = job.threads > 1 ? await createDataParallel(parallelModel(job.model), { threads: job.threads }) : undefined;
   const loopStart = performance.now(); // the speed of updates, without the threads' start
   try {
     for (;;) {
@@ -364,4 +364,10 @@ export function pushBounded(curve: [number, number][], point: [number, number], 
  */
 export function checkBatch(requested: number, used: number, items: string): void {
   if (used < requested) throw new UsageError(`--batch ${requested} is more than the ${used} ${items} the training part holds; use --batch ${used} or less`);
+}
+
+/** The model as DataParallel takes it (a network, or a trainable whose batches split by sequence). */
+function parallelModel(model: Network | Trainable<unknown>): ParallelModel {
+  if (model instanceof Network || isShardable(model)) return model;
+  throw new OptionError('this model trains on one thread only (its gradient cannot be split by sequence); leave out --threads');
 }

@@ -4,22 +4,23 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Network } from '../model/network.js';
-import { DataParallel, type DataParallelOptions, type ReplicaPort } from '../parallel/data-parallel.js';
+import { DataParallel, type DataParallelOptions, type ParallelModel, type ReplicaPort } from '../parallel/data-parallel.js';
 
 /** Options of {@link createDataParallel}: threads default to the machine's cores. */
 export type NodeDataParallelOptions = Omit<DataParallelOptions, 'threads'> & { readonly threads?: number };
 
 /**
- * Starts `threads − 1` worker threads, each holding a replica of `net`, and
+ * Starts `threads − 1` worker threads, each holding a replica of `model` (a
+ * network, or a trainable that can be sharded: an encoder–decoder, a
+ * mean-pooled classifier), and
  * returns the {@link DataParallel} that splits batches across them and this
  * thread. Pass it to `fit` as `parallel`; call `dispose()` when done. Once
  * started, the threads do not keep the process alive.
  */
-export async function createDataParallel(net: Network, options: NodeDataParallelOptions = {}): Promise<DataParallel> {
+export async function createDataParallel(model: ParallelModel, options: NodeDataParallelOptions = {}): Promise<DataParallel> {
   const threads = options.threads ?? availableParallelism();
   const workers: Worker[] = [];
-  const parallel = await DataParallel.create(net, () => nodeReplica(workers), { ...options, threads });
+  const parallel = await DataParallel.create(model, () => nodeReplica(workers), { ...options, threads });
   // while starting, a thread's pending 'ready' must keep the process alive; from now on nothing should
   // (listeners attached to a worker ref its port again, so this comes last)
   for (const w of workers) w.unref();

@@ -8,8 +8,14 @@
  * the same sum as one thread computes, in a different order (so equal up to
  * floating-point rounding). θ, the shards and the gradients live in shared
  * memory; a step costs no message, only an atomic counter and a wake-up.
- * Each replica is a full copy of the network; the optimizer runs once, on
+ * Each replica is a full copy of the model; the optimizer runs once, on
  * the main thread, between steps.
+ *
+ * The model is a {@link Network} (shards of its SequenceBatch, with initial
+ * and final states) or a {@link ShardableTrainable} — an encoder–decoder, a
+ * mean-pooled classifier — whose batch splits by columns (./columns.ts) and
+ * whose replica is rebuilt from its description; θ is then its parameter
+ * sets end to end, and so is each gradient slot.
  *
  * Small batches do not pay for the hand-over: a batch with fewer than
  * `minSequences` sequences per thread runs on fewer threads (one below
@@ -22,10 +28,14 @@
 import { FormatError, OptionError, RecurrentError, ShapeError, TrainingError } from '../core/errors.js';
 import { allocate, type Float } from '../core/tensor.js';
 import type { BackwardOptions, CellState } from '../cells/cell.js';
-import type { GradientResult, Network, SequenceBatch } from '../model/network.js';
+import { getKernels } from '../core/kernels.js';
+import type { ParamSet } from '../core/params.js';
+import { Network, type GradientResult, type SequenceBatch } from '../model/network.js';
+import type { BatchColumns, ShardableTrainable } from '../train/trainable.js';
+import { columnsHeader, columnsLayout, LocalColumns, writeColumns } from './columns.js';
 import {
   C, CMD_EXIT, CMD_STEP, CONTROL_BYTES, controlViews, floatView, readError, shardDims, shardLayout, writeHeader,
-  type ControlViews, type FromReplica, type ShardDims, type ToReplica,
+  type ControlViews, type FromReplica, type ReplicaModel, type ShardDims, type ToReplica,
 } from './protocol.js';
 import { copyColumns, headerOf, LocalShard, sharedShard, type SharedShard } from './shard.js';
 
@@ -78,8 +88,12 @@ interface ReplicaSlot {
   shard: { b0: number; b1: number; view: SharedShard } | null;
 }
 
+/** What DataParallel trains: a network, or a trainable whose batches split by sequence. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ParallelModel = Network | ShardableTrainable<any>;
+
 /**
- * Computes a network's batch gradients on several threads.
+ * Computes a model's batch gradients on several threads.
  *
  * ```ts
  * import { createDataParallel } from 'rnnkit/node';
@@ -92,37 +106,46 @@ interface ReplicaSlot {
  * ```
  */
 export class DataParallel {
-  readonly net: Network;
+  /** The model the replicas copy. */
+  readonly model: ParallelModel;
+  /** The model when it is a network, else null. */
+  readonly net: Network | null;
   readonly threads: number;
   readonly minSequences: number;
   private readonly timeoutMs: number;
-  private readonly dims: ShardDims;
+  /** The network's shard sizes (null for a trainable). */
+  private readonly dims: ShardDims | null;
+  /** The model's parameter sets (θ is them end to end). */
+  readonly sets: readonly ParamSet[];
   private readonly theta: Float;
   private readonly replicas: ReplicaSlot[];
-  private readonly local: LocalShard;
+  private readonly local: LocalShard | null;
+  private readonly localColumns = new LocalColumns();
   private disposed = false;
   /** The last gradient's split (null: it ran on this thread alone), and the assembled final states. */
   private lastSplit: { T: number; B: number; b1: number } | null = null;
   private finalStates: { B: number; states: { h: Float; c?: Float }[] } | null = null;
   private readonly canWait: boolean;
 
-  private constructor(net: Network, theta: Float, replicas: ReplicaSlot[], options: DataParallelOptions) {
-    this.net = net;
+  private constructor(model: ParallelModel, theta: Float, replicas: ReplicaSlot[], options: DataParallelOptions) {
+    this.model = model;
+    this.net = model instanceof Network ? model : null;
     this.threads = replicas.length + 1;
     this.minSequences = options.minSequences ?? MIN_SEQUENCES_PER_THREAD;
     this.timeoutMs = options.timeoutMs ?? 120_000;
-    this.dims = shardDims(net.config);
+    this.dims = this.net ? shardDims(this.net.config) : null;
+    this.sets = paramSetsOf(model);
     this.theta = theta;
     this.replicas = replicas;
-    this.local = new LocalShard(this.dims);
+    this.local = this.dims ? new LocalShard(this.dims) : null;
     this.canWait = atomicsWaitAllowed();
   }
 
   /**
-   * Starts `threads − 1` replicas of `net` and resolves when all are ready.
+   * Starts `threads − 1` replicas of `model` and resolves when all are ready.
    * Rejects (after stopping the ones that started) when a thread cannot start.
    */
-  static async create(net: Network, spawn: SpawnReplica, options: DataParallelOptions): Promise<DataParallel> {
+  static async create(model: ParallelModel, spawn: SpawnReplica, options: DataParallelOptions): Promise<DataParallel> {
     const threads = options.threads;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new OptionError(`threads must be an integer in [1, 256], got ${String(threads)}`);
     if (options.minSequences !== undefined && !(Number.isInteger(options.minSequences) && options.minSequences >= 1)) {
@@ -132,12 +155,13 @@ export class DataParallel {
     if (threads > 1 && typeof SharedArrayBuffer === 'undefined') {
       throw new RecurrentError('UNSUPPORTED', 'multi-threaded training needs SharedArrayBuffer (in a browser: a cross-origin-isolated page); use threads: 1');
     }
-    const c = net.config;
-    const n = net.params.size;
-    const bytes = c.dtype === 'float64' ? 8 : 4;
+    const description: ReplicaModel = model instanceof Network ? { kind: 'network', config: model.config } : model.describe();
+    const dtype = model instanceof Network ? model.config.dtype : model.dtype;
+    const n = paramSetsOf(model).reduce((s, p) => s + p.size, 0);
+    const bytes = dtype === 'float64' ? 8 : 4;
     const thetaBuffer = new SharedArrayBuffer(Math.max(n * bytes, 8));
-    const theta = floatView(thetaBuffer, c.dtype, 0, n);
-    const kernels = net.kernels.name.startsWith('wasm') ? 'wasm' : 'js';
+    const theta = floatView(thetaBuffer, dtype, 0, n);
+    const kernels = (model instanceof Network ? model.kernels : getKernels()).name.startsWith('wasm') ? 'wasm' : 'js';
     const slots: ReplicaSlot[] = [];
     try {
       for (let i = 1; i < threads; i++) {
@@ -145,31 +169,34 @@ export class DataParallel {
         const control = new SharedArrayBuffer(CONTROL_BYTES);
         const gradBuffer = new SharedArrayBuffer(Math.max(n * bytes, 8));
         const data = new SharedArrayBuffer(1024);
-        const slot: ReplicaSlot = { port, control: controlViews(control), grad: floatView(gradBuffer, c.dtype, 0, n), gradBuffer, data, generation: 0, shard: null };
+        const slot: ReplicaSlot = { port, control: controlViews(control), grad: floatView(gradBuffer, dtype, 0, n), gradBuffer, data, generation: 0, shard: null };
         slots.push(slot);
         const ready = new Promise<void>((resolve, reject) => {
           port.onMessage((m) => (m.type === 'ready' ? resolve() : reject(rebuildError(m.name, `gradient thread ${i}: ${m.message}`))));
           port.onError((e) => reject(new RecurrentError('THREAD', `gradient thread ${i} failed to start: ${e.message}`)));
         });
-        port.postMessage({ type: 'setup', config: c, kernels, control, theta: thetaBuffer, grad: gradBuffer, data, generation: 0 });
+        port.postMessage({ type: 'setup', model: description, kernels, control, theta: thetaBuffer, grad: gradBuffer, data, generation: 0 });
         await ready;
       }
     } catch (e) {
       for (const s of slots) s.port.terminate();
       throw e;
     }
-    return new DataParallel(net, theta, slots, options);
+    return new DataParallel(model, theta, slots, options);
   }
 
   /**
-   * The gradient of a batch, like {@link Network.gradient}: ADDED to
-   * `net.params.grad` (zero it first), summed over the batch's sequences;
-   * returns J and the count. Initial-state gradients (`initGradient`) are
-   * computed on the main thread alone.
+   * The gradient of a batch, like the model's own `gradient`: ADDED to its
+   * parameter sets' `grad` (zero them first), summed over the batch's
+   * sequences; returns J and the count. A network's initial-state gradients
+   * (`initGradient`) are computed on the main thread alone.
    */
-  gradient(batch: SequenceBatch, options: BackwardOptions & { readonly initGradient?: boolean } = {}): GradientResult {
+  gradient(batch: unknown, options: BackwardOptions & { readonly initGradient?: boolean } = {}): GradientResult {
     if (this.disposed) throw new OptionError('this DataParallel was disposed');
     const net = this.net;
+    if (!net) return this.trainableGradient(batch, options);
+    const local = this.local!;
+    if (!isSequenceBatch(batch)) throw new ShapeError('a network trains on a SequenceBatch');
     net.checkBatch(batch);
     const B = batch.B;
     const shards = threadsFor(B, this.threads, this.minSequences);
@@ -177,7 +204,7 @@ export class DataParallel {
       this.lastSplit = null;
       return net.gradient(batch, options);
     }
-    this.theta.set(net.params.data);
+    this.copyTheta();
     // shard s covers sequences [bounds[s], bounds[s+1]); this thread takes shard 0 (the smallest)
     const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((s * B) / shards));
     const handed: ReplicaSlot[] = [];
@@ -188,25 +215,68 @@ export class DataParallel {
     }
     let mine: GradientResult;
     try {
-      mine = net.gradient(this.local.load(batch, 0, bounds[1]!), options);
+      mine = net.gradient(local.load(batch, 0, bounds[1]!), options);
     } finally {
       this.collect(handed); // the replicas finish even when this thread's shard threw
     }
+    const sum = this.addReplicas(handed, mine);
+    this.lastSplit = { T: batch.T, B, b1: bounds[1]! };
+    return sum;
+  }
+
+  /** The gradient of a trainable's batch: its columns split into shards, one per thread. */
+  private trainableGradient(batch: unknown, options: BackwardOptions): GradientResult {
+    const model = this.model as ShardableTrainable<unknown>;
+    const cols = model.toColumns(batch);
+    const B = cols.B;
+    const shards = threadsFor(B, this.threads, this.minSequences);
+    if (shards <= 1) return model.gradient(batch, options);
+    this.copyTheta();
+    const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((s * B) / shards));
+    const handed: ReplicaSlot[] = [];
+    for (let s = 1; s < shards; s++) {
+      const slot = this.replicas[s - 1]!;
+      this.handOverColumns(slot, cols, bounds[s]!, bounds[s + 1]!, options);
+      handed.push(slot);
+    }
+    let mine: { loss: number; count: number };
+    try {
+      mine = model.gradient(model.fromColumns(this.localColumns.load(cols, 0, bounds[1]!)), options);
+    } finally {
+      this.collect(handed);
+    }
+    return this.addReplicas(handed, mine);
+  }
+
+  /** θ of every parameter set, end to end, into the shared buffer. */
+  private copyTheta(): void {
+    let at = 0;
+    for (const p of this.sets) {
+      this.theta.set(p.data, at);
+      at += p.size;
+    }
+  }
+
+  /** Adds the handed-over replicas' gradients, J and counts to this thread's (throws a replica's error). */
+  private addReplicas(handed: readonly ReplicaSlot[], mine: { loss: number; count: number }): GradientResult {
     let loss = mine.loss;
     let count = mine.count;
-    const g = net.params.grad;
     for (const slot of handed) {
       if (slot.control.ints[C.STATUS] !== 0) {
         const e = readError(slot.control);
         throw rebuildError(e.name, e.message);
       }
-      // ∂J/∂θ += the replica's Σ_{b ∈ shard} ∂J_b/∂θ
+      // ∂J/∂θ += the replica's Σ_{b ∈ shard} ∂J_b/∂θ, set by set
       const r = slot.grad;
-      for (let i = 0; i < g.length; i++) g[i]! += r[i]!;
+      let at = 0;
+      for (const p of this.sets) {
+        const g = p.grad;
+        for (let i = 0; i < g.length; i++) g[i]! += r[at + i]!;
+        at += p.size;
+      }
       loss += slot.control.result[0]!;
       count += slot.control.result[1]!;
     }
-    this.lastSplit = { T: batch.T, B, b1: bounds[1]! };
     return { loss, count };
   }
 
@@ -217,14 +287,17 @@ export class DataParallel {
    */
   finalState(T: number, B: number): CellState[] {
     const split = this.lastSplit;
-    if (!split || split.T !== T || split.B !== B) return this.net.stateAt(T, B);
-    const H = this.dims.H;
+    const net = this.net;
+    const dims = this.dims;
+    if (!net || !dims) throw new OptionError('finalState needs a network (a trainable carries no state between batches)');
+    if (!split || split.T !== T || split.B !== B) return net.stateAt(T, B);
+    const H = dims.H;
     if (!this.finalStates || this.finalStates.B !== B) {
-      const dt = this.dims.dtype;
-      this.finalStates = { B, states: this.dims.hasC.map((c) => (c ? { h: allocate(dt, B * H), c: allocate(dt, B * H) } : { h: allocate(dt, B * H) })) };
+      const dt = dims.dtype;
+      this.finalStates = { B, states: dims.hasC.map((c) => (c ? { h: allocate(dt, B * H), c: allocate(dt, B * H) } : { h: allocate(dt, B * H) })) };
     }
     const out = this.finalStates.states;
-    this.net.stateAt(T, split.b1).forEach((s, l) => {
+    net.stateAt(T, split.b1).forEach((s, l) => {
       out[l]!.h.set(s.h);
       if (s.c) out[l]!.c!.set(s.c);
     });
@@ -254,28 +327,45 @@ export class DataParallel {
 
   /** Writes shard [b0, b1) and its options into a replica's memory and wakes it. */
   private handOver(slot: ReplicaSlot, batch: SequenceBatch, b0: number, b1: number, options: BackwardOptions): void {
+    const dims = this.dims!;
     const h = headerOf(batch, b0, b1);
-    const need = shardLayout(h, this.dims).bytes;
     const ints = slot.control.ints;
-    if (need > slot.data.byteLength) {
-      // a bigger block, sent before the step that needs it (the replica fetches it when GEN differs)
-      slot.data = new SharedArrayBuffer(Math.ceil(need * 1.25));
-      slot.generation++;
-      slot.port.postMessage({ type: 'data', data: slot.data, generation: slot.generation });
-    }
-    const view = sharedShard(slot.data, h, this.dims);
-    copyColumns(batch, b0, b1, view, this.dims);
+    this.ensureData(slot, shardLayout(h, dims).bytes);
+    const view = sharedShard(slot.data, h, dims);
+    copyColumns(batch, b0, b1, view, dims);
     writeHeader(ints, h);
     ints[C.LOSS_LAST] = batch.lossAt === 'last' ? 1 : 0;
     ints[C.FEEDBACK] = batch.feedback === 'argmax' ? 1 : 0;
-    ints[C.TRUNCATE] = options.truncate !== undefined && Number.isFinite(options.truncate) ? Math.max(1, Math.floor(options.truncate)) : 0;
-    ints[C.LECTURE] = options.gradientMode === 'lecture' ? 1 : 0;
+    writeBackwardOptions(ints, options);
     ints[C.GEN] = slot.generation;
     ints[C.CMD] = CMD_STEP;
     ints[C.STATUS] = 0;
     slot.shard = { b0, b1, view };
     Atomics.add(ints, C.SEQ, 1); // (a sequentially consistent store: everything above is visible to the replica)
     Atomics.notify(ints, C.SEQ);
+  }
+
+  /** Writes columns [b0, b1) of a trainable's batch into a replica's memory and wakes it. */
+  private handOverColumns(slot: ReplicaSlot, cols: BatchColumns, b0: number, b1: number, options: BackwardOptions): void {
+    const h = columnsHeader(cols, b0, b1);
+    const ints = slot.control.ints;
+    this.ensureData(slot, columnsLayout(h).bytes);
+    writeColumns(slot.data, cols, b0, b1, h);
+    writeBackwardOptions(ints, options);
+    ints[C.GEN] = slot.generation;
+    ints[C.CMD] = CMD_STEP;
+    ints[C.STATUS] = 0;
+    slot.shard = null; // (no states to gather)
+    Atomics.add(ints, C.SEQ, 1);
+    Atomics.notify(ints, C.SEQ);
+  }
+
+  /** Gives a replica a data block of at least `need` bytes: a bigger one is sent before the step that needs it (the replica fetches it when GEN differs). */
+  private ensureData(slot: ReplicaSlot, need: number): void {
+    if (need <= slot.data.byteLength) return;
+    slot.data = new SharedArrayBuffer(Math.ceil(need * 1.25));
+    slot.generation++;
+    slot.port.postMessage({ type: 'data', data: slot.data, generation: slot.generation });
   }
 
   /** Waits until every handed-over replica has finished its step. */
@@ -317,4 +407,18 @@ function rebuildError(name: string, message: string): Error {
     case 'FormatError': return new FormatError(message);
     default: return new RecurrentError('THREAD', message);
   }
+}
+
+function paramSetsOf(model: ParallelModel): readonly ParamSet[] {
+  return model instanceof Network ? [model.params] : model.paramSets;
+}
+
+function isSequenceBatch(b: unknown): b is SequenceBatch {
+  return typeof b === 'object' && b !== null && 'T' in b && 'x' in b && 'y' in b;
+}
+
+/** The backward options of a step, for the replica (truncation k, 0 for exact BPTT; the lecture formulas). */
+function writeBackwardOptions(ints: Int32Array, options: BackwardOptions): void {
+  ints[C.TRUNCATE] = options.truncate !== undefined && Number.isFinite(options.truncate) ? Math.max(1, Math.floor(options.truncate)) : 0;
+  ints[C.LECTURE] = options.gradientMode === 'lecture' ? 1 : 0;
 }

@@ -15,6 +15,10 @@
 
 import type { DType, Float } from '../core/tensor.js';
 import { stateWidth, type NetworkConfig } from '../model/network.js';
+import type { ModelDescription } from '../train/trainable.js';
+
+/** What a replica copies: a network by its config, or a shardable trainable by its description. */
+export type ReplicaModel = { readonly kind: 'network'; readonly config: NetworkConfig } | ModelDescription;
 
 /** Offsets (in int32 units) of the control block's fields. */
 export const C = {
@@ -189,7 +193,7 @@ export function readHeader(ints: Int32Array): ShardHeader {
 export type ToReplica =
   | {
     readonly type: 'setup';
-    readonly config: NetworkConfig;
+    readonly model: ReplicaModel;
     /** The main thread's kernel backend: the replica uses the same family. */
     readonly kernels: 'js' | 'wasm';
     readonly control: SharedArrayBuffer;

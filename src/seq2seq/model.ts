@@ -40,6 +40,7 @@ import { applyOutputActivation } from '../model/loss.js';
 import { Network, type SequenceBatch } from '../model/network.js';
 import { Attention, ATTENTION_KINDS, type AttentionKind } from './attention.js';
 import { Encoder } from './encoder.js';
+import type { BatchColumns, ModelDescription, ShardableTrainable } from '../train/trainable.js';
 
 /** Options of {@link Seq2Seq}; sizes are required, the rest have defaults. */
 export interface Seq2SeqOptions {
@@ -106,7 +107,7 @@ export interface Seq2SeqBatch {
 }
 
 /** Sequence-to-sequence model: an {@link Encoder} and a decoder {@link Network}. */
-export class Seq2Seq {
+export class Seq2Seq implements ShardableTrainable<Seq2SeqBatch> {
   readonly encoder: Encoder;
   readonly decoder: Network;
   readonly sourceVocabSize: number;
@@ -123,6 +124,8 @@ export class Seq2Seq {
   private attentionWs: AttentionWorkspace | null = null;
   /** ∂J/∂e for every encoder state, T_s×B×S (grown as needed). */
   private dMemory: Float | null = null;
+  /** The resolved options (without kernels): what {@link describe} hands a replica. */
+  private readonly resolved: Omit<Seq2SeqOptions, 'kernels'>;
 
   constructor(options: Seq2SeqOptions) {
     rejectUnknownKeys('seq2seq', options, OPTION_KEYS);
@@ -140,6 +143,10 @@ export class Seq2Seq {
     this.bidirectional = options.bidirectional ?? false;
     const attention = options.attention === undefined ? 'none' : expectChoice('attention', options.attention, ATTENTION_KINDS);
     this.boundary = this.targetVocabSize;
+    this.resolved = {
+      cell, sourceVocabSize: this.sourceVocabSize, targetVocabSize: this.targetVocabSize, hiddenSize: H, layers,
+      hiddenActivation, bias, dtype: this.dtype, seed, bidirectional: this.bidirectional, attention,
+    };
     this.encoder = new Encoder({
       cell, inputSize: this.sourceVocabSize, hiddenSize: H, layers, bias, hiddenActivation, dtype: this.dtype,
       ...(this.bidirectional ? { bidirectional: true } : {}),
@@ -155,6 +162,35 @@ export class Seq2Seq {
   /** The parameter sets (encoder, decoder): what an optimizer updates and a checkpoint stores. */
   get paramSets(): readonly ParamSet[] {
     return this.attention ? [this.encoder.params, this.decoder.params, this.attention.params] : [this.encoder.params, this.decoder.params];
+  }
+
+  /** The model's options, for building a copy in another thread (data-parallel training). */
+  describe(): ModelDescription {
+    return { kind: 'seq2seq', options: { ...this.resolved } };
+  }
+
+  /** A batch as columns: source, source mask (T_s steps), decoder x, y, mask (T_d steps). */
+  toColumns(batch: Seq2SeqBatch): BatchColumns {
+    const d = batch.decoder;
+    if (d.x.kind !== 'index' || d.y.kind !== 'index' || !d.mask) throw new ShapeError('a seq2seq batch has index inputs and targets and a mask (makeBatch)');
+    const Ts = batch.sourceT;
+    return {
+      B: batch.B, flags: 0,
+      arrays: [
+        { data: batch.source, steps: Ts, width: 1 }, { data: batch.sourceMask, steps: Ts, width: 1 },
+        { data: d.x.data, steps: d.T, width: 1 }, { data: d.y.data, steps: d.T, width: 1 }, { data: d.mask, steps: d.T, width: 1 },
+      ],
+    };
+  }
+
+  /** The batch over column arrays listed as {@link toColumns} lists them. */
+  fromColumns(c: BatchColumns): Seq2SeqBatch {
+    const [source, sourceMask, x, y, mask] = c.arrays;
+    if (!source || !sourceMask || !x || !y || !mask) throw new ShapeError(`a seq2seq batch has 5 column arrays, got ${c.arrays.length}`);
+    return {
+      B: c.B, sourceT: source.steps, source: source.data as Int32Array, sourceMask: sourceMask.data as Uint8Array,
+      decoder: { T: x.steps, B: c.B, x: { kind: 'index', data: x.data as Int32Array }, y: { kind: 'index', data: y.data as Int32Array }, mask: mask.data as Uint8Array },
+    };
   }
 
   /** Zeroes the gradients of both parameter sets. */

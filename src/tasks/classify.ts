@@ -34,7 +34,7 @@ import type { ReusableBatch } from '../data/source.js';
 import { Network, type SequenceBatch } from '../model/network.js';
 import { fit } from '../train/fit.js';
 import type { FitOptions, FitResult } from '../train/fit-types.js';
-import type { Trainable } from '../train/trainable.js';
+import type { BatchColumns, ModelDescription, ShardableTrainable } from '../train/trainable.js';
 
 export const POOLINGS = ['last', 'mean'] as const;
 export type Pooling = (typeof POOLINGS)[number];
@@ -261,7 +261,7 @@ function softmaxOfMean(z: Float64Array, n: number): void {
  * forward pass and {@link Network.gradientFromOutputDelta} are used.
  * Buffers are allocated once per batch shape.
  */
-export class MeanPooledObjective implements Trainable<SequenceBatch> {
+export class MeanPooledObjective implements ShardableTrainable<SequenceBatch> {
   readonly paramSets;
   readonly dtype: DType;
   private z = new Float64Array(0);
@@ -274,6 +274,42 @@ export class MeanPooledObjective implements Trainable<SequenceBatch> {
 
   loss(batch: SequenceBatch): { loss: number; count: number } {
     return this.run(batch, false);
+  }
+
+  /** The network's config, for building a copy in another thread (data-parallel training). */
+  describe(): ModelDescription {
+    return { kind: 'mean-pooled', config: { ...this.net.config } };
+  }
+
+  /** A batch as columns: x, y, mask, weights (absent ones with steps 0); flags 1 when the loss is at the last step. */
+  toColumns(batch: SequenceBatch): BatchColumns {
+    if (batch.init || batch.feedback === 'argmax') throw new ShapeError('a mean-pooled batch carries no initial state and no feedback');
+    const { T, B } = batch;
+    const none = { data: new Uint8Array(0), steps: 0, width: 0 };
+    const w = batch.weights;
+    return {
+      B, flags: batch.lossAt === 'last' ? 1 : 0,
+      arrays: [
+        { data: batch.x.data, steps: T, width: batch.x.kind === 'dense' ? this.net.config.inputSize : 1 },
+        { data: batch.y.data, steps: T, width: batch.y.kind === 'dense' ? this.net.config.outputSize : 1 },
+        batch.mask ? { data: batch.mask, steps: T, width: 1 } : none,
+        w ? { data: w instanceof Float64Array ? w : Float64Array.from(w), steps: 1, width: 1 } : none,
+      ],
+    };
+  }
+
+  /** The batch over column arrays listed as {@link toColumns} lists them. */
+  fromColumns(c: BatchColumns): SequenceBatch {
+    const [x, y, mask, weights] = c.arrays;
+    if (!x || !y || !mask || !weights) throw new ShapeError(`a mean-pooled batch has 4 column arrays, got ${c.arrays.length}`);
+    return {
+      T: x.steps, B: c.B,
+      x: x.data instanceof Int32Array ? { kind: 'index', data: x.data } : { kind: 'dense', data: x.data as Float },
+      y: y.data instanceof Int32Array ? { kind: 'index', data: y.data } : { kind: 'dense', data: y.data as Float },
+      ...(mask.steps > 0 ? { mask: mask.data as Uint8Array } : {}),
+      ...(weights.steps > 0 ? { weights: weights.data } : {}),
+      ...(c.flags === 1 ? { lossAt: 'last' as const } : {}),
+    };
   }
 
   gradient(batch: SequenceBatch): { loss: number; count: number } {

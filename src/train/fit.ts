@@ -61,8 +61,8 @@ const KEYS = ['optimizer', 'learningRate', 'schedule', 'clipNorm', 'clipValue', 
  * the gradient or an update becomes NaN or infinite, naming the step and
  * the parameter; with it, it stops ('diverged') at the last good point and
  * says why in `diagnosis`. Bad options or data that does not fit the model
- * throw an OptionError or ShapeError. A Trainable takes neither a stateful
- * source nor `parallel`.
+ * throw an OptionError or ShapeError. A Trainable takes no stateful source,
+ * and `parallel` only when made for it (a ShardableTrainable).
  *
  * @example
  * const net = new Network({ cell: 'lstm', inputSize: vocab.length, hiddenSize: 64, outputSize: vocab.length, loss: 'cross-entropy' });
@@ -94,7 +94,7 @@ export async function fit(model: Network | Trainable<unknown>, data: BatchSource
   const history: FitHistory = { steps: [], epochs: [], validations: [] };
   const gradient = net
     ? (b: unknown) => (options.parallel ?? net).gradient(b as ReusableBatch, o.backward)
-    : (b: unknown) => (model as Trainable<unknown>).gradient(b, o.backward);
+    : (b: unknown) => (options.parallel ?? (model as Trainable<unknown>)).gradient(b, o.backward);
   const lossOf = (): { loss: number; rmse: number } =>
     net ? evaluate(net, validation as BatchSource, valCarry ?? undefined) : evaluateTrainable(model as Trainable<unknown>, validation!);
 
@@ -470,7 +470,9 @@ function resolve(net: Network | null, sets: readonly ParamSet[], data: BatchSour
     }
   } else {
     if (sets.length === 0) throw new OptionError('the model to train has no parameter sets');
-    if (options.parallel !== undefined) throw new OptionError('parallel trains a single Network; this model computes its own gradient on one thread');
+    if (options.parallel !== undefined && (options.parallel.sets.length !== sets.length || options.parallel.sets.some((p, i) => p !== sets[i]))) {
+      throw new OptionError('parallel was made for another model: create it with the model being trained');
+    }
     if (data.stateful || v?.stateful) throw new OptionError('a stateful source (stream windows) needs a Network, which carries the state');
   }
   const positive = (name: string, x: number | undefined): number => {

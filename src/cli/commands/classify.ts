@@ -93,7 +93,7 @@ export const classifyCommand: Command = {
     { name: 'val-fraction', type: 'number', min: 0, max: 0.5, default: 0.1, arg: 'F', help: 'validation part' },
     { name: 'test-fraction', type: 'number', min: 0, max: 0.5, exclusiveMin: true, default: 0.2, arg: 'F', help: 'held-out test part' },
     { name: 'patience', type: 'int', min: 1, arg: 'N', help: 'stop after N validations (epochs) without a better validation loss' },
-    { name: 'bidirectional', type: 'boolean', help: 'every layer reads the sequence both ways (states 2H wide; one thread)' },
+    { name: 'bidirectional', type: 'boolean', help: 'every layer reads the sequence both ways (states 2H wide)' },
     ...modelOptions({ cell: 'gru', hidden: 32, lr: 0.005, batch: 32 }),
     ...runOptions({ out: 'names.rnn, sensors.rnn or <file>.rnn', checkpointEvery: 500, limit: 'epochs', limitDefault: 10 }),
   ],
@@ -150,13 +150,7 @@ export const classifyCommand: Command = {
       const save = async (state: FitState | undefined): Promise<void> => {
         await writeFileAtomic(out, encodeModel({ kind: 'classifier', classifier }, { ...(state ? { state } : {}), extra: { ...extra } }));
       };
-      if (!setup.net && typeof o.threads === 'number' && o.threads > 1) {
-        throw new UsageError('--pooling mean trains on one thread (its pooled loss is not data-parallel); leave out --threads or use --pooling last');
-      }
-      if (o.bidirectional === true && typeof o.threads === 'number' && o.threads > 1) {
-        throw new UsageError('--bidirectional trains on one thread (the data-parallel gradient handles one-way layers only); leave out --threads');
-      }
-      const threads = setup.net && o.bidirectional !== true ? threadCount(o, setup.train.B) : 1;
+      const threads = threadCount(o, setup.train.B);
       if (!args.json) {
         io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${problem.description}: train ${problem.train.length}, validation ${problem.validation.length}, test ${problem.test.length}; classes ${problem.classes.join(', ')}\n`);
         io.err(`${String(o.cell)}, H = ${String(o.hidden)}${o.bidirectional === true ? ', bidirectional' : ''}, ${o.pooling === 'mean' ? 'mean-pooled states' : 'last step'}, ${String(o.dtype)}, ${threads} thread${threads > 1 ? 's' : ''}, saving to ${out}\n`);

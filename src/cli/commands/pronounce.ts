@@ -7,9 +7,9 @@
  *
  * Defaults (issue 18): a bidirectional encoder with Luong attention,
  * trained on the whole dictionary (words up to --max-word letters) but a
- * seeded 5 % held out, for 15 minutes. The encoder–decoder trains on one
- * thread: its gradient has no data-parallel path, so --threads above 1 is
- * refused rather than ignored.
+ * seeded 5 % held out, for 15 minutes. --threads splits each batch's word
+ * pairs across threads as in `train` (DataParallel, one replica of the
+ * encoder–decoder per thread).
  */
 
 import type { CellKind } from '../../cells/cell.js';
@@ -32,7 +32,8 @@ import { rnnkitCommand } from '../hints.js';
 import { loadModelFile } from '../model-input.js';
 import { normaliseWord, pronounceWords } from '../pronounce-words.js';
 import { modelOptions, table } from '../task-format.js';
-import { checkBatch, finishRun, guardRunOutputs, runLimits, runOptions, runTraining, withOutputLock } from '../training-run.js';
+import { checkBatch, finishRun, guardRunOutputs, runLimits, runOptions, runTraining, threadCount, withOutputLock } from '../training-run.js';
+import { MIN_SEQUENCES_PER_THREAD } from '../../parallel/data-parallel.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 
@@ -75,8 +76,9 @@ export const pronounceCommand: Command = {
     'encoder reads each word both ways (--no-bidirectional: one way), the decoder attends over',
     'the letters (--attention none: it reads only the encoder\'s final state), and it trains',
     `for ${DEFAULT_TIME} (unless --time, --epochs or --steps) on every dictionary word of at most`,
-    `--max-word letters except a held-out ${HELD_OUT_FRACTION * 100} % (fixed by --seed). It trains on one thread: the`,
-    'encoder–decoder has no data-parallel gradient, so --threads above 1 is refused.',
+    `--max-word letters except a held-out ${HELD_OUT_FRACTION * 100} % (fixed by --seed). As in train, --threads N`,
+    'splits each batch\'s words across N threads (by default as many as the cores, with at least',
+    `${MIN_SEQUENCES_PER_THREAD} words each); the result equals one thread's up to rounding.`,
     'Reports the phoneme error rate (edit distance / reference length) and word accuracy on',
     'the held-out words beside the copy-through baseline (each letter copied to one fixed',
     'phoneme), then prints the pronunciation of each word given. With --resume the model and',
@@ -96,7 +98,7 @@ export const pronounceCommand: Command = {
     ...runOptions({ out: 'cmu.rnn', checkpointEvery: 500, limit: 'epochs', limitDefault: 0 }).map((spec) => (
       spec.name === 'epochs' ? { ...spec, help: 'passes over the training data, resumed runs included' }
         : spec.name === 'time' ? { ...spec, help: `time budget of this run above zero, e.g. 90s, 5m (default ${DEFAULT_TIME} when no --epochs or --steps)` }
-          : spec.name === 'threads' ? { ...spec, help: 'must be 1: the encoder–decoder trains on one thread' } : spec)),
+          : spec)),
   ],
   positionals: [0, 1000],
   async run(args, io) {
@@ -110,9 +112,6 @@ export const pronounceCommand: Command = {
       }
       if (!decoded.state) throw new OptionError(`${o.resume} holds a model but not the training state to resume it; start a new run instead`);
       resumed = { model: decoded.model.model, phones: decoded.model.target, state: decoded.state, settings: extra.settings };
-    }
-    if (typeof o.threads === 'number' && o.threads > 1) {
-      throw new UsageError('the encoder–decoder trains on one thread (its gradient is not data-parallel); leave out --threads');
     }
     const maxWord = resumed ? resumed.settings.maxWord : o['max-word'] as number;
     const stress = resumed ? resumed.settings.stress : o.stress === true;
@@ -151,13 +150,14 @@ export const pronounceCommand: Command = {
           { kind: 'seq2seq', model, source: letters, target: phones, maxSourceLength: s.maxWord, maxTargetLength: maxTarget },
           { ...(state ? { state } : {}), extra: { ...extra } }));
       };
+      const threads = threadCount(o, batches.B);
       if (!args.json) {
-        io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${train.length} words (${test.length} held out), ${shape(s)}, saving to ${out}\n`);
+        io.err(`${resumed ? `resuming at step ${resumed.state.step}` : 'training'} on ${train.length} words (${test.length} held out), ${shape(s)}, ${threads} thread${threads > 1 ? 's' : ''}, saving to ${out}\n`);
       }
       const started = Date.now();
       const run = await runTraining({
         model, data: batches, limits,
-        checkpointEvery: o['checkpoint-every'] as number, threads: 1, signal: io.signal,
+        checkpointEvery: o['checkpoint-every'] as number, threads, signal: io.signal,
         fit: {
           optimizer: { kind: 'adam' }, learningRate: o.lr as number, schedule: { kind: 'epoch-decay', gamma: s.decay }, clipNorm: 5, seed: s.seed + 1,
           divergence: { baseline: Math.log(phones.size + 1) },
@@ -176,7 +176,7 @@ export const pronounceCommand: Command = {
       const dictLookup = new Map(dictionary.map((p) => [p.word, p.phonemes]));
       const result = {
         model: out, cell: s.cell, hidden: s.hidden, bidirectional: s.bidirectional === true, attention: s.attention ?? 'none', beam, stress: s.stress,
-        training: { words: train.length, step: run.step, epochs: run.epoch, stopReason: run.stop, seconds: run.seconds },
+        training: { words: train.length, step: run.step, epochs: run.epoch, stopReason: run.stop, seconds: run.seconds, threads },
         ...(evaluation ? { heldOut: evaluation } : {}),
         words: words.map((w, i) => ({ word: w, phonemes: said[i]!, dictionary: dictLookup.get(w) ?? null })),
       };
