@@ -2,7 +2,7 @@
  * The alignment of a pronunciation: letters across, the decoder's output
  * steps (phonemes, then </s>) down, each cell coloured by the attention
  * weight α with which that step looked at that letter (each row sums to 1;
- * src/seq2seq/attention.ts, docs/maths.md). A colour bar shows the scale,
+ * src/seq2seq/attention.ts, docs/tasks.md "Spelling → pronunciation"). A colour bar shows the scale,
  * hovering reads out one weight, weights of 0.10 or more are written in
  * their cells when the cells are wide enough, and a line under the map
  * lists the letters each phoneme looked at most. Drawn at the screen's

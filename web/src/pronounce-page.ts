@@ -108,7 +108,7 @@ export function pronouncePage(panel: HTMLElement): PronouncePage {
         case 'progress':
           updates.textContent = String(m.step);
           loss.textContent = fmt(m.loss, 3);
-          speed.textContent = Math.round(m.wordsPerSecond).toLocaleString('en');
+          if (m.wordsPerSecond !== undefined) speed.textContent = Math.round(m.wordsPerSecond).toLocaleString('en');
           if (running) status.textContent = `Training: update ${m.step.toLocaleString('en')}; the alignment follows the model every 250 updates.`;
           break;
         case 'model':

@@ -18,7 +18,7 @@ export type FromPronounceWorker =
   }
   | { readonly type: 'running'; readonly running: boolean }
   /** Mean loss (cross-entropy per phoneme) of the updates since the last report. */
-  | { readonly type: 'progress'; readonly step: number; readonly loss: number; readonly wordsPerSecond: number }
+  | { readonly type: 'progress'; readonly step: number; readonly loss: number; readonly wordsPerSecond?: number }
   /** The model after `step` updates, as model-file bytes, and its held-out score. */
   | { readonly type: 'model'; readonly step: number; readonly heldOut: Score; readonly bytes: ArrayBuffer }
   | { readonly type: 'error'; readonly message: string };

@@ -65,7 +65,8 @@ function start(r: Run): void {
   let sliceStart = performance.now();
   const flush = (step: number): void => {
     const seconds = (performance.now() - sliceStart) / 1000;
-    if (count > 0) post({ type: 'progress', step, loss: losses / count, wordsPerSecond: seconds > 0 ? words / seconds : 0 });
+    // a slice cut short by a pause is too short to time
+    if (count > 0) post({ type: 'progress', step, loss: losses / count, ...(seconds >= 0.1 ? { wordsPerSecond: words / seconds } : {}) });
     losses = count = words = 0;
     sliceStart = performance.now();
   };
