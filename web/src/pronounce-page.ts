@@ -62,6 +62,8 @@ export function pronouncePage(panel: HTMLElement): PronouncePage {
   let running = false;
   let heldOut = new Set<string>();
   let current: { p: Pronouncer; from: 'trained' | 'file'; name: string } | null = null;
+  /** The newest model trained here, as model-file bytes (kept to switch back to after a file). */
+  let trainedHere: { bytes: ArrayBuffer; step: number } | null = null;
   let shown: Alignment | null = null;
 
   const send = (msg: ToPronounceWorker): void => worker?.postMessage(msg);
@@ -114,6 +116,7 @@ export function pronouncePage(panel: HTMLElement): PronouncePage {
         case 'model':
           [per.textContent, accuracy.textContent] = score(m.heldOut);
           updates.textContent = String(m.step);
+          trainedHere = { bytes: m.bytes, step: m.step };
           if (!current || current.from === 'trained') use(m.bytes, 'trained', `the pronouncer trained here (update ${m.step})`);
           break;
         case 'error':
@@ -127,7 +130,12 @@ export function pronouncePage(panel: HTMLElement): PronouncePage {
 
   trainBtn.addEventListener('click', () => {
     if (!worker) start();
-    if (current?.from === 'file') current = null; // the model trained here takes over again
+    if (current?.from === 'file') {
+      // the model trained here takes over again
+      current = null;
+      if (trainedHere) use(trainedHere.bytes, 'trained', `the pronouncer trained here (update ${trainedHere.step})`);
+      else render();
+    }
     send({ type: running ? 'pause' : 'start' });
   });
   loadInput.addEventListener('change', async () => {
@@ -137,7 +145,7 @@ export function pronouncePage(panel: HTMLElement): PronouncePage {
     try {
       use(await file.arrayBuffer(), 'file', file.name);
       if (running) send({ type: 'pause' });
-      status.textContent = `Loaded ${file.name}: ${current!.p.target.size} phonemes, ${current!.p.model.paramSets.reduce((n, s) => n + s.size, 0).toLocaleString('en')} parameters. Press Train to go back to the pronouncer trained here.`;
+      status.textContent = `Loaded ${file.name}: ${current!.p.target.size} phonemes, ${current!.p.model.paramSets.reduce((n, s) => n + s.size, 0).toLocaleString('en')} parameters. Train switches back to the pronouncer trained here.`;
     } catch (err) {
       error.textContent = err instanceof Error ? err.message : String(err);
     }
