@@ -50,7 +50,7 @@ export function pronouncePage(panel: HTMLElement): PronouncePage {
   const view = el('div', { id: 'pron-view' });
   panel.append(
     el('h2', { text: 'Pronounce: spelling to sound, with attention' }),
-    el('p', { class: 'lead', text: 'An encoder–decoder reads a word letter by letter (both ways) and writes its ARPAbet phonemes one at a time. Before each phoneme the decoder attends over the letters: the weights α say where it looked, and they sum to 1. Nobody tells it which letters make which sound: the alignment below is what it found for itself. Read a row to see which letters a phoneme came from — usually one, sometimes two (“ph”, “th”, “ough”) — and a column to see what became of a letter: a silent one, such as the last “e” of “phone”, is looked at by no phoneme, only by the end of the word (</s>).' }),
+    el('p', { class: 'lead', text: 'An encoder–decoder reads a word letter by letter (both ways) and writes its ARPAbet phonemes one at a time. Before each phoneme the decoder attends over the letters: the weights α say where it looked, and they sum to 1. Nobody tells it which letters make which sound: the alignment below is what it found for itself. Read a row to see which letter a phoneme came from — often just one, even for a pair such as “ph”, where it looks at the p and passes over the h — and a column to see what became of a letter: one letter can give two phonemes (x → K S), and a silent one, such as the last “e” of “phone”, is looked at by no phoneme, only by the end of the word (</s>).' }),
     el('div', { class: 'buttons' }, trainBtn, loadInput, loadLabel),
     status, error, stats,
     el('form', { class: 'row', id: 'pron-form' }, field('Word', word, `letters a–z, at most ${MAX_LETTERS}`), examples),
