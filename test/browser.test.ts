@@ -16,13 +16,17 @@
  * 2 device pixels per CSS pixel) it checks the layout: Start, the loss chart
  * and the newest sample inside the first screen while training, no
  * horizontal scrolling, every chart's text at least 11 CSS px as drawn.
+ * The Pronounce tab: a pronouncer file written here with the library gives
+ * the library's alignment weight for weight, a text model is refused in one
+ * line, and a pronouncer trained in the page beats the copy-through
+ * baseline and aligns its first phoneme with the first letter.
  * Screenshots of each tab at both sizes go to test-output/.
  * Fails on any console error. Skips (does not fail) when Chromium is absent.
  */
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +35,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { decodeCheckpoint } from '../src/io/checkpoint.js';
+import { encodeModel } from '../src/io/model-file.js';
+import { decode } from '../src/seq2seq/decode.js';
+import { Seq2Seq } from '../src/seq2seq/model.js';
+import { SymbolTable } from '../src/tasks/symbols.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -302,6 +310,7 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.click('#walk-reset-weights');
     assert.equal(await text('J'), '4.2276');
 
+    assert.equal(await page.$eval('#walk-figure svg', (e) => (e as SVGElement).dataset.layout), 'wide', 'the unrolled figure runs left to right at 1400×900');
     mark('worked example');
     // ---- Inside the network ----
     await page.click('#tab-inside');
@@ -372,6 +381,52 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     await page.screenshot({ path: join(artifacts, 'desktop-inside-full.png'), fullPage: true });
 
     mark('inside');
+    // ---- Pronounce: a word's phonemes and its alignment ----
+    await page.click('#tab-pronounce');
+    type Shown = { letters: string[]; phonemes: string[]; rows: string[]; weights: number[][] } | null;
+    const alignmentShown = (p: Page): Promise<Shown> => p.evaluate(() => (window as unknown as { playground: { alignment(): unknown } }).playground.alignment() as Shown);
+    // A pronouncer file as `rnnkit pronounce` writes it (kind seq2seq, bidirectional encoder, attention):
+    // the page says the word as the library does, weight for weight.
+    const letters = new SymbolTable('abcdefghijklmnopqrstuvwxyz'.split(''));
+    const phones = new SymbolTable(['AA', 'AH', 'B', 'EH', 'F', 'K', 'N', 'OW', 'P', 'S', 'T']);
+    const pronouncer = new Seq2Seq({ cell: 'gru', sourceVocabSize: 26, targetVocabSize: phones.size, hiddenSize: 12, bidirectional: true, attention: 'luong', seed: 5 });
+    const pronFile = join(artifacts, 'pronouncer.rnn');
+    writeFileSync(pronFile, encodeModel({ kind: 'seq2seq', model: pronouncer, source: letters, target: phones, maxSourceLength: 10, maxTargetLength: 10 }));
+    await page.setInputFiles('#pron-load', pronFile);
+    await page.fill('#pron-word', 'phone');
+    await page.waitForFunction(() => document.querySelector('#pron-alignment canvas') !== null);
+    const fromFile = (await alignmentShown(page))!;
+    const [expected] = decode(pronouncer, [letters.encode('phone')], { attention: true, maxLength: 20 });
+    assert.deepEqual(fromFile.phonemes, phones.decode(expected!.symbols), 'the page says the word as the library does');
+    assert.equal(fromFile.weights.length, expected!.attention!.length);
+    let worstWeight = 0;
+    expected!.attention!.forEach((row, i) => row.forEach((w, j) => { worstWeight = Math.max(worstWeight, Math.abs(w - fromFile.weights[i]![j]!)); }));
+    assert.ok(worstWeight < 1e-6, `the page's attention weights are the library's: largest difference ${worstWeight}`);
+    // Any other kind of model is refused in one line naming the file and what to load.
+    await page.setInputFiles('#pron-load', saved);
+    assert.match(await page.$eval('#pron-error', (e) => e.textContent ?? ''), /^playground-model\.rnn: a text model, not a pronouncer; load a file written by rnnkit pronounce/);
+    // Trained in the page (a worker): after 250 updates it beats the copy-through baseline on the held-out words.
+    await page.click('#pron-train');
+    await page.waitForFunction(() => Number(document.querySelector('#pron-stats dd[data-stat="updates"]')?.textContent) >= 250
+      && document.querySelector('#pron-stats dd[data-stat="held-out phoneme error"]')?.textContent !== '–', null, { timeout: 60_000 });
+    await page.click('#pron-train'); // pause
+    await page.waitForFunction(() => document.querySelector('#pron-train')?.textContent === 'Resume');
+    const pronStat = (name: string): Promise<number> => page.$eval(`#pron-stats dd[data-stat="${name}"]`, (e) => Number(e.textContent));
+    const [per, copyPer, pronSteps] = [await pronStat('held-out phoneme error'), await pronStat('copy-through phoneme error'), await pronStat('updates')];
+    console.log(`# pronouncer trained in the page: ${pronSteps} updates, held-out phoneme error ${per} (copy-through ${copyPer})`);
+    assert.ok(per < copyPer - 0.1, `the pronouncer trained in the page beats copy-through: ${per} vs ${copyPer}`);
+    await page.fill('#pron-word', 'phone');
+    await page.waitForFunction(() => /looked at/.test(document.querySelector('#pron-alignment figcaption')?.textContent ?? ''));
+    const trained = (await alignmentShown(page))!;
+    assert.deepEqual(trained.letters, ['p', 'h', 'o', 'n', 'e']);
+    assert.equal(trained.rows.length, trained.weights.length);
+    for (const row of trained.weights) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4, `each step's weights sum to 1: ${row}`);
+    const firstRow = trained.weights[0]!;
+    assert.equal(firstRow.indexOf(Math.max(...firstRow)), 0, `the first phoneme (${trained.phonemes[0]}) looks at "p": ${firstRow}`);
+    assert.equal(await page.$eval('#pron-alignment canvas', (e) => `${(e as HTMLElement).dataset.rows}×${(e as HTMLElement).dataset.columns}`), `${trained.rows.length}×5`);
+    assert.deepEqual(await layoutProblems(page), [], 'pronounce tab at 1400×900');
+    await page.screenshot({ path: join(artifacts, 'desktop-pronounce.png') });
+    mark('pronounce');
     // ---- A phone (390×844, 2 device pixels per CSS pixel): the dashboard in the first screen, every tab readable ----
     {
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
@@ -389,8 +444,27 @@ test('playground in headless Chromium: train, worked example, inside, save and l
       await p.screenshot({ path: join(artifacts, 'phone-train.png') });
       await p.waitForSelector('#train-samples li[data-step="100"]', { timeout: 60_000 }); // a trained LSTM's cell state exceeds 1
       await p.tap('#train-start'); // pause
-      for (const tab of ['walk', 'inside']) {
+      for (const tab of ['walk', 'inside', 'pronounce']) {
         await p.tap(`#tab-${tab}`);
+        if (tab === 'walk') {
+          // the unrolled network runs down the screen, whole: its box does not scroll sideways
+          assert.equal(await p.$eval('#walk-figure svg', (e) => (e as SVGElement).dataset.layout), 'tall');
+          const [scrollW, clientW] = await p.$eval('#walk-figure .scroll-x', (e) => [e.scrollWidth, e.clientWidth]);
+          assert.ok(scrollW <= clientW + 1, `the unrolled figure fits the phone: ${scrollW} px in ${clientW}`);
+        }
+        if (tab === 'pronounce') {
+          // trained on the phone too (250 updates); the longest word the view takes still fits the screen
+          await p.tap('#pron-train');
+          await p.waitForFunction(() => document.querySelector('#pron-stats dd[data-stat="held-out phoneme error"]')?.textContent !== '–', null, { timeout: 60_000 });
+          await p.tap('#pron-train'); // pause
+          await p.waitForFunction(() => document.querySelector('#pron-train')?.textContent === 'Resume');
+          await p.fill('#pron-word', 'abcdefghijklmnop');
+          await p.waitForFunction(() => document.querySelector('#pron-alignment canvas')?.getAttribute('data-columns') === '16');
+          const [alignRight, screenW] = await p.$eval('#pron-alignment canvas', (e) => [e.getBoundingClientRect().right, innerWidth]);
+          assert.ok(alignRight <= screenW, `a 16-letter alignment fits the phone: right edge at ${alignRight} of ${screenW}`);
+          await p.fill('#pron-word', 'phone');
+          await p.$eval('#pron-alignment', (e) => e.scrollIntoView());
+        }
         if (tab === 'inside') {
           await p.waitForSelector('#flow-chart polyline[data-series="dh-rnn"]');
           await p.waitForSelector('#inside-maps canvas');

