@@ -6,10 +6,14 @@
  * twice: its first 200,000 characters, and the whole novel; the last 5 % of
  * each is held out. Model and training: `rnnkit train`'s defaults
  * (TRAIN_DEFAULTS: a one-layer LSTM, hidden, window, batch, clipping; Adam
- * at the constant rate of `--schedule constant`, since the PyTorch script
- * has no schedule); the training symbols as B parallel streams read in
+ * at the constant rate of `--schedule constant`, or with `--decay-to N` the
+ * schedule of `train --schedule linear --steps N`: warm-up, then a straight
+ * line to 0 at update N); the training symbols as B parallel streams read in
  * windows of T steps, the state carried from window to window and reset at
- * each epoch. Every peer reads the same windows in the same order.
+ * each epoch. Every peer reads the same windows in the same order, and
+ * PyTorch trains the same model with the same optimizer: rnnkit's initial
+ * weights, one bias per gate, Adam's ε scaled to its per-character mean
+ * gradient (see ADAM_EPSILON), the same schedule and clipping.
  *
  * Figure: bits per character on the held-out tail, read as ONE stream from a
  * cold start (`evaluateText`; PyTorch and TensorFlow.js the same way), at
@@ -17,22 +21,25 @@
  * on the novel) and at each update count (equal updates). Training time is
  * wall clock around each update; evaluations are not counted.
  *
+ * Each run trains until it has reached every time and update point.
+ *
  * Peers:
  * - `rnnkit`: `fit`, its fastest kernels, each gradient on `--threads`
  *   threads (default as `rnnkit train`: the cores, at least 8 streams each);
  * - PyTorch (`bench/torch_text.py`, run with `/usr/bin/python3` when it
  *   imports torch; otherwise the table says it was skipped): `nn.LSTM` +
- *   `nn.Linear` with PyTorch's own initialisation, Adam, the same clipping
- *   of the per-character gradient; once on one thread and once on as many
- *   threads as there are cores;
+ *   `nn.Linear` started from rnnkit's initial weights (`--torch-init torch`:
+ *   PyTorch's own initialisation and both biases trained), Adam, the same
+ *   clipping of the per-character gradient; on one thread and on as many
+ *   threads as there are cores (`--torch-threads`);
  * - TensorFlow.js (`tf.layers.lstm`, stateful, `trainOnBatch`, its fastest
  *   backend that installs: wasm, else cpu). Its Adam has no clipping, and it
  *   skips each epoch's last, shorter window (a stateful layer has a fixed
  *   batch shape).
  *
  *   node dist/bench/text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]]
- *     [--only rnnkit,pytorch,tfjs] [--threads N] [--hidden H] [--layers L] [--seq-len T] [--batch B]
- *     [--lr η] [--forget-bias F] [--seed S] [--json] [--out FILE]
+ *     [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] [--hidden H] [--layers L] [--seq-len T] [--batch B]
+ *     [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] [--trace FILE] [--json] [--out FILE]
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -104,6 +111,8 @@ interface Args {
   settings: Settings;
   json: boolean;
   out: string | null;
+  /** PyTorch's thread counts (default: 1 and the cores). */
+  torchThreads: number[] | null;
   /** Write every update's training loss of each peer (JSON) to this file. */
   trace: string | null;
 }
@@ -140,15 +149,21 @@ interface Skipped {
   readonly skipped: string;
 }
 
-const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] '
-  + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--forget-bias F] [--seed S] [--clock wall|cpu] [--json] [--out FILE]';
+const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] '
+  + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] '
+  + '[--clock wall|cpu] [--trace FILE] [--json] [--out FILE]';
 
 const HELP = [
   'Held-out bits/char of a char-LSTM on Moby Dick after equal wall time and equal updates, rnnkit beside PyTorch and TensorFlow.js.',
   'Defaults: both texts (200k: 60 s; novel: 60 s and 300 s), 1000 and 3000 updates, every peer, and rnnkit train\'s model defaults',
   `(hidden ${TRAIN_DEFAULTS.hidden}, windows ${TRAIN_DEFAULTS.seqLen} × batch ${TRAIN_DEFAULTS.batch}, Adam lr ${TRAIN_DEFAULTS.constantLr} held constant in every peer, as train --schedule constant, clip ${TRAIN_DEFAULTS.clip}).`,
+  `--decay-to N: train --steps N's schedule in every peer instead (warm-up ${TRAIN_DEFAULTS.warmup} to lr ${TRAIN_DEFAULTS.lr}, then a straight line to 0 at update N).`,
+  'PyTorch trains the same model (rnnkit\'s initial weights, one bias per gate, Adam ε/T); every run goes on until each point is reached.',
+  '--trace FILE: every update\'s training loss of each peer, and a side-by-side table on stderr.',
   'A 60 s point on the whole novel, rnnkit against PyTorch:',
   '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds 60 --updates 1000 --only rnnkit,pytorch',
+  'Equal updates under the default schedule, traced (independent of the machine\'s load):',
+  '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds 1 --updates 1000,2000,3000 --decay-to 3000 --only rnnkit,pytorch --torch-threads 1 --trace t.json',
 ].join('\n');
 
 function parse(argv: string[]): Args {
@@ -157,7 +172,7 @@ function parse(argv: string[]): Args {
   const s = {
     hidden: d.hidden, layers: d.layers, seqLen: d.seqLen, batch: d.batch, lr: NaN, clip: d.clip, seed: d.seed, warmup: -1, horizon: 0, torchInit: 'rnnkit',
   } as { -readonly [K in keyof Settings]: Settings[K] };
-  const a: Args = { data: ['200k', 'novel'], seconds: null, updates: [1000, 3000], only: [...PEERS], threads: null, clock: 'wall', settings: s, json: false, out: null, trace: null };
+  const a: Args = { data: ['200k', 'novel'], seconds: null, updates: [1000, 3000], only: [...PEERS], threads: null, clock: 'wall', settings: s, json: false, out: null, trace: null, torchThreads: null };
   let decayEnd = 0;
   const list = (v: string, name: string): number[] => {
     const xs = v.split(',').map(Number);
@@ -194,6 +209,7 @@ function parse(argv: string[]): Args {
       if (bad.length) throw new Error(`--only takes ${PEERS.join(', ')} (comma-separated), got ${bad.join(', ')}`);
       a.only = v as PeerName[];
     } else if (f === '--threads') a.threads = int(next(), '--threads');
+    else if (f === '--torch-threads') a.torchThreads = list(next(), '--torch-threads').map(Math.round);
     else if (f === '--hidden') s.hidden = int(next(), '--hidden');
     else if (f === '--layers') s.layers = int(next(), '--layers');
     else if (f === '--seq-len') s.seqLen = int(next(), '--seq-len');
@@ -482,7 +498,7 @@ async function runData(which: '200k' | 'novel', args: Args, torch: string | null
   if (args.only.includes('pytorch')) {
     if (!torch) add({ peer: 'pytorch', skipped: `skipped: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)` });
     else {
-      for (const t of [...new Set([1, cpus().length])]) {
+      for (const t of args.torchThreads ?? [...new Set([1, cpus().length])]) {
         log(`PyTorch ${torch}, ${t} thread(s): training…`);
         add(benchTorch(corpus.train, corpus.val, vocabSize, s, seconds, updates, t, args.clock, args.trace !== null));
       }
@@ -539,7 +555,8 @@ async function main(): Promise<void> {
   const log = (s: string): void => void process.stderr.write(s + '\n');
   const s = args.settings;
   const torch = args.only.includes('pytorch') ? torchVersion() : null;
-  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
+  const schedule = s.horizon > 0 ? ` linear to 0 at update ${s.warmup + s.horizon}` : ' constant';
+  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}${schedule}${s.warmup ? ` after ${s.warmup} updates of warm-up` : ''}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
   const runs: DataRun[] = [];
   for (const which of args.data) runs.push(await runData(which, args, torch, log));
   const doc = {

@@ -1,21 +1,27 @@
 #!/usr/bin/python3
 """The PyTorch peer of `npm run bench:text` (bench/text.ts starts it).
 
-The same task as `rnnkit`'s row: a character LSTM (`nn.LSTM` + `nn.Linear`,
-PyTorch's own initialisation), one-hot input, softmax + cross-entropy, the
+The same task as `rnnkit`'s row: a character LSTM (`nn.LSTM` + `nn.Linear`;
+with --init, rnnkit's initial weights and one bias per gate, bias_hh held
+at zero; without, PyTorch's own initialisation), one-hot input, softmax +
+cross-entropy, the
 training symbols read as B parallel streams in windows of T steps with the
 state carried from window to window and reset at each epoch, the windows in
 the same order as `rnnkit`'s StreamBatches (stream b covers steps
 b*L .. b*L + L - 1, L = (n - 1) // B; the epoch's last window may be
-shorter), Adam, the gradient clipped at norm `clip` (of the per-character
-mean loss). Held-out figure: the validation symbols read as ONE stream
-from a cold start, bits per character.
+shorter), Adam (ε from --eps: bench/text.ts passes rnnkit's ε/T, since
+this gradient is the per-character mean and rnnkit's the window's sum),
+η warmed up over --warmup updates then constant, or with --horizon a
+straight line to 0 (rnnkit's `linear` schedule), the gradient clipped at
+norm `clip` (of the per-character mean loss). Held-out figure: the
+validation symbols read as ONE stream from a cold start, bits per character.
 
 Training time is wall clock around each update (batch, forward, backward,
 clip, step), evaluations excluded; with --clock cpu, the CPU time of the
 process (all threads) instead. The model is evaluated when the training
 time first reaches each of --at-seconds and when the update count reaches
-each of --at-updates; training stops at the last time point.
+each of --at-updates; training stops once every point is reached. With
+--trace, every update's training loss (nats per character) goes to a file.
 
 Input: two files of little-endian int32 symbols (written by bench/text.ts).
 Output: one JSON object on stdout.
