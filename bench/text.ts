@@ -21,7 +21,8 @@
  * on the novel) and at each update count (equal updates). Training time is
  * wall clock around each update; evaluations are not counted.
  *
- * Each run trains until it has reached every time and update point.
+ * Each run trains until its last time point (update points not reached by
+ * then are left out), or with `--seconds none` until its last update point.
  *
  * Peers:
  * - `rnnkit`: `fit`, its fastest kernels, each gradient on `--threads`
@@ -37,7 +38,7 @@
  *   skips each epoch's last, shorter window (a stateful layer has a fixed
  *   batch shape).
  *
- *   node dist/bench/text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]]
+ *   node dist/bench/text.js [--data 200k|novel|both] [--seconds S[,S…]|none] [--updates N[,N…]]
  *     [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] [--hidden H] [--layers L] [--seq-len T] [--batch B]
  *     [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] [--trace FILE] [--json] [--out FILE]
  */
@@ -149,7 +150,7 @@ interface Skipped {
   readonly skipped: string;
 }
 
-const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] '
+const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]|none] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] '
   + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] '
   + '[--clock wall|cpu] [--trace FILE] [--json] [--out FILE]';
 
@@ -158,12 +159,12 @@ const HELP = [
   'Defaults: both texts (200k: 60 s; novel: 60 s and 300 s), 1000 and 3000 updates, every peer, and rnnkit train\'s model defaults',
   `(hidden ${TRAIN_DEFAULTS.hidden}, windows ${TRAIN_DEFAULTS.seqLen} × batch ${TRAIN_DEFAULTS.batch}, Adam lr ${TRAIN_DEFAULTS.constantLr} held constant in every peer, as train --schedule constant, clip ${TRAIN_DEFAULTS.clip}).`,
   `--decay-to N: train --steps N's schedule in every peer instead (warm-up ${TRAIN_DEFAULTS.warmup} to lr ${TRAIN_DEFAULTS.lr}, then a straight line to 0 at update N).`,
-  'PyTorch trains the same model (rnnkit\'s initial weights, one bias per gate, Adam ε/T); every run goes on until each point is reached.',
+  'PyTorch trains the same model (rnnkit\'s initial weights, one bias per gate, Adam ε/T). A run ends at its last time point; with --seconds none, at its last update point.',
   '--trace FILE: every update\'s training loss of each peer, and a side-by-side table on stderr.',
   'A 60 s point on the whole novel, rnnkit against PyTorch:',
   '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds 60 --updates 1000 --only rnnkit,pytorch',
   'Equal updates under the default schedule, traced (independent of the machine\'s load):',
-  '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds 1 --updates 1000,2000,3000 --decay-to 3000 --only rnnkit,pytorch --torch-threads 1 --trace t.json',
+  '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds none --updates 1000,2000,3000 --decay-to 3000 --only rnnkit,pytorch --torch-threads 1 --trace t.json',
 ].join('\n');
 
 function parse(argv: string[]): Args {
@@ -200,8 +201,10 @@ function parse(argv: string[]): Args {
       if (v === 'both') a.data = ['200k', 'novel'];
       else if (v === '200k' || v === 'novel') a.data = [v];
       else throw new Error('--data takes 200k, novel or both');
-    } else if (f === '--seconds') a.seconds = list(next(), '--seconds');
-    else if (f === '--minutes') a.seconds = list(next(), '--minutes').map((m) => m * 60);
+    } else if (f === '--seconds') {
+      const v = next();
+      a.seconds = v === 'none' ? [] : list(v, '--seconds');
+    } else if (f === '--minutes') a.seconds = list(next(), '--minutes').map((m) => m * 60);
     else if (f === '--updates') a.updates = list(next(), '--updates').map(Math.round);
     else if (f === '--only') {
       const v = next().split(',');
@@ -273,7 +276,8 @@ class TrainClock {
 
 /**
  * Calls `evaluate` at each update count and each time point reached; returns
- * true once the last time point has been reached (the run is over).
+ * true once the last time point has been reached (the run is over), or
+ * without time points (`--seconds none`) the last update count.
  */
 function checkpoints(seconds: number[], updates: number[]) {
   const ts = [...seconds];
@@ -284,7 +288,7 @@ function checkpoints(seconds: number[], updates: number[]) {
     after(steps: number, trainSec: number, valBpc: () => number): boolean {
       while (us.length && steps >= us[0]!) points.push({ kind: 'updates', at: us.shift()!, steps, trainSec, valBpc: valBpc() });
       while (ts.length && trainSec >= ts[0]!) points.push({ kind: 'seconds', at: ts.shift()!, steps, trainSec, valBpc: valBpc() });
-      return ts.length === 0 && us.length === 0;
+      return seconds.length > 0 ? ts.length === 0 : us.length === 0;
     },
   };
 }
@@ -367,7 +371,7 @@ function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Se
       ...(s.torchInit === 'rnnkit' ? ['--init', initFile] : []), ...(trace ? ['--trace', traceFile] : [])];
     // the thread count is torch's own setting (set_num_threads); OpenBLAS and OpenMP are held to it too
     const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-    const r = spawnSync(TORCH_PYTHON, args, { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: (seconds[seconds.length - 1]! * 4 + 600) * 1000 });
+    const r = spawnSync(TORCH_PYTHON, args, { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: (seconds.length ? seconds[seconds.length - 1]! * 4 + 600 : 4 * 3600) * 1000 });
     const line = r.stdout?.trim().split('\n').pop() ?? '';
     try {
       const result = JSON.parse(line) as TextBenchResult;
@@ -485,7 +489,7 @@ async function runData(which: '200k' | 'novel', args: Args, torch: string | null
   const seconds = args.seconds ?? (which === '200k' ? [60] : [60, 300]);
   const { updates, settings: s } = args;
   const threads = args.threads ?? threadsFor(s.batch, availableParallelism());
-  log(`\nMoby Dick, ${which === '200k' ? 'first 200,000 characters' : 'whole novel'}: ${corpus.train.length} training characters, ${corpus.val.length} held out, vocabulary ${vocabSize}; evaluated at ${seconds.join(', ')} s and ${updates.join(', ')} updates`);
+  log(`\nMoby Dick, ${which === '200k' ? 'first 200,000 characters' : 'whole novel'}: ${corpus.train.length} training characters, ${corpus.val.length} held out, vocabulary ${vocabSize}; evaluated at ${seconds.length ? `${seconds.join(', ')} s and ` : ''}${updates.join(', ')} updates`);
   const results: (TextBenchResult | Skipped)[] = [];
   const add = (r: TextBenchResult | Skipped): void => {
     results.push(r);

@@ -20,7 +20,8 @@ Training time is wall clock around each update (batch, forward, backward,
 clip, step), evaluations excluded; with --clock cpu, the CPU time of the
 process (all threads) instead. The model is evaluated when the training
 time first reaches each of --at-seconds and when the update count reaches
-each of --at-updates; training stops once every point is reached. With
+each of --at-updates; training stops at the last time point (or, with no
+time points, at the last update point). With
 --trace, every update's training loss (nats per character) goes to a file.
 
 Input: two files of little-endian int32 symbols (written by bench/text.ts).
@@ -160,7 +161,12 @@ def main():
     def record(kind, at):
         points.append({'kind': kind, 'at': at, 'steps': steps, 'trainSec': train_sec, 'valBpc': evaluate(model, val)})
 
-    while at_seconds or at_updates:
+    # the run ends at the last time point, or without time points at the last update point
+    def more():
+        return bool(at_seconds) if timed else bool(at_updates)
+
+    timed = bool(at_seconds)
+    while more():
         state = zero_state(model, B)
         for w in range(windows):
             t0 = now()
@@ -184,7 +190,7 @@ def main():
                 record('updates', at_updates.pop(0))
             while at_seconds and train_sec >= at_seconds[0]:
                 record('seconds', at_seconds.pop(0))
-            if not (at_seconds or at_updates):
+            if not more():
                 break
         epoch += 1
     if a.trace:
