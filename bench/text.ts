@@ -6,10 +6,14 @@
  * twice: its first 200,000 characters, and the whole novel; the last 5 % of
  * each is held out. Model and training: `rnnkit train`'s defaults
  * (TRAIN_DEFAULTS: a one-layer LSTM, hidden, window, batch, clipping; Adam
- * at the constant rate of `--schedule constant`, since the PyTorch script
- * has no schedule); the training symbols as B parallel streams read in
+ * at the constant rate of `--schedule constant`, or with `--decay-to N` the
+ * schedule of `train --schedule linear --steps N`: warm-up, then a straight
+ * line to 0 at update N); the training symbols as B parallel streams read in
  * windows of T steps, the state carried from window to window and reset at
- * each epoch. Every peer reads the same windows in the same order.
+ * each epoch. Every peer reads the same windows in the same order, and
+ * PyTorch trains the same model with the same optimizer: rnnkit's initial
+ * weights, one bias per gate, Adam's ε scaled to its per-character mean
+ * gradient (see ADAM_EPSILON), the same schedule and clipping.
  *
  * Figure: bits per character on the held-out tail, read as ONE stream from a
  * cold start (`evaluateText`; PyTorch and TensorFlow.js the same way), at
@@ -17,26 +21,30 @@
  * on the novel) and at each update count (equal updates). Training time is
  * wall clock around each update; evaluations are not counted.
  *
+ * Each run trains until its last time point (update points not reached by
+ * then are left out), or with `--seconds none` until its last update point.
+ *
  * Peers:
  * - `rnnkit`: `fit`, its fastest kernels, each gradient on `--threads`
  *   threads (default as `rnnkit train`: the cores, at least 8 streams each);
  * - PyTorch (`bench/torch_text.py`, run with `/usr/bin/python3` when it
  *   imports torch; otherwise the table says it was skipped): `nn.LSTM` +
- *   `nn.Linear` with PyTorch's own initialisation, Adam, the same clipping
- *   of the per-character gradient; once on one thread and once on as many
- *   threads as there are cores;
+ *   `nn.Linear` started from rnnkit's initial weights (`--torch-init torch`:
+ *   PyTorch's own initialisation and both biases trained), Adam, the same
+ *   clipping of the per-character gradient; on one thread and on as many
+ *   threads as there are cores (`--torch-threads`);
  * - TensorFlow.js (`tf.layers.lstm`, stateful, `trainOnBatch`, its fastest
  *   backend that installs: wasm, else cpu). Its Adam has no clipping, and it
  *   skips each epoch's last, shorter window (a stateful layer has a fixed
  *   batch shape).
  *
- *   node dist/bench/text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]]
- *     [--only rnnkit,pytorch,tfjs] [--threads N] [--hidden H] [--layers L] [--seq-len T] [--batch B]
- *     [--lr η] [--forget-bias F] [--seed S] [--json] [--out FILE]
+ *   node dist/bench/text.js [--data 200k|novel|both] [--seconds S[,S…]|none] [--updates N[,N…]]
+ *     [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] [--hidden H] [--layers L] [--seq-len T] [--batch B]
+ *     [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] [--trace FILE] [--json] [--out FILE]
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,11 +59,21 @@ import { threadsFor } from '../src/parallel/data-parallel.js';
 import { prepareCorpus } from '../src/text/corpus.js';
 import { evaluateText, textBatches, VALIDATION_SEQ_LEN } from '../src/text/batches.js';
 import { fit } from '../src/train/fit.js';
+import type { Schedule } from '../src/train/schedules.js';
+import { exportPyTorch } from '../src/io/pytorch.js';
 
 const VAL_FRACTION = 0.05;
 /** Held-out characters whose cell states the rnnkit row reports (one forward pass). */
 const STATS_CHARS = 10_000;
 const TORCH_PYTHON = '/usr/bin/python3';
+/**
+ * Adam's ε in rnnkit's units. rnnkit's gradient is the window's sum over its
+ * T steps (mean over the B streams), PyTorch's the mean over all T·B
+ * characters: T times smaller. Adam is blind to the gradient's scale except
+ * through ε, so PyTorch gets ε/T, the same optimizer (with ε = 10⁻⁸ on its
+ * mean, rnnkit would be running a T-times larger ε; docs/performance.md).
+ */
+const ADAM_EPSILON = 1e-8;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
@@ -74,6 +92,12 @@ interface Settings {
   readonly seed: number;
   /** rnnkit's forget-gate bias (undefined: the library's default). */
   readonly forgetBias?: number;
+  /** Updates of linear warm-up to `lr` (0: none). */
+  readonly warmup: number;
+  /** Updates after the warm-up of a linear decay to 0 (0: η constant after the warm-up). */
+  readonly horizon: number;
+  /** PyTorch starts from rnnkit's initial weights (`rnnkit`, the same model) or from its own initialisation (`torch`). */
+  readonly torchInit: 'rnnkit' | 'torch';
 }
 
 interface Args {
@@ -88,6 +112,10 @@ interface Args {
   settings: Settings;
   json: boolean;
   out: string | null;
+  /** PyTorch's thread counts (default: 1 and the cores). */
+  torchThreads: number[] | null;
+  /** Write every update's training loss of each peer (JSON) to this file. */
+  trace: string | null;
 }
 
 /** The model evaluated at one point of a run. */
@@ -112,6 +140,8 @@ export interface TextBenchResult {
   readonly points: readonly EvalPoint[];
   /** rnnkit only: the top layer's cell state over the first {@link STATS_CHARS} held-out characters (one stream) at the end. */
   readonly cellState?: StateStats;
+  /** With --trace: the training loss (nats per character) of every update. */
+  readonly trace?: readonly number[];
 }
 
 /** A peer that did not run, and why. */
@@ -120,24 +150,31 @@ interface Skipped {
   readonly skipped: string;
 }
 
-const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] '
-  + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--forget-bias F] [--seed S] [--clock wall|cpu] [--json] [--out FILE]';
+const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]|none] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] '
+  + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] '
+  + '[--clock wall|cpu] [--trace FILE] [--json] [--out FILE]';
 
 const HELP = [
   'Held-out bits/char of a char-LSTM on Moby Dick after equal wall time and equal updates, rnnkit beside PyTorch and TensorFlow.js.',
   'Defaults: both texts (200k: 60 s; novel: 60 s and 300 s), 1000 and 3000 updates, every peer, and rnnkit train\'s model defaults',
   `(hidden ${TRAIN_DEFAULTS.hidden}, windows ${TRAIN_DEFAULTS.seqLen} × batch ${TRAIN_DEFAULTS.batch}, Adam lr ${TRAIN_DEFAULTS.constantLr} held constant in every peer, as train --schedule constant, clip ${TRAIN_DEFAULTS.clip}).`,
+  `--decay-to N: train --steps N's schedule in every peer instead (warm-up ${TRAIN_DEFAULTS.warmup} to lr ${TRAIN_DEFAULTS.lr}, then a straight line to 0 at update N).`,
+  'PyTorch trains the same model (rnnkit\'s initial weights, one bias per gate, Adam ε/T). A run ends at its last time point; with --seconds none, at its last update point.',
+  '--trace FILE: every update\'s training loss of each peer, and a side-by-side table on stderr.',
   'A 60 s point on the whole novel, rnnkit against PyTorch:',
   '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds 60 --updates 1000 --only rnnkit,pytorch',
+  'Equal updates under the default schedule, traced (independent of the machine\'s load):',
+  '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds none --updates 1000,2000,3000 --decay-to 3000 --only rnnkit,pytorch --torch-threads 1 --trace t.json',
 ].join('\n');
 
 function parse(argv: string[]): Args {
   const d = TRAIN_DEFAULTS;
   // a constant η (PyTorch's script has no schedule): the rate of `rnnkit train --schedule constant`
-  const s = { hidden: d.hidden, layers: d.layers, seqLen: d.seqLen, batch: d.batch, lr: d.constantLr, clip: d.clip, seed: d.seed } as {
-    -readonly [K in keyof Settings]: Settings[K]
-  };
-  const a: Args = { data: ['200k', 'novel'], seconds: null, updates: [1000, 3000], only: [...PEERS], threads: null, clock: 'wall', settings: s, json: false, out: null };
+  const s = {
+    hidden: d.hidden, layers: d.layers, seqLen: d.seqLen, batch: d.batch, lr: NaN, clip: d.clip, seed: d.seed, warmup: -1, horizon: 0, torchInit: 'rnnkit',
+  } as { -readonly [K in keyof Settings]: Settings[K] };
+  const a: Args = { data: ['200k', 'novel'], seconds: null, updates: [1000, 3000], only: [...PEERS], threads: null, clock: 'wall', settings: s, json: false, out: null, trace: null, torchThreads: null };
+  let decayEnd = 0;
   const list = (v: string, name: string): number[] => {
     const xs = v.split(',').map(Number);
     if (!xs.every((x) => x > 0)) throw new Error(`${name} takes positive numbers separated by commas, got ${v}`);
@@ -164,8 +201,10 @@ function parse(argv: string[]): Args {
       if (v === 'both') a.data = ['200k', 'novel'];
       else if (v === '200k' || v === 'novel') a.data = [v];
       else throw new Error('--data takes 200k, novel or both');
-    } else if (f === '--seconds') a.seconds = list(next(), '--seconds');
-    else if (f === '--minutes') a.seconds = list(next(), '--minutes').map((m) => m * 60);
+    } else if (f === '--seconds') {
+      const v = next();
+      a.seconds = v === 'none' ? [] : list(v, '--seconds');
+    } else if (f === '--minutes') a.seconds = list(next(), '--minutes').map((m) => m * 60);
     else if (f === '--updates') a.updates = list(next(), '--updates').map(Math.round);
     else if (f === '--only') {
       const v = next().split(',');
@@ -173,6 +212,7 @@ function parse(argv: string[]): Args {
       if (bad.length) throw new Error(`--only takes ${PEERS.join(', ')} (comma-separated), got ${bad.join(', ')}`);
       a.only = v as PeerName[];
     } else if (f === '--threads') a.threads = int(next(), '--threads');
+    else if (f === '--torch-threads') a.torchThreads = list(next(), '--torch-threads').map(Math.round);
     else if (f === '--hidden') s.hidden = int(next(), '--hidden');
     else if (f === '--layers') s.layers = int(next(), '--layers');
     else if (f === '--seq-len') s.seqLen = int(next(), '--seq-len');
@@ -180,6 +220,13 @@ function parse(argv: string[]): Args {
     else if (f === '--seed') s.seed = int(next(), '--seed');
     else if (f === '--lr') s.lr = list(next(), '--lr')[0]!;
     else if (f === '--forget-bias') s.forgetBias = Number(next());
+    else if (f === '--decay-to') decayEnd = int(next(), '--decay-to');
+    else if (f === '--warmup') s.warmup = Number(next());
+    else if (f === '--torch-init') {
+      const v = next();
+      if (v !== 'rnnkit' && v !== 'torch') throw new Error('--torch-init takes rnnkit or torch');
+      s.torchInit = v;
+    } else if (f === '--trace') a.trace = next();
     else if (f === '--clock') {
       const v = next();
       if (v !== 'wall' && v !== 'cpu') throw new Error('--clock takes wall or cpu');
@@ -187,6 +234,15 @@ function parse(argv: string[]): Args {
     } else if (f === '--json') a.json = true;
     else if (f === '--out') a.out = next();
     else throw new Error(`unknown option ${f}; ${USAGE}`);
+  }
+  // rnnkit train's schedules: with --decay-to N, warm-up then a straight line to 0 at update N (train --steps N);
+  // without, η held constant (train --schedule constant)
+  if (!(Number.isInteger(s.warmup) && s.warmup >= -1)) throw new Error(`--warmup must be a non-negative integer, got ${s.warmup}`);
+  if (s.warmup < 0) s.warmup = decayEnd > 0 ? d.warmup : 0;
+  if (Number.isNaN(s.lr)) s.lr = decayEnd > 0 ? d.lr : d.constantLr;
+  if (decayEnd > 0) {
+    if (decayEnd <= s.warmup) throw new Error(`--decay-to ${decayEnd} must come after the warm-up's ${s.warmup} updates`);
+    s.horizon = decayEnd - s.warmup;
   }
   return a;
 }
@@ -220,7 +276,8 @@ class TrainClock {
 
 /**
  * Calls `evaluate` at each update count and each time point reached; returns
- * true once the last time point has been reached (the run is over).
+ * true once the last time point has been reached (the run is over), or
+ * without time points (`--seconds none`) the last update count.
  */
 function checkpoints(seconds: number[], updates: number[]) {
   const ts = [...seconds];
@@ -231,32 +288,45 @@ function checkpoints(seconds: number[], updates: number[]) {
     after(steps: number, trainSec: number, valBpc: () => number): boolean {
       while (us.length && steps >= us[0]!) points.push({ kind: 'updates', at: us.shift()!, steps, trainSec, valBpc: valBpc() });
       while (ts.length && trainSec >= ts[0]!) points.push({ kind: 'seconds', at: ts.shift()!, steps, trainSec, valBpc: valBpc() });
-      return ts.length === 0;
+      return seconds.length > 0 ? ts.length === 0 : us.length === 0;
     },
   };
+}
+
+/** The model every peer trains: rnnkit's LSTM with its initial weights for the seed (PyTorch gets a copy of them). */
+function benchNetwork(vocabSize: number, s: Settings): Network {
+  return new Network({
+    cell: 'lstm', inputSize: vocabSize, hiddenSize: s.hidden, outputSize: vocabSize, layers: s.layers, loss: 'cross-entropy', seed: s.seed,
+    ...(s.forgetBias !== undefined ? { forgetBias: s.forgetBias } : {}),
+  });
+}
+
+/** rnnkit's schedule for the settings: warm-up, then constant or a straight line to 0 (src/train/schedules.ts). */
+function benchSchedule(s: Settings): Schedule {
+  const warmup = s.warmup > 0 ? { warmup: s.warmup } : {};
+  return s.horizon > 0 ? { kind: 'linear', horizon: s.horizon, ...warmup } : { kind: 'constant', ...warmup };
 }
 
 async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number, args: Args, seconds: number[], updates: number[], threads: number): Promise<TextBenchResult> {
   const s = args.settings;
   const kernels = useKernels('auto');
-  const net = new Network({
-    cell: 'lstm', inputSize: vocabSize, hiddenSize: s.hidden, outputSize: vocabSize, layers: s.layers, loss: 'cross-entropy', seed: s.seed,
-    ...(s.forgetBias !== undefined ? { forgetBias: s.forgetBias } : {}),
-  });
+  const net = benchNetwork(vocabSize, s);
   const data = textBatches(train, vocabSize, { seqLen: s.seqLen, batchSize: s.batch });
   const parallel = threads > 1 ? await createDataParallel(net, { threads }) : undefined;
   const stop = new AbortController();
   const marks = checkpoints(seconds, updates);
   const clock = new TrainClock(args.clock);
   let chars = 0;
+  const trace: number[] | undefined = args.trace ? [] : undefined;
   const r = await fit(net, data, {
     ...(parallel ? { parallel } : {}),
-    optimizer: { kind: 'adam' }, learningRate: s.lr, seed: s.seed,
+    optimizer: { kind: 'adam', epsilon: ADAM_EPSILON }, learningRate: s.lr, schedule: benchSchedule(s), seed: s.seed,
     epochs: Number.MAX_SAFE_INTEGER, // until the last time point (the abort below)
     // fit sums over the T steps and averages over the B streams: T·clip clips the per-character mean at clip
     ...(s.clip > 0 ? { clipNorm: s.clip * s.seqLen } : {}),
     signal: stop.signal,
     onStep: (rec) => {
+      trace?.push(rec.loss);
       chars += data.B * Math.min(data.seqLen, data.streamLength - rec.batch * data.seqLen);
       if (marks.after(rec.step, clock.lap(), () => evaluateText(net, val) / Math.LN2)) stop.abort();
       clock.restart();
@@ -269,6 +339,7 @@ async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number
     peer: 'rnnkit', backend: threads > 1 ? `${kernels.name} ×${threads} threads` : kernels.name,
     steps: r.step, epochs: r.step / data.batchesPerEpoch, trainSec: clock.sec, charsPerSec: chars / clock.sec, points: marks.points,
     cellState: net.inspect(n, 1).at(-1)!.stats,
+    ...(trace ? { trace } : {}),
   };
 }
 
@@ -281,23 +352,30 @@ function torchVersion(): string | null {
   }
 }
 
-function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Settings, seconds: number[], updates: number[], threads: number, clock: 'wall' | 'cpu'): TextBenchResult | Skipped {
+function benchTorch(train: Int32Array, val: Int32Array, vocabSize: number, s: Settings, seconds: number[], updates: number[], threads: number, clock: 'wall' | 'cpu', trace: boolean): TextBenchResult | Skipped {
   const dir = mkdtempSync(join(tmpdir(), 'rnnkit-bench-text-'));
   try {
     const trainFile = join(dir, 'train.i32');
     const valFile = join(dir, 'val.i32');
     writeFileSync(trainFile, new Uint8Array(train.buffer, train.byteOffset, train.byteLength));
     writeFileSync(valFile, new Uint8Array(val.buffer, val.byteOffset, val.byteLength));
+    const initFile = join(dir, 'init.json');
+    // the same model: rnnkit's initial weights in PyTorch's names (nn.LSTM as `lstm`, nn.Linear as `out`)
+    if (s.torchInit === 'rnnkit') writeFileSync(initFile, JSON.stringify(exportPyTorch(benchNetwork(vocabSize, s), { prefix: 'lstm.', linear: 'out' })));
+    const traceFile = join(dir, 'trace.json');
     const args = [join(root, 'bench', 'torch_text.py'), '--train', trainFile, '--val', valFile, '--vocab', String(vocabSize),
       '--hidden', String(s.hidden), '--layers', String(s.layers), '--seq-len', String(s.seqLen), '--batch', String(s.batch),
       '--lr', String(s.lr), '--clip', String(s.clip > 0 ? s.clip : 1e30), '--threads', String(threads), '--seed', String(s.seed),
-      '--at-seconds', seconds.join(','), '--at-updates', updates.join(','), '--clock', clock];
+      '--at-seconds', seconds.join(','), '--at-updates', updates.join(','), '--clock', clock,
+      '--warmup', String(s.warmup), '--horizon', String(s.horizon), '--eps', String(ADAM_EPSILON / s.seqLen),
+      ...(s.torchInit === 'rnnkit' ? ['--init', initFile] : []), ...(trace ? ['--trace', traceFile] : [])];
     // the thread count is torch's own setting (set_num_threads); OpenBLAS and OpenMP are held to it too
     const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-    const r = spawnSync(TORCH_PYTHON, args, { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: (seconds[seconds.length - 1]! * 4 + 600) * 1000 });
+    const r = spawnSync(TORCH_PYTHON, args, { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: (seconds.length ? seconds[seconds.length - 1]! * 4 + 600 : 4 * 3600) * 1000 });
     const line = r.stdout?.trim().split('\n').pop() ?? '';
     try {
-      return JSON.parse(line) as TextBenchResult;
+      const result = JSON.parse(line) as TextBenchResult;
+      return trace ? { ...result, trace: JSON.parse(readFileSync(traceFile, 'utf8')) as number[] } : result;
     } catch {
       return { peer: `pytorch ×${threads}`, skipped: `failed: ${(r.error?.message ?? r.stderr ?? 'no output').trim().split('\n').slice(-2).join(' | ')}` };
     }
@@ -411,7 +489,7 @@ async function runData(which: '200k' | 'novel', args: Args, torch: string | null
   const seconds = args.seconds ?? (which === '200k' ? [60] : [60, 300]);
   const { updates, settings: s } = args;
   const threads = args.threads ?? threadsFor(s.batch, availableParallelism());
-  log(`\nMoby Dick, ${which === '200k' ? 'first 200,000 characters' : 'whole novel'}: ${corpus.train.length} training characters, ${corpus.val.length} held out, vocabulary ${vocabSize}; evaluated at ${seconds.join(', ')} s and ${updates.join(', ')} updates`);
+  log(`\nMoby Dick, ${which === '200k' ? 'first 200,000 characters' : 'whole novel'}: ${corpus.train.length} training characters, ${corpus.val.length} held out, vocabulary ${vocabSize}; evaluated at ${seconds.length ? `${seconds.join(', ')} s and ` : ''}${updates.join(', ')} updates`);
   const results: (TextBenchResult | Skipped)[] = [];
   const add = (r: TextBenchResult | Skipped): void => {
     results.push(r);
@@ -424,9 +502,9 @@ async function runData(which: '200k' | 'novel', args: Args, torch: string | null
   if (args.only.includes('pytorch')) {
     if (!torch) add({ peer: 'pytorch', skipped: `skipped: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)` });
     else {
-      for (const t of [...new Set([1, cpus().length])]) {
+      for (const t of args.torchThreads ?? [...new Set([1, cpus().length])]) {
         log(`PyTorch ${torch}, ${t} thread(s): training…`);
-        add(benchTorch(corpus.train, corpus.val, vocabSize, s, seconds, updates, t, args.clock));
+        add(benchTorch(corpus.train, corpus.val, vocabSize, s, seconds, updates, t, args.clock, args.trace !== null));
       }
     }
   }
@@ -461,12 +539,28 @@ function table(run: DataRun): string {
   return [title, head, ...lines].join('\n');
 }
 
+/** With --trace: each peer's training loss (bits/char) at a few updates, and its mean over the 50 updates up to them. */
+function traceTable(run: DataRun): string {
+  const peers = run.results.filter((r): r is TextBenchResult & { trace: readonly number[] } => 'trace' in r && r.trace !== undefined);
+  const at = [1, 2, 10, 100, 500, 1000, 1500, 2000, 3000, 5000, 8000, 10000].filter((k) => peers.some((p) => p.trace.length >= k));
+  const cell = (t: readonly number[], k: number): string => {
+    if (t.length < k) return '—'.padStart(16);
+    const from = Math.max(0, k - 50);
+    const mean = t.slice(from, k).reduce((x, y) => x + y, 0) / (k - from);
+    return `${(t[k - 1]! / Math.LN2).toFixed(4)} ${(mean / Math.LN2).toFixed(3)}`.padStart(16);
+  };
+  const head = ['update'.padStart(7), ...peers.map((p) => `${p.peer} ${p.backend}`.slice(0, 16).padStart(16))].join(' ');
+  return [`training loss, bits/char: at the update, and the mean of the 50 updates up to it (${run.data})`, head,
+    ...at.map((k) => [String(k).padStart(7), ...peers.map((p) => cell(p.trace, k))].join(' '))].join('\n');
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   const log = (s: string): void => void process.stderr.write(s + '\n');
   const s = args.settings;
   const torch = args.only.includes('pytorch') ? torchVersion() : null;
-  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
+  const schedule = s.horizon > 0 ? ` linear to 0 at update ${s.warmup + s.horizon}` : ' constant';
+  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}${schedule}${s.warmup ? ` after ${s.warmup} updates of warm-up` : ''}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
   const runs: DataRun[] = [];
   for (const which of args.data) runs.push(await runData(which, args, torch, log));
   const doc = {
@@ -474,6 +568,11 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, torch },
     runs,
   };
+  if (args.trace) {
+    writeFileSync(args.trace, JSON.stringify(runs.map((r) => ({ data: r.data, peers: r.results.flatMap((p) => ('trace' in p && p.trace ? [{ peer: `${p.peer} ${p.backend}`, loss: p.trace }] : [])) }))) + '\n');
+    for (const r of runs) log(traceTable(r));
+  }
+  for (const r of runs) for (const p of r.results) if ('trace' in p) delete (p as { trace?: unknown }).trace;
   if (args.out) writeFileSync(args.out, JSON.stringify(doc, null, 2) + '\n');
   if (args.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   else process.stdout.write(runs.map(table).join('\n\n') + '\n');

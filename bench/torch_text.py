@@ -1,21 +1,28 @@
 #!/usr/bin/python3
 """The PyTorch peer of `npm run bench:text` (bench/text.ts starts it).
 
-The same task as `rnnkit`'s row: a character LSTM (`nn.LSTM` + `nn.Linear`,
-PyTorch's own initialisation), one-hot input, softmax + cross-entropy, the
+The same task as `rnnkit`'s row: a character LSTM (`nn.LSTM` + `nn.Linear`;
+with --init, rnnkit's initial weights and one bias per gate, bias_hh held
+at zero; without, PyTorch's own initialisation), one-hot input, softmax +
+cross-entropy, the
 training symbols read as B parallel streams in windows of T steps with the
 state carried from window to window and reset at each epoch, the windows in
 the same order as `rnnkit`'s StreamBatches (stream b covers steps
 b*L .. b*L + L - 1, L = (n - 1) // B; the epoch's last window may be
-shorter), Adam, the gradient clipped at norm `clip` (of the per-character
-mean loss). Held-out figure: the validation symbols read as ONE stream
-from a cold start, bits per character.
+shorter), Adam (ε from --eps: bench/text.ts passes rnnkit's ε/T, since
+this gradient is the per-character mean and rnnkit's the window's sum),
+η warmed up over --warmup updates then constant, or with --horizon a
+straight line to 0 (rnnkit's `linear` schedule), the gradient clipped at
+norm `clip` (of the per-character mean loss). Held-out figure: the
+validation symbols read as ONE stream from a cold start, bits per character.
 
 Training time is wall clock around each update (batch, forward, backward,
 clip, step), evaluations excluded; with --clock cpu, the CPU time of the
 process (all threads) instead. The model is evaluated when the training
 time first reaches each of --at-seconds and when the update count reaches
-each of --at-updates; training stops at the last time point.
+each of --at-updates; training stops at the last time point (or, with no
+time points, at the last update point). With
+--trace, every update's training loss (nats per character) goes to a file.
 
 Input: two files of little-endian int32 symbols (written by bench/text.ts).
 Output: one JSON object on stdout.
@@ -52,6 +59,11 @@ def parse():
     p.add_argument('--at-seconds', default='60')
     p.add_argument('--at-updates', default='')
     p.add_argument('--clock', choices=['wall', 'cpu'], default='wall')
+    p.add_argument('--eps', type=float, default=1e-8, help="Adam's ε")
+    p.add_argument('--init', default='', help='JSON state_dict (lstm.weight_ih_l0, …, out.weight, out.bias) to start from')
+    p.add_argument('--warmup', type=int, default=0, help='updates of linear warm-up to --lr')
+    p.add_argument('--horizon', type=int, default=0, help='updates after the warm-up of a linear decay to 0 (0: constant)')
+    p.add_argument('--trace', default='', help='write the training loss of every update (JSON list) to this file')
     return p.parse_args()
 
 
@@ -95,6 +107,25 @@ def evaluate(model, val, window=256):
     return nats / n / math.log(2)
 
 
+def learning_rate(a, step):
+    """rnnkit's schedules (src/train/schedules.ts) for update `step` (0-based): warm-up, then constant or linear to 0."""
+    if step < a.warmup:
+        return a.lr * (step + 1) / a.warmup
+    if a.horizon <= 0:
+        return a.lr
+    return a.lr * (1 - min(step - a.warmup, a.horizon) / a.horizon)
+
+
+def load_init(model, path):
+    """Copies a JSON state_dict ({name: {shape, values}}) into the model: every tensor must be there."""
+    with open(path) as f:
+        d = json.load(f)
+    own = model.state_dict()
+    if set(d) != set(own):
+        raise SystemExit(f'{path}: names {sorted(d)} do not match the model\'s {sorted(own)}')
+    model.load_state_dict({k: torch.tensor(v['values'], dtype=torch.float32).view(v['shape']) for k, v in d.items()})
+
+
 def main():
     a = parse()
     torch.set_num_threads(a.threads)
@@ -108,10 +139,18 @@ def main():
     Y = train[1:B * L + 1].view(B, L)
     windows = math.ceil(L / T)
     model = CharLstm(a.vocab, a.hidden, a.layers)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    if a.init:
+        load_init(model, a.init)
+        # rnnkit's LSTM has one bias per gate; nn.LSTM has two (bias_ih + bias_hh), and Adam
+        # would move their sum twice as far as one bias. rnnkit's model: bias_hh held at zero.
+        for name, p in model.lstm.named_parameters():
+            if name.startswith('bias_hh'):
+                p.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=a.lr, eps=a.eps)
     at_seconds = numbers(a.at_seconds, float)
     at_updates = numbers(a.at_updates, int)
-    budget = at_seconds[-1]
+    trace = []
     points = []
     steps = 0
     chars = 0
@@ -122,19 +161,28 @@ def main():
     def record(kind, at):
         points.append({'kind': kind, 'at': at, 'steps': steps, 'trainSec': train_sec, 'valBpc': evaluate(model, val)})
 
-    while train_sec < budget:
+    # the run ends at the last time point, or without time points at the last update point
+    def more():
+        return bool(at_seconds) if timed else bool(at_updates)
+
+    timed = bool(at_seconds)
+    while more():
         state = zero_state(model, B)
         for w in range(windows):
             t0 = now()
+            for group in opt.param_groups:
+                group['lr'] = learning_rate(a, steps)
             xs = X[:, w * T:(w + 1) * T].t()
             ys = Y[:, w * T:(w + 1) * T].t()
             logits, state = model(xs, state)
             loss = nn.functional.cross_entropy(logits.reshape(-1, a.vocab), ys.reshape(-1))
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), a.clip)
+            nn.utils.clip_grad_norm_(params, a.clip)
             opt.step()
             state = (state[0].detach(), state[1].detach())
+            if a.trace:
+                trace.append(loss.item())
             steps += 1
             chars += xs.numel()
             train_sec += now() - t0
@@ -142,9 +190,12 @@ def main():
                 record('updates', at_updates.pop(0))
             while at_seconds and train_sec >= at_seconds[0]:
                 record('seconds', at_seconds.pop(0))
-            if train_sec >= budget:
+            if not more():
                 break
         epoch += 1
+    if a.trace:
+        with open(a.trace, 'w') as f:
+            json.dump(trace, f)
     json.dump({
         'peer': 'pytorch', 'backend': f'torch {torch.__version__}, {a.threads} thread{"s" if a.threads > 1 else ""}',
         'steps': steps, 'epochs': steps / windows, 'trainSec': train_sec,
