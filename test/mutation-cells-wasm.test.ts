@@ -1,0 +1,95 @@
+/**
+ * The cells' float32 fast paths on the WebAssembly kernels (fused tanh
+ * forward and backward, fused LSTM gates, W packed once per pass for B ≥ 4)
+ * against the same network in float64 on the JavaScript kernels: loss,
+ * ∂J/∂θ and ∂J/∂h(0), with and without masks and truncation.
+ *
+ * The kernels are chosen here explicitly: a test that imports only
+ * src/model never loads them (src/kernels/index.ts does), and the float32
+ * network then runs the JavaScript kernels, whose products are the
+ * float64 ones rounded. Small and fast for `npm run mutate -- cells`.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jsKernels } from '../src/core/kernels.js';
+import { Rng } from '../src/core/rng.js';
+import { kernelsName, useKernels } from '../src/kernels/index.js';
+import { Network, type NetworkOptions, type SequenceBatch } from '../src/model/network.js';
+import { relativeError } from './helpers/truncation.js';
+
+const wasm = useKernels('wasm');
+const D = 2;
+const H = 3;
+const K = 3;
+const T = 5;
+const B = 5;
+/** T×B: sequence 0 with a hole at step 3, 1 left-padded by two, 2 with holes at 2 and 4, 3 ending after step 3, 4 full. */
+const MASK = Uint8Array.from([
+  1, 0, 1, 1, 1,
+  1, 0, 0, 1, 1,
+  0, 1, 1, 1, 1,
+  1, 1, 0, 0, 1,
+  1, 1, 1, 0, 1,
+]);
+
+type Cell = 'rnn' | 'lstm' | 'gru';
+const CASES: { cell: Cell; hiddenActivation?: 'tanh' | 'relu' | 'linear' }[] = [
+  { cell: 'rnn', hiddenActivation: 'tanh' }, { cell: 'rnn', hiddenActivation: 'relu' }, { cell: 'rnn', hiddenActivation: 'linear' },
+  { cell: 'lstm' }, { cell: 'gru' },
+];
+
+test('the WebAssembly kernels are the ones in use (a float32 network here takes their fused paths)', () => {
+  assert.notEqual(wasm, jsKernels);
+  assert.match(kernelsName(), /^wasm/);
+  assert.equal(typeof wasm.tanhInPlace, 'function');
+  assert.equal(typeof wasm.packB, 'function');
+  assert.equal(typeof wasm.lstmGates, 'function');
+});
+
+for (const c of CASES) {
+  const name = `${c.cell}${c.hiddenActivation ? ` ${c.hiddenActivation}` : ''}`;
+  test(`${name}: float32 on the wasm kernels equals float64 on the JavaScript kernels (J, ∂J/∂θ, ∂J/∂h(0); masks, truncation, B = 5)`, () => {
+    const options: NetworkOptions = { cell: c.cell, inputSize: D, hiddenSize: H, outputSize: K, seed: 9, ...(c.hiddenActivation ? { hiddenActivation: c.hiddenActivation } : {}) };
+    const n64 = new Network({ ...options, dtype: 'float64', kernels: jsKernels });
+    const n32 = new Network({ ...options, dtype: 'float32' });
+    assert.equal(n32.kernels, wasm);
+    const rng = new Rng(10);
+    for (let i = 0; i < n64.params.size; i++) n64.params.data[i] = rng.uniform(-0.9, 0.9);
+    n32.params.data.set(n64.params.data);
+    const x = Array.from({ length: T * B * D }, () => rng.uniform(-1, 1));
+    const y = Array.from({ length: T * B * K }, () => rng.uniform(-1, 1));
+    const S = c.cell === 'lstm' ? 2 : 1;
+    const init = Array.from({ length: S }, () => Array.from({ length: B * H }, () => rng.uniform(-0.8, 0.8)));
+    const batch = (A: Float64ArrayConstructor | Float32ArrayConstructor, mask: Uint8Array | undefined, withInit: boolean): SequenceBatch => ({
+      T, B, x: { kind: 'dense', data: A.from(x) }, y: { kind: 'dense', data: A.from(y) }, ...(mask ? { mask } : {}),
+      ...(withInit ? { init: [S === 2 ? { h: A.from(init[0]!), c: A.from(init[1]!) } : { h: A.from(init[0]!) }] } : {}),
+    });
+    for (const mask of [undefined, MASK]) {
+      for (const truncate of [undefined, 2]) {
+        for (const withInit of [false, true]) {
+          const opts = { ...(truncate ? { truncate } : {}), initGradient: true };
+          n64.params.zeroGrad();
+          const g64 = n64.gradient(batch(Float64Array, mask, withInit), opts);
+          n32.params.zeroGrad();
+          const g32 = n32.gradient(batch(Float32Array, mask, withInit), opts);
+          const what = `mask ${mask ? 'on' : 'off'}, truncate ${truncate}, init ${withInit}`;
+          assert.ok(Math.abs(g32.loss - g64.loss) < 1e-5 * Math.max(1, Math.abs(g64.loss)), `${what}: J ${g32.loss} vs ${g64.loss}`);
+          const err = relativeError(n32.params.grad, n64.params.grad);
+          assert.ok(err < 1e-5, `${what}: ∂J/∂θ relative error ${err}`);
+          const e0 = relativeError(g32.initGradient![0]!.h, g64.initGradient![0]!.h);
+          assert.ok(e0 < 1e-5, `${what}: ∂J/∂h(0) relative error ${e0}`);
+          assert.ok(g64.initGradient![0]!.h.some((v) => Math.abs(v) > 1e-3), `${what}: a gradient reaches h(0)`);
+          if (S === 2) {
+            const ec = relativeError(g32.initGradient![0]!.c!, g64.initGradient![0]!.c!);
+            assert.ok(ec < 1e-5, `${what}: ∂J/∂c(0) relative error ${ec}`);
+          }
+          // the forward alone (no gradient): the same outputs
+          const o64 = n64.forward(batch(Float64Array, mask, withInit));
+          const o32 = n32.forward(batch(Float32Array, mask, withInit));
+          assert.ok(relativeError(o32, o64) < 1e-5, `${what}: forward`);
+        }
+      }
+    }
+  });
+}
