@@ -1,4 +1,4 @@
 // npm run mutate -- cells
 import { strykerConfig } from './mutation/config.mjs';
 
-export default strykerConfig('cells', ['rnn-gradcheck', 'rnn-paths', 'lstm', 'gru', 'truncation', 'network-weights', 'lecture']);
+export default strykerConfig('cells', ['rnn-gradcheck', 'rnn-paths', 'lstm', 'gru', 'truncation', 'network-weights', 'lecture', 'mutation-cells-wasm', 'mutation-cells-masks', 'mutation-cells-lecture']);

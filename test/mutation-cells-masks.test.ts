@@ -30,10 +30,11 @@ const MASK = Uint8Array.from([
   1, 1, 0, 1,
 ]);
 
-type Cell = 'rnn' | 'lstm' | 'gru';
+type Cell = 'rnn' | 'lstm' | 'gru' | 'gru reset-before';
 
 function problem(cell: Cell, seed: number, withInit: boolean): { net: Network; batch: SequenceBatch } {
-  const net = new Network({ cell, inputSize: D, hiddenSize: H, outputSize: K, loss: 'cross-entropy', dtype: 'float64' });
+  const type = cell === 'gru reset-before' ? { cell: 'gru' as const, variant: 'reset-before' as const } : { cell };
+  const net = new Network({ ...type, inputSize: D, hiddenSize: H, outputSize: K, loss: 'cross-entropy', dtype: 'float64' });
   const rng = new Rng(seed);
   for (let i = 0; i < net.params.size; i++) net.params.data[i] = rng.uniform(-0.9, 0.9);
   const state = (): Float64Array => Float64Array.from({ length: B * H }, () => rng.uniform(-0.8, 0.8));
@@ -54,7 +55,7 @@ function column(a: ArrayLike<number>, b: number, n: number): Float64Array {
   return out;
 }
 
-for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+for (const cell of ['rnn', 'lstm', 'gru', 'gru reset-before'] as const) {
   test(`${cell}, a hole in every row: the batch's forward equals each sequence run alone`, () => {
     for (const withInit of [false, true]) {
       const { net, batch } = problem(cell, 1, withInit);

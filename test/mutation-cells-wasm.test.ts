@@ -12,7 +12,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LstmCell, lstmParamSpecs } from '../src/cells/lstm.js';
 import { jsKernels } from '../src/core/kernels.js';
+import { ParamSet } from '../src/core/params.js';
 import { Rng } from '../src/core/rng.js';
 import { kernelsName, useKernels } from '../src/kernels/index.js';
 import { Network, type NetworkOptions, type SequenceBatch } from '../src/model/network.js';
@@ -93,3 +95,33 @@ for (const c of CASES) {
     }
   });
 }
+
+test('lstm cell alone, float32 on the wasm kernels (fused gates backward) with a gradient on C(T) from beyond (dFinalC) and dX: equals float64', () => {
+  const [T2, B2, D2, H2] = [4, 5, 3, 4];
+  const rng = new Rng(23);
+  const spec = lstmParamSpecs({ inputSize: D2, hiddenSize: H2, bias: true, prefix: '' });
+  const p64 = new ParamSet(spec, 'float64');
+  const p32 = new ParamSet(spec, 'float32');
+  for (let i = 0; i < p64.data.length; i++) p64.data[i] = rng.uniform(-0.8, 0.8);
+  p32.data.set(p64.data);
+  const c64 = new LstmCell({ inputSize: D2, hiddenSize: H2, bias: true, prefix: '', kernels: jsKernels }, p64);
+  const c32 = new LstmCell({ inputSize: D2, hiddenSize: H2, bias: true, prefix: '', kernels: wasm }, p32);
+  const xs = Array.from({ length: T2 * B2 * D2 }, () => rng.uniform(-1, 1));
+  const g = Array.from({ length: T2 * B2 * H2 }, () => rng.uniform(-1, 1));
+  const w = Array.from({ length: B2 * H2 }, () => rng.uniform(-1, 1));
+  const run = (cell: LstmCell, params: ParamSet, A: Float64ArrayConstructor | Float32ArrayConstructor, truncate?: number): { grad: number[]; dX: number[] } => {
+    const cache = cell.createCache(T2, B2);
+    const x = { kind: 'dense' as const, data: A.from(xs) };
+    cell.forward(x, T2, B2, cache);
+    params.zeroGrad();
+    const dX = new A(T2 * B2 * D2);
+    cell.backward(x, T2, B2, cache, A.from(g), dX, null, undefined, { dFinalC: A.from(w), ...(truncate ? { truncate } : {}) });
+    return { grad: Array.from(params.grad), dX: Array.from(dX) };
+  };
+  for (const truncate of [undefined, 2]) {
+    const a = run(c64, p64, Float64Array, truncate);
+    const b = run(c32, p32, Float32Array, truncate);
+    assert.ok(relativeError(b.grad, a.grad) < 1e-5, `truncate ${truncate}: ∂L/∂θ ${relativeError(b.grad, a.grad)}`);
+    assert.ok(relativeError(b.dX, a.dX) < 1e-5, `truncate ${truncate}: dX ${relativeError(b.dX, a.dX)}`);
+  }
+});
