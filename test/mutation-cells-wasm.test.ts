@@ -47,6 +47,28 @@ test('the WebAssembly kernels are the ones in use (a float32 network here takes 
   assert.equal(typeof wasm.tanhInPlace, 'function');
   assert.equal(typeof wasm.packB, 'function');
   assert.equal(typeof wasm.lstmGates, 'function');
+  // each fused kernel reports that it ran (it returns false, doing nothing, on arrays or widths it refuses)
+  const names = ['tanhInPlace', 'tanhBackward', 'lstmGates', 'lstmGatesBackward', 'gemmPacked'] as const;
+  const ran = new Map<string, number>(names.map((n) => [n, 0]));
+  const k = wasm as unknown as Record<string, (...args: unknown[]) => boolean>;
+  for (const name of names) {
+    const original = k[name]!;
+    k[name] = function (this: unknown, ...args: unknown[]): boolean {
+      const done = original.apply(this, args);
+      if (done) ran.set(name, ran.get(name)! + 1);
+      return done;
+    };
+  }
+  try {
+    for (const cell of ['rnn', 'lstm'] as const) {
+      const net = new Network({ cell, inputSize: D, hiddenSize: H, outputSize: K, dtype: 'float32', seed: 1 });
+      const data = (n: number): { kind: 'dense'; data: Float32Array } => ({ kind: 'dense', data: Float32Array.from({ length: n }, (_, i) => Math.sin(i)) });
+      net.gradient({ T, B, x: data(T * B * D), y: data(T * B * K) });
+    }
+  } finally {
+    for (const name of names) delete k[name];
+  }
+  for (const name of names) assert.ok(ran.get(name)! > 0, `${name} never ran`);
 });
 
 /** The first `b` columns of MASK (its first three rows hold every kind of hole too). */
