@@ -15,6 +15,7 @@ import { Network, type SequenceBatch } from '../src/model/network.js';
 import { gradientCheck } from '../src/model/gradcheck.js';
 import { sequenceSet, type SequencePair, type SequenceSet } from '../src/data/sequences.js';
 import { SequenceBatches } from '../src/data/batches.js';
+import { maxAbsDiff } from './helpers/approx.js';
 
 const D = 3;
 const H = 4;
@@ -45,13 +46,6 @@ function gradOf(net: Network, batch: SequenceBatch): { grad: Float64Array; loss:
   net.params.zeroGrad();
   const r = net.gradient(batch);
   return { grad: Float64Array.from(net.params.grad), loss: r.loss, count: r.count };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 for (const cell of CELL_KINDS) {

@@ -23,6 +23,7 @@ import { fit } from '../src/train/fit.js';
 import { createDataParallel } from '../src/node/parallel.js';
 import type { DataParallel, ParallelModel } from '../src/parallel/data-parallel.js';
 import type { ParamSet } from '../src/core/params.js';
+import { maxAbsDiff } from './helpers/approx.js';
 
 const open: DataParallel[] = [];
 after(() => open.forEach((p) => p.dispose()));
@@ -31,13 +32,6 @@ async function parallelFor(model: ParallelModel, threads: number, minSequences =
   const p = await createDataParallel(model, { threads, minSequences });
   open.push(p);
   return p;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 const thetaOf = (sets: readonly ParamSet[]): Float64Array => Float64Array.from(sets.flatMap((p) => [...p.data]));

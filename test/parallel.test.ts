@@ -17,6 +17,7 @@ import { StreamBatches, symbolStream } from '../src/data/windows.js';
 import { fit } from '../src/train/fit.js';
 import { createDataParallel } from '../src/node/parallel.js';
 import type { DataParallel } from '../src/parallel/data-parallel.js';
+import { maxAbsDiff } from './helpers/approx.js';
 
 const open: DataParallel[] = [];
 after(() => open.forEach((p) => p.dispose()));
@@ -25,13 +26,6 @@ async function parallelFor(net: Network, threads: number, minSequences = 2): Pro
   const p = await createDataParallel(net, { threads, minSequences });
   open.push(p);
   return p;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 /** A batch with every feature a shard must carry: chosen by the flags. */

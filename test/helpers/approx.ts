@@ -19,3 +19,11 @@ export function assertRowsClose(actual: readonly (readonly number[])[], expected
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} rows, expected ${expected.length}`);
   assertClose(actual.flat(), expected.flat(), tol, what);
 }
+
+/** The largest |a[i] − b[i]| (the arrays must have the same length). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}

@@ -11,26 +11,18 @@
  */
 
 import { PairBatches } from '../../src/data/pairs.js';
-import { useKernels } from '../../src/kernels/select.js';
 import { tokenErrorRate } from '../../src/tasks/edit-distance.js';
 import { copyThrough, type Pronunciation } from '../../src/tasks/pronounce.js';
 import { fit } from '../../src/train/fit.js';
 import type { FitState } from '../../src/train/fit-types.js';
 import { BATCH, encodePronouncer, LEARNING_RATE, LETTERS, newPronouncer, pronounceAll, splitWords, STEP_LIMIT, type Pronouncer } from './pronouncer.js';
 import type { FromPronounceWorker, ToPronounceWorker } from './pronounce-protocol.js';
+import { chooseKernels } from './kernel-choice.js';
 
 const PROGRESS_MS = 150;
 const EVAL_EVERY = 250;
 
 const kernels = chooseKernels();
-
-function chooseKernels(): string {
-  try {
-    return useKernels('auto').name;
-  } catch {
-    return useKernels('js').name;
-  }
-}
 
 interface Run {
   readonly p: Pronouncer;

@@ -17,7 +17,6 @@
 
 import { Rng } from '../../src/core/rng.js';
 import { allocate } from '../../src/core/tensor.js';
-import { useKernels } from '../../src/kernels/select.js';
 import type { StreamBatches } from '../../src/data/windows.js';
 import type { Network } from '../../src/model/network.js';
 import type { DataParallel } from '../../src/parallel/data-parallel.js';
@@ -30,6 +29,7 @@ import { charNetwork, modelSettingsOf } from './char-model.js';
 import { decodeTextModel, encodeTextModel, type TextModel } from './model-file.js';
 import type { FromWorker, ToWorker, TrainSettings } from './protocol.js';
 import { planThreads, startThreads, type ThreadPlan } from './threads.js';
+import { chooseKernels } from './kernel-choice.js';
 
 /** Updates after which a sample is shown (then every 500). */
 const MILESTONES = [10, 25, 50, 100, 200, 300, 500, 750, 1000];
@@ -61,14 +61,6 @@ interface Run {
  * JavaScript. Chosen once, before the first network.
  */
 const kernels = chooseKernels();
-
-function chooseKernels(): string {
-  try {
-    return useKernels('auto').name;
-  } catch {
-    return useKernels('js').name;
-  }
-}
 
 let run: Run | null = null;
 let temperature = 0.8;
