@@ -8,11 +8,12 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { interruptWhen } from './helpers/cli.js';
 import { fileURLToPath } from 'node:url';
 import { assertClose } from './helpers/approx.js';
 import { Network } from '../src/model/network.js';
@@ -159,23 +160,6 @@ test('text model: predict --prime gives the in-memory next-symbol distribution; 
   assert.match(bare.stderr, /is a text model: give --prime TEXT .* or generate text with: (npx )?rnnkit sample /);
 });
 
-/** Runs a training command, sends SIGTERM once stderr shows `trigger`, and resolves with its exit code. */
-function interruptWhen(args: readonly string[], trigger: RegExp): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && trigger.test(stderr)) {
-        sent = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.stdout.resume();
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 for (const [task, data, extra] of [
   ['forecast', ['--dataset', 'us-births', '--last', '900', '--window', '28'], ['--hidden', '6']],
@@ -185,7 +169,7 @@ for (const [task, data, extra] of [
     const common = [task, ...data, ...extra, '--epochs', '4', '--batch', '8', '--checkpoint-every', '7', '--threads', '1'];
     const straight = run([...common, '-o', `${task}-straight.rnn`]);
     assert.equal(straight.status, 0, straight.stderr);
-    const cut = await interruptWhen([...common, '-o', `${task}-cut.rnn`], /saved .* at step 14\n/);
+    const cut = await interruptWhen([...common, '-o', `${task}-cut.rnn`], /saved .* at step 14\n/, dir);
     // a few hundred updates are left when the signal comes at step 14: the run is cut, not finished
     assert.equal(cut.code, 143, cut.stderr);
     assert.match(cut.stderr, new RegExp(`continue with: (npx )?rnnkit ${task} --resume ${task}-cut\\.rnn`));

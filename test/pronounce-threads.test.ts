@@ -6,11 +6,12 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { interruptWhen } from './helpers/cli.js';
 import { fileURLToPath } from 'node:url';
 import { decodeModel } from '../src/io/model-file.js';
 
@@ -22,23 +23,6 @@ function run(args: readonly string[]): { status: number | null; stderr: string }
   return { status: r.status, stderr: r.stderr };
 }
 
-/** Runs a command, sends SIGTERM once stderr shows `trigger`, and resolves with its exit code. */
-function interruptWhen(args: readonly string[], trigger: RegExp): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && trigger.test(stderr)) {
-        sent = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.stdout.resume();
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 const paramsOf = (file: string): number[][] => {
   const m = decodeModel(readFileSync(join(dir, file))).model;
@@ -52,7 +36,7 @@ test('pronounce --threads 2: SIGTERM saves and exits, --resume with 2 threads eq
   const straight = run([...common, '-o', 'straight.rnn']);
   assert.equal(straight.status, 0, straight.stderr);
   assert.match(straight.stderr, /, 2 threads, saving to/);
-  const cut = await interruptWhen([...common, '-o', 'cut.rnn'], /saved .* at step 5\n/);
+  const cut = await interruptWhen([...common, '-o', 'cut.rnn'], /saved .* at step 5\n/, dir);
   assert.equal(cut.code, 143, cut.stderr);
   const state = decodeModel(readFileSync(join(dir, 'cut.rnn'))).state;
   assert.ok(state && state.step < 200, 'the cut model holds the step it was cut at');
