@@ -204,23 +204,9 @@ export class DataParallel {
       this.lastSplit = null;
       return net.gradient(batch, options);
     }
-    this.copyTheta();
-    // shard s covers sequences [bounds[s], bounds[s+1]); this thread takes shard 0 (the smallest)
-    const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((s * B) / shards));
-    const handed: ReplicaSlot[] = [];
-    for (let s = 1; s < shards; s++) {
-      const slot = this.replicas[s - 1]!;
-      this.handOver(slot, batch, bounds[s]!, bounds[s + 1]!, options);
-      handed.push(slot);
-    }
-    let mine: GradientResult;
-    try {
-      mine = net.gradient(local.load(batch, 0, bounds[1]!), options);
-    } finally {
-      this.collect(handed); // the replicas finish even when this thread's shard threw
-    }
-    const sum = this.addReplicas(handed, mine);
-    this.lastSplit = { T: batch.T, B, b1: bounds[1]! };
+    const sum = this.runShards(B, shards, (slot, from, to) => this.handOver(slot, batch, from, to, options),
+      (end) => net.gradient(local.load(batch, 0, end), options));
+    this.lastSplit = { T: batch.T, B, b1: Math.floor(B / shards) }; // shard 0, this thread's
     return sum;
   }
 
@@ -231,19 +217,35 @@ export class DataParallel {
     const B = cols.B;
     const shards = threadsFor(B, this.threads, this.minSequences);
     if (shards <= 1) return model.gradient(batch, options);
+    return this.runShards(B, shards, (slot, from, to) => this.handOverColumns(slot, cols, from, to, options),
+      (end) => model.gradient(model.fromColumns(this.localColumns.load(cols, 0, end)), options));
+  }
+
+  /**
+   * One data-parallel step over B sequences in `shards` contiguous shards:
+   * shard s covers sequences [⌊sB/shards⌋, ⌊(s+1)B/shards⌋); shards 1… go to
+   * the replicas, this thread computes shard 0 (the smallest, [0, end)), and
+   * the gradients are summed once every replica is done.
+   */
+  private runShards(
+    B: number,
+    shards: number,
+    handOver: (slot: ReplicaSlot, from: number, to: number) => void,
+    own: (end: number) => { loss: number; count: number },
+  ): GradientResult {
     this.copyTheta();
-    const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((s * B) / shards));
+    const bound = (s: number): number => Math.floor((s * B) / shards);
     const handed: ReplicaSlot[] = [];
     for (let s = 1; s < shards; s++) {
       const slot = this.replicas[s - 1]!;
-      this.handOverColumns(slot, cols, bounds[s]!, bounds[s + 1]!, options);
+      handOver(slot, bound(s), bound(s + 1));
       handed.push(slot);
     }
     let mine: { loss: number; count: number };
     try {
-      mine = model.gradient(model.fromColumns(this.localColumns.load(cols, 0, bounds[1]!)), options);
+      mine = own(bound(1));
     } finally {
-      this.collect(handed);
+      this.collect(handed); // the replicas finish even when this thread's shard threw
     }
     return this.addReplicas(handed, mine);
   }

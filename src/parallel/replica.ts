@@ -108,36 +108,17 @@ class Replica {
       if (ints[C.CMD] === CMD_EXIT) return 'exit';
       if (ints[C.GEN] !== this.generation) return 'message'; // the new block is in a message on its way
       this.last = seq;
-      if (ints[C.CMD] === CMD_STEP) {
-        if (this.trainable) this.stepTrainable(this.trainable);
-        else this.step(this.net!, this.dims!, this.local!);
-      }
+      if (ints[C.CMD] === CMD_STEP) this.runStep();
       Atomics.store(ints, C.DONE, seq);
       Atomics.notify(ints, C.DONE);
     }
   }
 
-  /** One shard: θ in, forward + BPTT, ∂J/∂θ and J out. */
-  private step(net: Network, dims: ShardDims, local: LocalShard): void {
+  /** Runs the step the main thread asked for; leaves J and its count, or the error, in the control block. */
+  private runStep(): void {
     const c = this.control;
     try {
-      const h = readHeader(c.ints);
-      const view = sharedShard(this.data, h, dims);
-      const source = shardBatch(h, view, {
-        ...(c.ints[C.LOSS_LAST] === 1 ? { lossAt: 'last' as const } : {}),
-        ...(c.ints[C.FEEDBACK] === 1 ? { feedback: 'argmax' as const } : {}),
-      });
-      const batch = local.load(source, 0, h.B);
-      const p = net.params;
-      p.data.set(this.theta);
-      p.zeroGrad();
-      const g = net.gradient(batch, backwardOptions(c.ints));
-      this.grad.set(p.grad);
-      const states = net.stateAt(h.T, h.B);
-      states.forEach((s, l) => {
-        view.finalH[l]!.set(s.h);
-        if (s.c) view.finalC[l]?.set(s.c);
-      });
+      const g = this.trainable ? this.stepTrainable(this.trainable) : this.step(this.net!, this.dims!, this.local!);
       c.result[0] = g.loss;
       c.result[1] = g.count;
       c.ints[C.STATUS] = 0;
@@ -147,31 +128,47 @@ class Replica {
     }
   }
 
-  /** One shard of a trainable: θ of every set in, its gradient, ∂J/∂θ (the sets end to end) and J out. */
-  private stepTrainable(model: ShardableTrainable<unknown>): void {
+  /** One shard: θ in, forward + BPTT, ∂J/∂θ and the final states out; returns J and its count. */
+  private step(net: Network, dims: ShardDims, local: LocalShard): { loss: number; count: number } {
     const c = this.control;
-    try {
-      const h = readColumnsHeader(this.data);
-      const cols = this.localColumns.load(sharedColumns(this.data, h), 0, h.B);
-      let at = 0;
-      for (const p of this.sets) {
-        p.data.set(this.theta.subarray(at, at + p.size));
-        p.zeroGrad();
-        at += p.size;
-      }
-      const g = model.gradient(model.fromColumns(cols), backwardOptions(c.ints));
-      at = 0;
-      for (const p of this.sets) {
-        this.grad.set(p.grad, at);
-        at += p.size;
-      }
-      c.result[0] = g.loss;
-      c.result[1] = g.count;
-      c.ints[C.STATUS] = 0;
-    } catch (e) {
-      writeError(c, e);
-      c.ints[C.STATUS] = 1;
+    const h = readHeader(c.ints);
+    const view = sharedShard(this.data, h, dims);
+    const source = shardBatch(h, view, {
+      ...(c.ints[C.LOSS_LAST] === 1 ? { lossAt: 'last' as const } : {}),
+      ...(c.ints[C.FEEDBACK] === 1 ? { feedback: 'argmax' as const } : {}),
+    });
+    const batch = local.load(source, 0, h.B);
+    const p = net.params;
+    p.data.set(this.theta);
+    p.zeroGrad();
+    const g = net.gradient(batch, backwardOptions(c.ints));
+    this.grad.set(p.grad);
+    const states = net.stateAt(h.T, h.B);
+    states.forEach((s, l) => {
+      view.finalH[l]!.set(s.h);
+      if (s.c) view.finalC[l]?.set(s.c);
+    });
+    return g;
+  }
+
+  /** One shard of a trainable: θ of every set in, ∂J/∂θ (the sets end to end) out; returns J and its count. */
+  private stepTrainable(model: ShardableTrainable<unknown>): { loss: number; count: number } {
+    const c = this.control;
+    const h = readColumnsHeader(this.data);
+    const cols = this.localColumns.load(sharedColumns(this.data, h), 0, h.B);
+    let at = 0;
+    for (const p of this.sets) {
+      p.data.set(this.theta.subarray(at, at + p.size));
+      p.zeroGrad();
+      at += p.size;
     }
+    const g = model.gradient(model.fromColumns(cols), backwardOptions(c.ints));
+    at = 0;
+    for (const p of this.sets) {
+      this.grad.set(p.grad, at);
+      at += p.size;
+    }
+    return g;
   }
 }
 
