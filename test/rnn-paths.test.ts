@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
+import { assertFeedbackEqualsPlainForward } from './helpers/feedback.js';
 import { Network, type SequenceBatch } from '../src/model/network.js';
 import { bruteForceTruncated, numericGradient, numericInitGradient, relativeError } from './helpers/truncation.js';
 
@@ -83,21 +84,7 @@ test('rnn, argmax feedback (step-by-step forward): equals a whole-sequence forwa
   const net = new Network({ inputSize: K, hiddenSize: H, outputSize: K, loss: 'cross-entropy', dtype: 'float64', seed: 5 });
   const rng = new Rng(6);
   for (let i = 0; i < net.params.size; i++) net.params.data[i] = rng.uniform(-1.5, 1.5);
-  const x = new Int32Array(T * B).fill(-1);
-  for (let b = 0; b < B; b++) x[b] = b % K;
-  const batch: SequenceBatch = { T, B, x: { kind: 'index', data: x }, y: { kind: 'index', data: new Int32Array(T * B) }, feedback: 'argmax', mask: MASK };
-  const fed = Float64Array.from(net.forward(batch));
-  const inputs = Int32Array.from(x);
-  for (let t = 1; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      let best = 0;
-      for (let j = 1; j < K; j++) if (fed[((t - 1) * B + b) * K + j]! > fed[((t - 1) * B + b) * K + best]!) best = j;
-      inputs[t * B + b] = best;
-    }
-  }
-  assert.ok(new Set(inputs.subarray(B)).size > 1, 'the fed inputs vary');
-  const plain = net.forward({ ...batch, x: { kind: 'index', data: inputs }, feedback: 'none' });
-  assert.deepEqual(Array.from(plain), Array.from(fed));
+  assertFeedbackEqualsPlainForward(net, T, B, K, MASK);
 });
 
 test('rnn without biases: U, W and V only', () => {
