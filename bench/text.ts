@@ -27,6 +27,9 @@
  * Peers:
  * - `rnnkit`: `fit`, its fastest kernels, each gradient on `--threads`
  *   threads (default as `rnnkit train`: the cores, at least 8 streams each);
+ * - `rnnkit train` (`--only train`): not the same settings but the user's
+ *   command, `rnnkit train <text> --time S` with its defaults for the budget
+ *   (model size, schedule to the end of the budget), one run per time point;
  * - PyTorch (`bench/torch_text.py`, run with `/usr/bin/python3` when it
  *   imports torch; otherwise the table says it was skipped): `nn.LSTM` +
  *   `nn.Linear` started from rnnkit's initial weights (`--torch-init torch`:
@@ -39,7 +42,7 @@
  *   batch shape).
  *
  *   node dist/bench/text.js [--data 200k|novel|both] [--seconds S[,S…]|none] [--updates N[,N…]]
- *     [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] [--hidden H] [--layers L] [--seq-len T] [--batch B]
+ *     [--only rnnkit,train,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] [--hidden H] [--layers L] [--seq-len T] [--batch B]
  *     [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] [--trace FILE] [--json] [--out FILE]
  */
 
@@ -77,8 +80,8 @@ const ADAM_EPSILON = 1e-8;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-type PeerName = 'rnnkit' | 'pytorch' | 'tfjs';
-const PEERS: readonly PeerName[] = ['rnnkit', 'pytorch', 'tfjs'];
+type PeerName = 'rnnkit' | 'train' | 'pytorch' | 'tfjs';
+const PEERS: readonly PeerName[] = ['rnnkit', 'train', 'pytorch', 'tfjs'];
 
 /** The model and training settings every peer uses. */
 interface Settings {
@@ -150,7 +153,7 @@ interface Skipped {
   readonly skipped: string;
 }
 
-const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]|none] [--updates N[,N…]] [--only rnnkit,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] '
+const USAGE = 'usage: text.js [--data 200k|novel|both] [--seconds S[,S…]|none] [--updates N[,N…]] [--only rnnkit,train,pytorch,tfjs] [--threads N] [--torch-threads N[,N…]] '
   + '[--hidden H] [--layers L] [--seq-len T] [--batch B] [--lr η] [--decay-to N] [--warmup N] [--forget-bias F] [--torch-init rnnkit|torch] [--seed S] '
   + '[--clock wall|cpu] [--trace FILE] [--json] [--out FILE]';
 
@@ -160,6 +163,7 @@ const HELP = [
   `(hidden ${TRAIN_DEFAULTS.hidden}, windows ${TRAIN_DEFAULTS.seqLen} × batch ${TRAIN_DEFAULTS.batch}, Adam lr ${TRAIN_DEFAULTS.constantLr} held constant in every peer, as train --schedule constant, clip ${TRAIN_DEFAULTS.clip}).`,
   `--decay-to N: train --steps N's schedule in every peer instead (warm-up ${TRAIN_DEFAULTS.warmup} to lr ${TRAIN_DEFAULTS.lr}, then a straight line to 0 at update N).`,
   'PyTorch trains the same model (rnnkit\'s initial weights, one bias per gate, Adam ε/T). A run ends at its last time point; with --seconds none, at its last update point.',
+  'The "rnnkit train" row is the command a user runs, rnnkit train <text> --time S with train\'s defaults for that budget (not the settings above), one run per time point.',
   '--trace FILE: every update\'s training loss of each peer, and a side-by-side table on stderr.',
   'A 60 s point on the whole novel, rnnkit against PyTorch:',
   '  node --experimental-wasm-relaxed-simd dist/bench/text.js --data novel --seconds 60 --updates 1000 --only rnnkit,pytorch',
@@ -305,6 +309,48 @@ function benchNetwork(vocabSize: number, s: Settings): Network {
 function benchSchedule(s: Settings): Schedule {
   const warmup = s.warmup > 0 ? { warmup: s.warmup } : {};
   return s.horizon > 0 ? { kind: 'linear', horizon: s.horizon, ...warmup } : { kind: 'constant', ...warmup };
+}
+
+/**
+ * The `train` row: what a user gets from `rnnkit train --time S` with nothing
+ * else set, one run per time point (its schedule decays to the end of the
+ * budget, so each budget is its own run), with the model and rate `train`
+ * picks for the budget. The text is the same slice as the other rows (written
+ * to a file for the 200k text), split the same way; the figure is train's
+ * final validation, the whole held-out tail as one stream (evaluateText).
+ * Its time is the run's wall clock, periodic validation and checkpoints
+ * included, so it is not flattered against the other rows.
+ */
+function benchTrainCommand(text: string, seconds: number[], threads: number | null, log: (s: string) => void): TextBenchResult | Skipped {
+  if (seconds.length === 0) return { peer: 'rnnkit train', skipped: 'skipped: a run of train --time needs a time point (--seconds)' };
+  const dir = mkdtempSync(join(tmpdir(), 'rnnkit-bench-train-'));
+  try {
+    const textFile = join(dir, 'text.txt');
+    writeFileSync(textFile, text);
+    const points: EvalPoint[] = [];
+    let last: { step: number; charsPerSec: number; epoch: number; trainSec: number; threads: number } | undefined;
+    for (const at of seconds) {
+      log(`rnnkit train --time ${at}s: training…`);
+      const argv = [join(root, 'dist', 'src', 'cli', 'bin.js'), 'train', textFile, '--time', `${at}s`, '--json', '--sample-every', '0',
+        '-o', join(dir, `m${at}.rnn`), ...(threads !== null ? ['--threads', String(threads)] : [])];
+      const r = spawnSync(process.execPath, [...process.execArgv, ...argv], { encoding: 'utf8', maxBuffer: 1 << 24, timeout: (at * 3 + 600) * 1000 });
+      let report: { step: number; charsPerSec: number; epoch: number; durationSec: number; finalValBpc: number; threads: number; kernels: string; settings: { hidden: number; optimizer: string } };
+      try {
+        report = JSON.parse(r.stdout) as typeof report;
+      } catch {
+        return { peer: 'rnnkit train', skipped: `failed: ${(r.error?.message ?? r.stderr ?? 'no output').trim().split('\n').slice(-2).join(' | ')}` };
+      }
+      points.push({ kind: 'seconds', at, steps: report.step, trainSec: report.durationSec, valBpc: report.finalValBpc });
+      last = { step: report.step, charsPerSec: report.charsPerSec, epoch: report.epoch, trainSec: report.durationSec, threads: report.threads };
+      log(`  ${at} s: hidden ${report.settings.hidden}, ${report.settings.optimizer}, ${report.step} updates, ${Math.round(report.charsPerSec)} chars/s: ${report.finalValBpc.toFixed(3)}`);
+    }
+    return {
+      peer: 'rnnkit train', backend: `--time, its defaults, ×${last!.threads}`,
+      steps: last!.step, epochs: last!.epoch, trainSec: last!.trainSec, charsPerSec: last!.charsPerSec, points,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function benchRnnkit(train: Int32Array, val: Int32Array, vocabSize: number, args: Args, seconds: number[], updates: number[], threads: number): Promise<TextBenchResult> {
@@ -483,8 +529,9 @@ interface DataRun {
 }
 
 async function runData(which: '200k' | 'novel', args: Args, torch: string | null, log: (s: string) => void): Promise<DataRun> {
-  const text = mobyDickText();
-  const corpus = prepareCorpus(which === '200k' ? text.slice(0, 200_000) : text, { valFraction: VAL_FRACTION });
+  const novel = mobyDickText();
+  const text = which === '200k' ? novel.slice(0, 200_000) : novel;
+  const corpus = prepareCorpus(text, { valFraction: VAL_FRACTION });
   const vocabSize = corpus.tokenizer.vocabSize;
   const seconds = args.seconds ?? (which === '200k' ? [60] : [60, 300]);
   const { updates, settings: s } = args;
@@ -499,6 +546,7 @@ async function runData(which: '200k' | 'novel', args: Args, torch: string | null
     log('rnnkit: training…');
     add(await benchRnnkit(corpus.train, corpus.val, vocabSize, args, seconds, updates, threads));
   }
+  if (args.only.includes('train')) add(benchTrainCommand(text, seconds, args.threads, log));
   if (args.only.includes('pytorch')) {
     if (!torch) add({ peer: 'pytorch', skipped: `skipped: ${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)` });
     else {

@@ -94,3 +94,32 @@ test('train --schedule linear: interrupted, then resumed to the same --steps, eq
   assert.deepEqual(rc.schedule, { kind: 'constant', warmup: 20 });
   assert.notEqual(rc.finalValBpc, ra.finalValBpc);
 });
+
+test('train --time picks the model for the budget (from 3 minutes: hidden 384, AdamW, a peak of 0.016); --hidden, --optimizer and --lr override it; a resumed run keeps its own', () => {
+  // two updates each: only the settings the run chose are read
+  const chosen = (args: string[]): [number, string, number, string] => {
+    const out = join(dir, `budget-${args.join('_').replace(/[^a-z0-9]/gi, '')}.rnn`);
+    const r = run(['train', corpus, '--steps', '2', '--seq-len', '16', '--batch', '4', '--sample-every', '0', '--json', '--force', '-o', out, ...args]);
+    assert.equal(r.status, 0, r.stderr);
+    const s = (JSON.parse(r.stdout) as { settings: { hidden: number; optimizer: string; lr: number; schedule: string } }).settings;
+    return [s.hidden, s.optimizer, s.lr, s.schedule];
+  };
+  assert.deepEqual(chosen(['--time', '60s']), [128, 'adam', 0.024, 'linear']);
+  assert.deepEqual(chosen(['--time', '2m59s']), [128, 'adam', 0.024, 'linear']);
+  assert.deepEqual(chosen(['--time', '3m']), [384, 'adamw', 0.016, 'linear']);
+  assert.deepEqual(chosen(['--time', '1h']), [384, 'adamw', 0.016, 'linear']);
+  // each default gives way to its option: an explicit size sets the peak for that size; an explicit rate is kept
+  assert.deepEqual(chosen(['--time', '5m', '--hidden', '16']), [16, 'adamw', 0.024, 'linear']);
+  assert.deepEqual(chosen(['--time', '5m', '--optimizer', 'adam']), [384, 'adam', 0.016, 'linear']);
+  assert.deepEqual(chosen(['--time', '5m', '--lr', '0.01']), [384, 'adamw', 0.01, 'linear']);
+  assert.deepEqual(chosen(['--hidden', '200', '--schedule', 'linear']), [200, 'adam', 0.016, 'linear']);
+  // without --time: hidden 128, Adam at the constant rate
+  assert.deepEqual(chosen([]), [128, 'adam', 0.008, 'constant']);
+  // resumed with a long --time, the model keeps its size and update rule
+  const small = join(dir, 'budget-small.rnn');
+  assert.equal(run(['train', corpus, '--steps', '2', '--hidden', '16', '--seq-len', '16', '--batch', '4', '--sample-every', '0', '-o', small]).status, 0);
+  const r = run(['train', '--resume', small, '--steps', '4', '--time', '10m', '--sample-every', '0', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const resumed = (JSON.parse(r.stdout) as { settings: { hidden: number; optimizer: string } }).settings;
+  assert.deepEqual([resumed.hidden, resumed.optimizer], [16, 'adam']);
+});

@@ -78,6 +78,39 @@ export const TRAIN_DEFAULTS = {
   valFraction: 0.05,
 };
 
+/** What `train --time` picks for a budget, each where its option is not given. */
+export interface BudgetModel {
+  /** Budgets from this many seconds up (to the next row). */
+  readonly fromSec: number;
+  readonly hidden: number;
+  readonly optimizer: OptimizerKind;
+}
+
+/**
+ * The model and update rule for a --time budget: what reached the lowest
+ * held-out bits/char in that time on the whole novel, on this project's
+ * 2-core machine (docs/performance.md, "A model for the budget"). A minute
+ * buys a small layer many updates; from three minutes a wider one, with
+ * AdamW's weight decay against its larger gap between training and held-out
+ * loss, does better.
+ */
+export const BUDGET_MODELS: readonly BudgetModel[] = [
+  { fromSec: 0, hidden: TRAIN_DEFAULTS.hidden, optimizer: TRAIN_DEFAULTS.optimizer },
+  { fromSec: 180, hidden: 384, optimizer: 'adamw' },
+];
+
+/** The row of {@link BUDGET_MODELS} for a budget of `seconds`. */
+export function modelForBudget(seconds: number): BudgetModel {
+  let pick = BUDGET_MODELS[0]!;
+  for (const b of BUDGET_MODELS) if (seconds >= b.fromSec) pick = b;
+  return pick;
+}
+
+/** Peak of the default decaying schedule for a hidden size: a wider layer learns best with a lower one (measured). */
+export function defaultPeak(hidden: number): number {
+  return hidden > TRAIN_DEFAULTS.hidden ? 0.016 : TRAIN_DEFAULTS.lr;
+}
+
 /** Steps when neither --steps nor --time is given. */
 const DEFAULT_STEPS = 1000;
 /** Periodic validation reads at most this many symbols of the held-out tail (the final one reads it all). */
@@ -125,11 +158,11 @@ export const trainCommand: Command = {
     { name: 'vocab-size', type: 'int', min: 2, arg: 'N', help: 'keep the N most frequent symbols (default all chars; 5000 words)' },
     { name: 'cell', type: 'choice', choices: CELL_KINDS, help: `recurrent cell (default ${TRAIN_DEFAULTS.cell})` },
     { name: 'layers', type: 'int', min: 1, max: 16, arg: 'L', help: `stacked layers (default ${TRAIN_DEFAULTS.layers})` },
-    { name: 'hidden', type: 'int', min: 1, max: 8192, arg: 'H', help: `hidden units per layer (default ${TRAIN_DEFAULTS.hidden})` },
+    { name: 'hidden', type: 'int', min: 1, max: 8192, arg: 'H', help: `hidden units per layer (default ${TRAIN_DEFAULTS.hidden}; with --time of ${BUDGET_MODELS[1]!.fromSec / 60} minutes or more, ${BUDGET_MODELS[1]!.hidden})` },
     { name: 'seq-len', type: 'int', min: 1, arg: 'T', help: `BPTT window length (default ${TRAIN_DEFAULTS.seqLen})` },
     { name: 'batch', type: 'int', min: 1, arg: 'B', help: `parallel streams per update (default ${TRAIN_DEFAULTS.batch})` },
-    { name: 'optimizer', type: 'choice', choices: OPTIMIZER_KINDS, help: `update rule (default ${TRAIN_DEFAULTS.optimizer})` },
-    { name: 'lr', type: 'number', min: 0, exclusiveMin: true, arg: 'η', help: `learning rate, the peak of a decaying schedule (default ${TRAIN_DEFAULTS.lr}; ${TRAIN_DEFAULTS.constantLr} with --schedule constant)` },
+    { name: 'optimizer', type: 'choice', choices: OPTIMIZER_KINDS, help: `update rule (default ${TRAIN_DEFAULTS.optimizer}; with --time of ${BUDGET_MODELS[1]!.fromSec / 60} minutes or more, ${BUDGET_MODELS[1]!.optimizer})` },
+    { name: 'lr', type: 'number', min: 0, exclusiveMin: true, arg: 'η', help: `learning rate, the peak of a decaying schedule (default ${TRAIN_DEFAULTS.lr}, ${defaultPeak(TRAIN_DEFAULTS.hidden + 1)} above hidden ${TRAIN_DEFAULTS.hidden}; ${TRAIN_DEFAULTS.constantLr} with --schedule constant)` },
     { name: 'schedule', type: 'choice', choices: TRAIN_SCHEDULES, help: 'learning rate over the run: linear or cosine decay to 0 at its end (--steps, or --time re-planned from the speed), or constant (default linear with --time, else constant)' },
     { name: 'warmup', type: 'int', min: 0, arg: 'N', help: `updates of linear warm-up to --lr (default ${TRAIN_DEFAULTS.warmup}; 0 with --schedule constant)` },
     { name: 'clip', type: 'number', min: 0, arg: 'NORM', help: `gradient norm clip, 0 = off (default ${TRAIN_DEFAULTS.clip})` },
@@ -176,7 +209,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
   const o = args.options;
   const { budgetMs, maxSteps } = limits;
   const file = args.positionals[0];
-  const setup = await prepare(args, file);
+  const setup = await prepare(args, file, budgetMs);
   const { net, corpus, settings } = setup;
   const tokenizer = corpus.tokenizer;
   const unit = tokenizer.kind === 'char' ? 'char' : 'word';
@@ -399,7 +432,7 @@ async function trainTo(out: string, args: ParsedArgs, io: CommandIO, limits: Run
 }
 
 /** Loads the text and builds (or resumes) the model. */
-async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setup> {
+async function prepare(args: ParsedArgs, file: string | undefined, budgetMs: number): Promise<Setup> {
   const o = args.options;
   if (o.resume !== undefined) {
     const path = String(o.resume);
@@ -430,16 +463,18 @@ async function prepare(args: ParsedArgs, file: string | undefined): Promise<Setu
   });
   // a run with --time decays to its end by default; one counted in steps keeps η (resumed to more steps, it goes on as one run)
   const schedule = (o.schedule as BudgetSchedule['kind'] | undefined) ?? (o.time !== undefined ? 'linear' : 'constant');
+  const sized = Number.isFinite(budgetMs) ? modelForBudget(budgetMs / 1000) : BUDGET_MODELS[0]!;
+  const hidden = num(o.hidden, sized.hidden);
   const settings: TextRunSettings = {
     tokens,
     vocabSize: corpus.tokenizer.vocabSize,
     cell: (o.cell as CellKind | undefined) ?? TRAIN_DEFAULTS.cell,
     layers: num(o.layers, TRAIN_DEFAULTS.layers),
-    hidden: num(o.hidden, TRAIN_DEFAULTS.hidden),
+    hidden,
     seqLen: num(o['seq-len'], TRAIN_DEFAULTS.seqLen),
     batch: num(o.batch, TRAIN_DEFAULTS.batch),
-    optimizer: (o.optimizer as OptimizerKind | undefined) ?? TRAIN_DEFAULTS.optimizer,
-    lr: num(o.lr, schedule === 'constant' ? TRAIN_DEFAULTS.constantLr : TRAIN_DEFAULTS.lr),
+    optimizer: (o.optimizer as OptimizerKind | undefined) ?? sized.optimizer,
+    lr: num(o.lr, schedule === 'constant' ? TRAIN_DEFAULTS.constantLr : defaultPeak(hidden)),
     clip: num(o.clip, TRAIN_DEFAULTS.clip),
     seed: num(o.seed, TRAIN_DEFAULTS.seed),
     valFraction,
