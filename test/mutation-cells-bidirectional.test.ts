@@ -148,7 +148,9 @@ for (const { kind, input, mask: withMask } of CASES) {
     const dH = Float64Array.from({ length: T * B * 2 * H }, () => rng.uniform(-1, 1));
     const dFinalC = Float64Array.from({ length: B * 2 * H }, () => rng.uniform(-1, 1));
     const optionSets: (BackwardOptions & { dFinalC?: Float64Array })[] = [{}, { truncate: 2 }, { gradientMode: 'exact' }];
-    if (kind === 'lstm') optionSets.push({ dFinalC }, { truncate: 1, dFinalC });
+    // a dFinalC longer than B×2H (a buffer made for a larger batch): its first B×2H values are read, as the LSTM cell reads the first B×H of its own
+    const longer = Float64Array.from([...dFinalC, ...new Array<number>(2 * H).fill(0.5)]);
+    if (kind === 'lstm') optionSets.push({ dFinalC }, { truncate: 1, dFinalC }, { dFinalC: longer });
     for (const options of optionSets) {
       const what = `${label}, options ${JSON.stringify(Object.keys(options))} truncate ${options.truncate}`;
       // the reference, by hand
