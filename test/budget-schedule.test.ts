@@ -95,7 +95,7 @@ test('train --schedule linear: interrupted, then resumed to the same --steps, eq
   assert.notEqual(rc.finalValBpc, ra.finalValBpc);
 });
 
-test('train --time picks the model for the budget (from 3 minutes: hidden 384, AdamW, a peak of 0.016); --hidden, --optimizer and --lr override it; a resumed run keeps its own', () => {
+test('train --time picks the model for the budget (from 2 minutes: hidden 384, AdamW, a peak of 0.016); --hidden, --optimizer and --lr override it; a resumed run keeps its own', () => {
   // two updates each: only the settings the run chose are read
   const chosen = (args: string[]): [number, string, number, string] => {
     const out = join(dir, `budget-${args.join('_').replace(/[^a-z0-9]/gi, '')}.rnn`);
@@ -105,8 +105,8 @@ test('train --time picks the model for the budget (from 3 minutes: hidden 384, A
     return [s.hidden, s.optimizer, s.lr, s.schedule];
   };
   assert.deepEqual(chosen(['--time', '60s']), [128, 'adam', 0.024, 'linear']);
-  assert.deepEqual(chosen(['--time', '2m59s']), [128, 'adam', 0.024, 'linear']);
-  assert.deepEqual(chosen(['--time', '3m']), [384, 'adamw', 0.016, 'linear']);
+  assert.deepEqual(chosen(['--time', '1m59s']), [128, 'adam', 0.024, 'linear']);
+  assert.deepEqual(chosen(['--time', '2m']), [384, 'adamw', 0.016, 'linear']);
   assert.deepEqual(chosen(['--time', '1h']), [384, 'adamw', 0.016, 'linear']);
   // each default gives way to its option: an explicit size sets the peak for that size; an explicit rate is kept
   assert.deepEqual(chosen(['--time', '5m', '--hidden', '16']), [16, 'adamw', 0.024, 'linear']);

@@ -90,13 +90,13 @@ export interface BudgetModel {
  * The model and update rule for a --time budget: what reached the lowest
  * held-out bits/char in that time on the whole novel, on this project's
  * 2-core machine (docs/performance.md, "A model for the budget"). A minute
- * buys a small layer many updates; from three minutes a wider one, with
+ * buys a small layer many updates; from two minutes a wider one, with
  * AdamW's weight decay against its larger gap between training and held-out
  * loss, does better.
  */
 export const BUDGET_MODELS: readonly BudgetModel[] = [
   { fromSec: 0, hidden: TRAIN_DEFAULTS.hidden, optimizer: TRAIN_DEFAULTS.optimizer },
-  { fromSec: 180, hidden: 384, optimizer: 'adamw' },
+  { fromSec: 120, hidden: 384, optimizer: 'adamw' },
 ];
 
 /** The row of {@link BUDGET_MODELS} for a budget of `seconds`. */
