@@ -96,6 +96,10 @@ test('loss.ts: row losses and δo by hand, for every output and loss', () => {
   const idx = { kind: 'index' as const, data: Int32Array.from([5, 2, -1, 3]) };
   assert.ok(Math.abs(rowLoss('softmax', 'cross-entropy', 3, yhat, 1, idx, 1, dO) + Math.log(0.3)) < 1e-15);
   assertClose(dO, [42, 0.2, 0.5, 0.3 - 1, 42]);
+  // target 0, the first column
+  dO.fill(42);
+  assert.ok(Math.abs(rowLoss('softmax', 'cross-entropy', 3, yhat, 1, { kind: 'index', data: Int32Array.from([0]) }, 0, dO) + Math.log(0.2)) < 1e-15);
+  assertClose(dO, [42, 0.2 - 1, 0.5, 0.3, 42]);
   // a target of −1 or ≥ K carries no loss, δo = ŷ
   for (const at of [2, 3]) {
     dO.fill(42);
