@@ -541,7 +541,6 @@ export class Network {
       }
     }
     if (batch.mask && batch.mask.length < T * B) throw new ShapeError(`batch.mask has ${batch.mask.length} entries, expected T×B = ${T * B}`);
-    checkBatchValues(batch, D, K, this.config.hiddenSize); // NaN / Infinity, mask values other than 0 and 1
     if (batch.feedback === 'argmax' && D !== K) throw new OptionError(`feedback "argmax" needs inputSize = outputSize, got D = ${D}, K = ${K}`);
     if (this.config.bidirectional) {
       if (batch.feedback === 'argmax') throw new OptionError('feedback "argmax" needs each output before the next input, but a bidirectional network reads the whole sequence first');
@@ -555,6 +554,8 @@ export class Network {
         if (this.layers[l]!.stateNames.includes('c') && (!s.c || s.c.length < n)) throw new ShapeError(`batch.init[${l}].c must have B×H = ${n} values (LSTM cell state)`);
       });
     }
+    // after the shapes: a short initial state is named as such, not as holding undefined values
+    checkBatchValues(batch, D, K, this.config.hiddenSize); // NaN / Infinity, mask values other than 0 and 1
   }
 }
 
