@@ -73,6 +73,42 @@ test('weight decay changes every kind\'s step (L2 on the gradient, decoupled for
   }
 });
 
+test('L2 weight decay by hand for momentum, nesterov, adagrad and rmsprop: g ← g + λθ (λ = 0.1, θ(0) = [1, −2], η = 0.1)', () => {
+  const steps = (kind: (typeof KINDS)[number], grads: number[][]): number[][] => {
+    const opt = createOptimizer({ kind, weightDecay: 0.1 }, 2, 'float64');
+    const theta = Float64Array.of(1, -2);
+    return grads.map((g) => {
+      opt.update(theta, Float64Array.from(g), 0.1);
+      return Array.from(theta);
+    });
+  };
+  // g1 = [0.5, −1] + 0.1·[1, −2] = [0.6, −1.2]
+  // momentum: v = g1, θ1 = [1 − 0.06, −2 + 0.12] = [0.94, −1.88]
+  assertClose(steps('momentum', [[0.5, -1]])[0]!, [0.94, -1.88], 1e-15, 'momentum + L2');
+  // nesterov: θ1 = θ0 − 0.1·(g1 + 0.9·g1) = [1 − 0.114, −2 + 0.228] = [0.886, −1.772]
+  assertClose(steps('nesterov', [[0.5, -1]])[0]!, [0.886, -1.772], 1e-15, 'nesterov + L2');
+  // adagrad (ε = 1e−10): G1 = [0.36, 1.44], θ1 = [1 − 0.06/(0.6 + ε), −2 + 0.12/(1.2 + ε)] ≈ [0.9, −1.9]
+  //   g2 = [0.25, 0.5] + 0.1·θ1 ≈ [0.34, 0.31]; G2 = G1 + g2²; θ2 = θ1 − 0.1·g2/(√G2 + ε)
+  const e = 1e-10;
+  const a1 = [1 - 0.06 / (0.6 + e), -2 + 0.12 / (1.2 + e)];
+  const ag = [0.25 + 0.1 * a1[0]!, 0.5 + 0.1 * a1[1]!];
+  const a2 = [a1[0]! - (0.1 * ag[0]!) / (Math.sqrt(0.36 + ag[0]! ** 2) + e), a1[1]! - (0.1 * ag[1]!) / (Math.sqrt(1.44 + ag[1]! ** 2) + e)];
+  const ad = steps('adagrad', [[0.5, -1], [0.25, 0.5]]);
+  assertClose(ad[0]!, a1, 1e-15, 'adagrad + L2 θ1');
+  assertClose(ad[1]!, a2, 1e-15, 'adagrad + L2 θ2');
+  assertClose(a2, [0.9 - 0.034 / Math.sqrt(0.4756), -1.9 - 0.031 / Math.sqrt(1.5361)], 1e-9, 'adagrad + L2 θ2 rounded');
+  // rmsprop (ρ = 0.99, ε = 1e−8): s1 = 0.01·[0.36, 1.44] = [0.0036, 0.0144], θ1 = [1 − 0.06/(0.06 + ε), −2 + 0.12/(0.12 + ε)] ≈ [0, −1]
+  //   g2 = [0.25, 0.5] + 0.1·θ1 ≈ [0.25, 0.4]; s2 = 0.99·s1 + 0.01·g2²; θ2 = θ1 − 0.1·g2/(√s2 + ε)
+  const f = 1e-8;
+  const r1 = [1 - 0.06 / (0.06 + f), -2 + 0.12 / (0.12 + f)];
+  const rg = [0.25 + 0.1 * r1[0]!, 0.5 + 0.1 * r1[1]!];
+  const r2 = [r1[0]! - (0.1 * rg[0]!) / (Math.sqrt(0.99 * 0.0036 + 0.01 * rg[0]! ** 2) + f), r1[1]! - (0.1 * rg[1]!) / (Math.sqrt(0.99 * 0.0144 + 0.01 * rg[1]! ** 2) + f)];
+  const rm = steps('rmsprop', [[0.5, -1], [0.25, 0.5]]);
+  assertClose(rm[0]!, r1, 1e-15, 'rmsprop + L2 θ1');
+  assertClose(rm[1]!, r2, 1e-15, 'rmsprop + L2 θ2');
+  assertClose(r2, [-0.025 / Math.sqrt(0.004189), -1 - 0.04 / Math.sqrt(0.015856)], 1e-6, 'rmsprop + L2 θ2 rounded');
+});
+
 test('the float32 Adam update on the WebAssembly kernel: the kernel runs, with slot offsets, and matches float64 by hand', () => {
   useKernels('wasm');
   try {
