@@ -171,6 +171,8 @@ test('options: the accepted ranges at their edges, the defaults, and every refus
     (e: unknown) => e instanceof OptionError && e.message === 'optimizer option "momentum" does not apply to "adam"; it takes beta1, beta2, epsilon, weightDecay');
   assert.throws(() => createOptimizer({ kind: 'sgd', lr: 1 } as unknown as OptimizerOptions, 1, 'float64'),
     (e: unknown) => e instanceof OptionError && e.message === 'unknown optimizer option "lr"; "sgd" takes weightDecay');
+  assert.throws(() => createOptimizer({ kind: 'rmsprop', lr: 1 } as unknown as OptimizerOptions, 1, 'float64'),
+    (e: unknown) => e instanceof OptionError && e.message === 'unknown optimizer option "lr"; "rmsprop" takes epsilon, rho, weightDecay');
   for (const bad of [null, 'adam', ['adam'], 3]) {
     assert.throws(() => resolveOptimizerOptions(bad as unknown as OptimizerOptions),
       (e: unknown) => e instanceof OptionError && e.message === 'optimizer options must be an object such as { kind: "adam" }', String(bad));
@@ -245,6 +247,7 @@ test('getState copies the slots; setState takes steps, slots and options, and re
   refuse({ ...good, steps: 1.5 }, 'optimizer state steps must be a non-negative integer, got 1.5');
   refuse({ ...good, options: { kind: 'adamw' } }, 'optimizer state options are for "adamw", but its kind is "adam"');
   refuse({ ...good, slots: { ...good.slots, velocity: new Float64Array(2) } }, 'optimizer state has unknown slot(s) velocity; "adam" has m, v');
+  refuse({ ...good, slots: { ...good.slots, velocity: new Float64Array(2), G: new Float64Array(2) } }, 'optimizer state has unknown slot(s) velocity, G; "adam" has m, v');
   refuse({ ...good, slots: { m: new Float64Array(2), v: [0, 0] } }, 'optimizer state lacks slot "v" (a Float32Array or Float64Array)');
   refuse({ ...good, slots: { m: new Float64Array(3), v: new Float64Array(2) } }, 'optimizer slot "m" has 3 values, expected 2', ShapeError);
   refuse({ ...good, slots: { m: new Float64Array(2), v: new Float32Array(2) } }, 'optimizer slot "v" is float32, but this optimizer\'s dtype is float64', ShapeError);
