@@ -230,6 +230,16 @@ test('generation: the seed (default 1), a generator given instead, and the refus
   assert.equal(a.length, 40);
   assert.equal(generate(net, tok, { prime: 'ab', length: 40, seed: 1 }), a);
   assert.notEqual(generate(net, tok, { prime: 'ab', length: 40, seed: 2 }), a);
+  // a stream with a state is reset before the prime (an RNN with large recurrent weights: it remembers)
+  const rnn = new Network({ cell: 'rnn', inputSize: 5, hiddenSize: 8, outputSize: 5, outputActivation: 'softmax', loss: 'cross-entropy', dtype: 'float64', seed: 2 });
+  const big = new Rng(3);
+  for (let i = 0; i < rnn.params.data.length; i++) rnn.params.data[i] = 1.5 * big.normal();
+  const stream = new SymbolStream(rnn);
+  const fromNet = generate(rnn, tok, { prime: 'ab', length: 40 });
+  stream.feed([1, 2, 3, 4, 4, 3]);
+  assert.equal(generate(stream, tok, { prime: 'ab', length: 40 }), fromNet);
+  stream.feed([2, 2]);
+  assert.equal(generate(stream, tok, { length: 40, seed: 3 }), generate(rnn, tok, { length: 40, seed: 3 }));
   const rng = new Rng(1);
   assert.equal(generate(net, tok, { prime: 'ab', length: 40, rng, seed: 5 }), a);
   // the given generator was advanced by the 40 draws
