@@ -32,7 +32,9 @@ export function readTextModel(checkpoint: { readonly networks: Readonly<Record<s
   const meta = checkpoint.meta as { kind?: unknown; tokenizer?: unknown } | undefined;
   const kind = meta && typeof meta === 'object' ? meta.kind : undefined;
   if (!net || (kind !== 'text' && kind !== 'text-model')) {
-    const other = typeof kind === 'string' ? ` but a ${kind} model; use "rnnkit predict"` : ' (no network "model" with a vocabulary); train one with "rnnkit train"';
+    // a text model's meta without its network is a broken text model, not a model of another kind
+    const otherKind = typeof kind === 'string' && kind !== 'text' && kind !== 'text-model';
+    const other = otherKind ? ` but a ${kind} model; use "rnnkit predict"` : ' (no network "model" with a vocabulary); train one with "rnnkit train"';
     throw new FormatError(`${what} is not a text model${other}`);
   }
   const tokenizer = Tokenizer.fromJSON(meta!.tokenizer);
