@@ -345,7 +345,7 @@ function benchTrainCommand(text: string, seconds: number[], threads: number | nu
       log(`  ${at} s: hidden ${report.settings.hidden}, ${report.settings.optimizer}, ${report.step} updates, ${Math.round(report.charsPerSec)} chars/s: ${report.finalValBpc.toFixed(3)}`);
     }
     return {
-      peer: 'rnnkit train', backend: `--time, its defaults, ×${last!.threads}`,
+      peer: 'rnnkit train', backend: `--time defaults ×${last!.threads}`,
       steps: last!.step, epochs: last!.epoch, trainSec: last!.trainSec, charsPerSec: last!.charsPerSec, points,
     };
   } finally {
