@@ -72,6 +72,23 @@ function reversed(x: SequenceInput): SequenceInput {
 }
 
 /** The reference: each one-way cell over the whole sequence, own caches. */
+/**
+ * ∂J/∂[h→; h←] (T×B×2H, forward half first) split into the forward cell's
+ * ∂J/∂h→ in time order and the backward cell's ∂J/∂h← in its own (reversed) order.
+ */
+function splitDirections(dH: Float64Array, T: number, B: number, H: number): { dF: Float64Array; dB: Float64Array } {
+  const dF = new Float64Array(T * B * H);
+  const dB = new Float64Array(T * B * H);
+  for (let t = 1; t <= T; t++) {
+    for (let b = 0; b < B; b++) {
+      const o = ((t - 1) * B + b) * 2 * H;
+      dF.set(dH.subarray(o, o + H), ((t - 1) * B + b) * H);
+      dB.set(dH.subarray(o + H, o + 2 * H), ((T - t) * B + b) * H);
+    }
+  }
+  return { dF, dB };
+}
+
 function oneWay(l: Layer, x: SequenceInput, mask: Uint8Array | undefined): { f: ReturnType<Cell['createCache']>; b: ReturnType<Cell['createCache']> } {
   const f = l.fwd.createCache(T, B);
   const b = l.bwd.createCache(T, B);
@@ -155,15 +172,7 @@ for (const { kind, input, mask: withMask } of CASES) {
       const what = `${label}, options ${JSON.stringify(Object.keys(options))} truncate ${options.truncate}`;
       // the reference, by hand
       const ref = oneWay(l, x, mask);
-      const dF = new Float64Array(T * B * H);
-      const dB = new Float64Array(T * B * H);
-      for (let t = 1; t <= T; t++) {
-        for (let b = 0; b < B; b++) {
-          const o = ((t - 1) * B + b) * 2 * H;
-          dF.set(dH.subarray(o, o + H), ((t - 1) * B + b) * H);
-          dB.set(dH.subarray(o + H, o + 2 * H), ((T - t) * B + b) * H);
-        }
-      }
+      const { dF, dB } = splitDirections(dH, T, B, H);
       const inner = (half: 0 | 1): BackwardOptions & { dFinalC?: Float64Array } => {
         const o: BackwardOptions & { dFinalC?: Float64Array } = { ...(options.truncate !== undefined ? { truncate: options.truncate } : {}) };
         if (options.dFinalC) {
@@ -267,15 +276,7 @@ test('rnn: the lecture gradient mode reaches both directions', () => {
   const lecture = run('lecture');
   // the reference: each direction in lecture mode by hand
   const ref = oneWay(l, x, undefined);
-  const dF = new Float64Array(T * B * H);
-  const dB = new Float64Array(T * B * H);
-  for (let t = 1; t <= T; t++) {
-    for (let b = 0; b < B; b++) {
-      const o = ((t - 1) * B + b) * 2 * H;
-      dF.set(dH.subarray(o, o + H), ((t - 1) * B + b) * H);
-      dB.set(dH.subarray(o + H, o + 2 * H), ((T - t) * B + b) * H);
-    }
-  }
+  const { dF, dB } = splitDirections(dH, T, B, H);
   l.params.zeroGrad();
   l.fwd.backward(x, T, B, ref.f, dF, null, null, undefined, { gradientMode: 'lecture' });
   l.bwd.backward(reversed(x), T, B, ref.b, dB, null, null, undefined, { gradientMode: 'lecture' });
