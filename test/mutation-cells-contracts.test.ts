@@ -70,3 +70,14 @@ test('lstm: a dFinalC shorter than B×H is refused, naming both sizes; exactly B
     (e: unknown) => e instanceof ShapeError && e.message === `dFinalC has ${B * H - 1} values, expected B×H = ${B}×${H}`);
   assert.doesNotThrow(() => cell.backward(x, T, B, cache, dH, null, null, undefined, { dFinalC: new Float64Array(B * H) }));
 });
+
+test('gru: W starts uniform in ±1/√H (H = 16: every |w| ≤ 0.25, and the draws fill the range)', () => {
+  const specs = gruParamSpecs({ inputSize: 5, hiddenSize: 16, bias: true, prefix: '' });
+  assert.deepEqual(specs.map((s) => [s.name, s.rows, s.cols, s.init]), [['W', 21, 48, 'uniform'], ['b', 1, 48, 'zeros'], ['b_hn', 1, 16, 'zeros']]);
+  assert.equal(specs[0]!.scale, 0.25);
+  const net = new Network({ cell: 'gru', inputSize: 5, hiddenSize: 16, outputSize: 2, dtype: 'float64', seed: 7 });
+  const W = net.params.view('layer0.W');
+  let max = 0;
+  for (const v of W) max = Math.max(max, Math.abs(v));
+  assert.ok(max <= 0.25 && max > 0.24, `max |w| = ${max}`);
+});
