@@ -24,7 +24,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
+import { numericGradient } from '../src/model/gradcheck.js';
 import { Network, type SequenceBatch } from '../src/model/network.js';
+import { maxAbsDiff } from './helpers/approx.js';
 
 const [D, H, K, T] = [2, 3, 2, 4];
 const EPS = 1e-6;
@@ -96,26 +98,6 @@ function truncatedObjective(net: Network, batch: SequenceBatch, S: Float64Array[
   return outputLoss(net, h, (batch.y.data as Float64Array).subarray((T - 1) * K, T * K));
 }
 
-function centralDifferences(v: Float64Array, f: () => number): Float64Array {
-  const g = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const keep = v[i]!;
-    v[i] = keep + EPS;
-    const plus = f();
-    v[i] = keep - EPS;
-    const minus = f();
-    v[i] = keep;
-    g[i] = (plus - minus) / (2 * EPS);
-  }
-  return g;
-}
-
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>, from = 0, to = a.length): number {
-  let m = 0;
-  for (let i = from; i < to; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 function gradient(net: Network, batch: SequenceBatch, truncate?: number): Float64Array {
   net.params.zeroGrad();
   net.gradient(batch, truncate === undefined ? {} : { truncate });
@@ -134,12 +116,12 @@ test('two layers, T = 4, loss at step 4 only: truncate k equals the hand-built t
   const exact = gradient(net, batch);
   for (const k of [1, 2, 3, T]) {
     assert.ok(Math.abs(truncatedObjective(net, batch, S, k) - J) < 1e-12, `k = ${k}: F(θ) ≠ J(θ)`);
-    const want = centralDifferences(data, () => truncatedObjective(net, batch, S, k));
+    const want = numericGradient(data, () => truncatedObjective(net, batch, S, k), EPS);
     const got = gradient(net, batch, k);
-    const err = maxAbs(got, want);
+    const err = maxAbsDiff(got, want);
     assert.ok(err < 1e-7, `k = ${k}: max |BPTT − definition| = ${err}`);
     // the test can fail: below k = T the bottom layer's truncated gradient is not the exact one
-    const cut = maxAbs(exact, want, lo, hi);
+    const cut = maxAbsDiff(exact.subarray(lo, hi), want.subarray(lo, hi));
     if (k < T) assert.ok(cut > 1e-3, `k = ${k}: layer 1's truncated gradient is within ${cut} of the exact one`);
     else assert.ok(cut < 1e-7, `k = T: the definition is the exact gradient (differs by ${cut})`);
   }
