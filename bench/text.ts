@@ -608,7 +608,7 @@ async function main(): Promise<void> {
   const s = args.settings;
   const torch = args.only.includes('pytorch') ? torchVersion() : null;
   const schedule = s.horizon > 0 ? ` linear to 0 at update ${s.warmup + s.horizon}` : ' constant';
-  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}${schedule}${s.warmup ? ` after ${s.warmup} updates of warm-up` : ''}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? 'not available'}`);
+  log(`${args.clock === 'cpu' ? 'Training time: CPU seconds. ' : ''}LSTM ×${s.layers}, hidden ${s.hidden}, windows ${s.seqLen} × batch ${s.batch}, Adam lr ${s.lr}${schedule}${s.warmup ? ` after ${s.warmup} updates of warm-up` : ''}, clip ${s.clip}${s.forgetBias !== undefined ? `, rnnkit forget bias ${s.forgetBias}` : ''}; ${cpus().length} cores, Node ${process.version}; PyTorch: ${torch ?? (args.only.includes('pytorch') ? 'not available' : 'not run (--only)')}`);
   const runs: DataRun[] = [];
   for (const which of args.data) runs.push(await runData(which, args, torch, log));
   const doc = {
