@@ -1,0 +1,200 @@
+/**
+ * The network's paths that the other mutation-model files leave open, for
+ * `npm run mutate -- model`, each against values computed here:
+ *
+ * - argmax feedback with dense (one-hot) inputs: the caller's x is not
+ *   written, and the fed one-hot rows give, bit for bit, the outputs of a
+ *   plain pass on them; ties between outputs go to the first symbol;
+ *   the feedback pass starts from the given initial states;
+ * - a bidirectional network with loss at every step: ŷ(t) reads
+ *   [h→(t) | h←(t)], h← from the backward cell alone on the reversed
+ *   sequence (only many-to-one reads h←(1) at the last step), and its
+ *   gradient against central differences;
+ * - ∂J/∂(initial state) for every element of h (and the LSTM's C), twice
+ *   in a row on the same work buffers: each call's own value, not a sum;
+ * - the δo length refusal with B > 1 in its message.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jsKernels } from '../src/core/kernels.js';
+import { ShapeError } from '../src/core/errors.js';
+import { Rng } from '../src/core/rng.js';
+import { numericGradient, relativeError } from '../src/model/gradcheck.js';
+import { Network, type NetworkOptions, type SequenceBatch } from '../src/model/network.js';
+
+const K = 3;
+
+function feedbackNet(seed: number): Network {
+  const n = new Network({ inputSize: K, hiddenSize: 3, outputSize: K, dtype: 'float64', loss: 'cross-entropy', kernels: jsKernels });
+  const rng = new Rng(seed);
+  for (let i = 0; i < n.params.size; i++) n.params.data[i] = rng.uniform(-1.5, 1.5);
+  return n;
+}
+
+test('argmax feedback with dense inputs: x is not written; each later row is the one-hot of the previous argmax (a plain pass on those rows gives the same outputs)', () => {
+  const [T, B] = [5, 3];
+  const n = feedbackNet(8);
+  // step 1: a one-hot of symbol b per sequence; the later rows hold values the feedback must replace
+  const x = new Float64Array(T * B * K).fill(0.25);
+  for (let b = 0; b < B; b++) {
+    x.fill(0, b * K, (b + 1) * K);
+    x[b * K + b] = 1;
+  }
+  const given = Array.from(x);
+  const y: SequenceBatch['y'] = { kind: 'index', data: new Int32Array(T * B) };
+  const fed = Float64Array.from(n.forward({ T, B, x: { kind: 'dense', data: x }, y, feedback: 'argmax' }));
+  assert.deepEqual(Array.from(x), given, 'the caller\'s x is not written');
+  const onehots = new Float64Array(T * B * K);
+  onehots.set(x.subarray(0, B * K));
+  const symbols: number[] = [];
+  for (let t = 1; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
+      const best = row.indexOf(Math.max(...row));
+      symbols.push(best);
+      onehots[(t * B + b) * K + best] = 1;
+    }
+  }
+  assert.ok(new Set(symbols).size > 1, `the fed symbols vary: ${symbols}`);
+  const plain = n.forward({ T, B, x: { kind: 'dense', data: onehots }, y });
+  assert.deepEqual(Array.from(plain), Array.from(fed));
+});
+
+test('argmax feedback: a tie between outputs feeds the first symbol (dense and symbol inputs)', () => {
+  const [T, B] = [3, 2];
+  const n = feedbackNet(3);
+  // V = 0 and b_o = 0: every output row is uniform, so every argmax is a tie, decided for symbol 0
+  n.V.fill(0);
+  n.b_o!.fill(0);
+  const y: SequenceBatch['y'] = { kind: 'index', data: new Int32Array(T * B) };
+  const statesOf = (batch: SequenceBatch): number[] => {
+    n.forward(batch);
+    return [1, 2, 3].flatMap((t) => Array.from(n.stateAt(t, B)[0]!.h));
+  };
+  const symbols = Int32Array.from([1, 2, 0, 0, 0, 0]);
+  const want = statesOf({ T, B, x: { kind: 'index', data: symbols }, y });
+  // a symbol other than 0 would give other states (U's rows differ)
+  assert.notDeepEqual(statesOf({ T, B, x: { kind: 'index', data: Int32Array.from([1, 2, 2, 2, 2, 2]) }, y }), want);
+  assert.deepEqual(statesOf({ T, B, x: { kind: 'index', data: Int32Array.from([1, 2, -1, -1, -1, -1]) }, y, feedback: 'argmax' }), want);
+  const dense = new Float64Array(T * B * K);
+  symbols.forEach((s, r) => { dense[r * K + s] = 1; });
+  const noisy = Float64Array.from(dense);
+  noisy.fill(0.5, B * K);
+  assert.deepEqual(statesOf({ T, B, x: { kind: 'dense', data: noisy }, y, feedback: 'argmax' }), want);
+});
+
+test('argmax feedback starts from the given initial states (symbol inputs)', () => {
+  const [T, B, H] = [4, 2, 3];
+  const n = feedbackNet(8);
+  const rng = new Rng(21);
+  const init = [{ h: Float64Array.from({ length: B * H }, () => rng.uniform(-1, 1)) }];
+  const y: SequenceBatch['y'] = { kind: 'index', data: new Int32Array(T * B) };
+  const x = Int32Array.from([0, 1, -1, -1, -1, -1, -1, -1]);
+  // a pass from zero states first, so that the work buffers hold other states
+  n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax' });
+  const fed = Float64Array.from(n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax', init }));
+  const inputs = Int32Array.from(x);
+  for (let t = 1; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
+      inputs[t * B + b] = row.indexOf(Math.max(...row));
+    }
+  }
+  const plain = Float64Array.from(n.forward({ T, B, x: { kind: 'index', data: inputs }, y, init }));
+  assert.deepEqual(Array.from(fed), Array.from(plain));
+  const fromZero = n.forward({ T, B, x: { kind: 'index', data: inputs }, y });
+  assert.notDeepEqual(Array.from(fromZero), Array.from(plain), 'the initial state matters');
+});
+
+/** The network's parameters set to uniform draws in [−1, 1]. */
+function randomNet(options: NetworkOptions, seed: number): Network {
+  const n = new Network({ dtype: 'float64', kernels: jsKernels, ...options });
+  const rng = new Rng(seed);
+  for (let i = 0; i < n.params.size; i++) n.params.data[i] = rng.uniform(-1, 1);
+  return n;
+}
+
+test('bidirectional, loss at every step: ŷ(t) = [h→(t) | h←(t)]·V + b_o with h← from the backward cell alone on the reversed sequence; the gradient against central differences', () => {
+  const [D, H, Kb, T, B] = [2, 2, 2, 4, 2];
+  for (const cell of ['rnn', 'gru'] as const) {
+    const bi = randomNet({ cell, inputSize: D, hiddenSize: H, outputSize: Kb, bidirectional: true }, 23);
+    const rng = new Rng(24);
+    const x = Float64Array.from({ length: T * B * D }, () => rng.uniform(-1, 1));
+    const batch: SequenceBatch = {
+      T, B, x: { kind: 'dense', data: x },
+      y: { kind: 'dense', data: Float64Array.from({ length: T * B * Kb }, () => rng.uniform(-1, 1)) },
+    };
+    const yhat = Float64Array.from(bi.forward(batch));
+    // each direction as a one-way network with that direction's cell parameters
+    const one = (prefix: string, input: Float64Array): Float64Array[] => {
+      const n = new Network({ cell, inputSize: D, hiddenSize: H, outputSize: 1, dtype: 'float64', kernels: jsKernels });
+      for (const e of n.params.entries) if (e.name.startsWith('layer0.')) n.params.view(e.name).set(bi.params.view(e.name.replace('layer0.', prefix)));
+      n.forward({ T, B, x: { kind: 'dense', data: input }, y: { kind: 'dense', data: new Float64Array(T * B) } });
+      return Array.from({ length: T }, (_, t) => Float64Array.from(n.stateAt(t + 1, B)[0]!.h));
+    };
+    const reversed = new Float64Array(T * B * D);
+    for (let t = 0; t < T; t++) reversed.set(x.subarray(t * B * D, (t + 1) * B * D), (T - 1 - t) * B * D);
+    const fwd = one('layer0.', x);
+    const bwd = one('layer0.reverse.', reversed);
+    for (let t = 1; t <= T; t++) {
+      for (let b = 0; b < B; b++) {
+        const s = [...fwd[t - 1]!.subarray(b * H, (b + 1) * H), ...bwd[T - t]!.subarray(b * H, (b + 1) * H)];
+        for (let j = 0; j < Kb; j++) {
+          let z = bi.b_o![j]!;
+          for (let i = 0; i < 2 * H; i++) z += s[i]! * bi.V[i * Kb + j]!;
+          const got = yhat[((t - 1) * B + b) * Kb + j]!;
+          assert.ok(Math.abs(got - z) < 1e-12, `${cell}: ŷ(t=${t}, b=${b}, ${j}) = ${got}, by hand ${z}`);
+        }
+      }
+    }
+    bi.params.zeroGrad();
+    bi.gradient(batch);
+    const analytic = Float64Array.from(bi.params.grad);
+    const err = relativeError(analytic, numericGradient(bi.params.data, () => bi.loss(batch).loss));
+    assert.ok(err < 1e-7, `${cell}: gradient relative error ${err}`);
+  }
+});
+
+test('∂J/∂(initial state): every element of h (and C for the LSTM) against central differences, asked for twice on the same buffers', () => {
+  const [D, H, Kn, T, B] = [2, 3, 2, 3, 4];
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+    const n = randomNet({ cell, inputSize: D, hiddenSize: H, outputSize: Kn, layers: 2 }, 31);
+    const rng = new Rng(32);
+    const init = [0, 1].map(() => ({
+      h: Float64Array.from({ length: B * H }, () => rng.uniform(-0.5, 0.5)),
+      ...(cell === 'lstm' ? { c: Float64Array.from({ length: B * H }, () => rng.uniform(-0.5, 0.5)) } : {}),
+    }));
+    const batch: SequenceBatch = {
+      T, B, init,
+      x: { kind: 'dense', data: Float64Array.from({ length: T * B * D }, () => rng.uniform(-1, 1)) },
+      y: { kind: 'dense', data: Float64Array.from({ length: T * B * Kn }, () => rng.uniform(-1, 1)) },
+    };
+    const loss = (): number => n.loss(batch).loss;
+    const want = init.map((s) => ({ h: numericGradient(s.h, loss), c: s.c ? numericGradient(s.c, loss) : null }));
+    for (const call of [1, 2]) {
+      const got = n.gradient(batch, { initGradient: true }).initGradient!;
+      assert.equal(got.length, 2);
+      for (let l = 0; l < 2; l++) {
+        assert.equal(got[l]!.h.length, B * H, `${cell}, call ${call}, layer ${l}: h has B×H values`);
+        const eh = relativeError(got[l]!.h, want[l]!.h);
+        assert.ok(eh < 1e-7, `${cell}, call ${call}, layer ${l}: ∂J/∂h(0) relative error ${eh}`);
+        if (cell === 'lstm') {
+          assert.equal(got[l]!.c!.length, B * H, `${cell}, call ${call}, layer ${l}: C has B×H values`);
+          const ec = relativeError(got[l]!.c!, want[l]!.c!);
+          assert.ok(ec < 1e-7, `${cell}, call ${call}, layer ${l}: ∂J/∂C(0) relative error ${ec}`);
+        } else assert.equal(got[l]!.c, undefined);
+      }
+    }
+  }
+});
+
+test('a δo of the wrong length: the message gives T×B×K with B > 1', () => {
+  const n = randomNet({ inputSize: 2, hiddenSize: 2, outputSize: 3 }, 41);
+  const batch: SequenceBatch = { T: 2, B: 4, x: { kind: 'dense', data: new Float64Array(16) }, y: { kind: 'dense', data: new Float64Array(24) } };
+  assert.throws(() => n.gradientFromOutputDelta(batch, new Float64Array(23)), (e: unknown) => {
+    assert.ok(e instanceof ShapeError);
+    assert.equal((e as Error).message, 'dO has 23 values, expected T×B×K = 2×4×3 = 24');
+    return true;
+  });
+});
