@@ -12,12 +12,20 @@
  *   gradient against central differences;
  * - ∂J/∂(initial state) for every element of h (and the LSTM's C), twice
  *   in a row on the same work buffers: each call's own value, not a sum;
- * - the δo length refusal with B > 1 in its message.
+ * - the length refusals with B > 1 in their messages (T×B differs from
+ *   T/B), and symbol arrays longer than T×B: only the first T×B are read;
+ * - work buffers: a size whose buffers grow becomes the most recently used;
+ * - the output layer: a float32 softmax on the WebAssembly kernels is their
+ *   own softmax kernel, bit for bit; a sigmoid output in a feedback pass;
+ * - the loss: dense targets below 0 count; sigmoid + cross-entropy on
+ *   symbol targets gives the same J from gradient() as from loss();
+ *   bidirectional many-to-one with every sequence ending at step T.
  */
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsKernels } from '../src/core/kernels.js';
+import { useKernels } from '../src/kernels/index.js';
 import { ShapeError } from '../src/core/errors.js';
 import { Rng } from '../src/core/rng.js';
 import { numericGradient, relativeError } from '../src/model/gradcheck.js';
@@ -197,4 +205,144 @@ test('a δo of the wrong length: the message gives T×B×K with B > 1', () => {
     assert.equal((e as Error).message, 'dO has 23 values, expected T×B×K = 2×4×3 = 24');
     return true;
   });
+});
+
+test('batch refusals with B > 1: the T×B products in the messages; symbol arrays read to T×B only', () => {
+  const n = randomNet({ inputSize: 3, hiddenSize: 2, outputSize: 2 }, 43);
+  const [T, B] = [2, 4];
+  const refuses = (batch: Partial<SequenceBatch>, message: string): void => {
+    assert.throws(() => n.forward({ T, B, x: { kind: 'dense', data: new Float64Array(24) }, y: { kind: 'dense', data: new Float64Array(16) }, ...batch }), (e: unknown) => {
+      assert.ok(e instanceof ShapeError, String(e));
+      assert.equal((e as Error).message, message);
+      return true;
+    });
+  };
+  refuses({ x: { kind: 'dense', data: new Float64Array(23) } }, 'batch.x has 23 values, expected T×B×D = 2×4×3 = 24');
+  refuses({ x: { kind: 'index', data: new Int32Array(7) } }, 'batch.x has 7 indices, expected T×B = 2×4 = 8');
+  refuses({ y: { kind: 'dense', data: new Float64Array(15) } }, 'batch.y has 15 values, expected T×B×K = 2×4×2 = 16');
+  refuses({ y: { kind: 'index', data: new Int32Array(7) } }, 'batch.y has 7 indices, expected T×B = 2×4 = 8');
+  refuses({ mask: new Uint8Array(7) }, 'batch.mask has 7 entries, expected T×B = 8');
+  // past T×B, values outside [−1, D) and [−1, K) are not read
+  const long = Int32Array.from([0, 1, 2, -1, 0, 1, 2, -1, 99]);
+  const y = Int32Array.from([0, 1, 1, -1, 0, 1, 0, -1, 99]);
+  const withTail = Float64Array.from(n.forward({ T, B, x: { kind: 'index', data: long }, y: { kind: 'index', data: y } }));
+  const exact = n.forward({ T, B, x: { kind: 'index', data: long.subarray(0, 8) }, y: { kind: 'index', data: y.subarray(0, 8) } });
+  assert.deepEqual(withTail, Float64Array.from(exact));
+});
+
+test('work buffers: a batch size whose buffers grow becomes the most recently used (a fifth size drops another)', () => {
+  const n = randomNet({ inputSize: 1, hiddenSize: 2, outputSize: 1 }, 47);
+  const pass = (T: number, B: number): void => {
+    n.forward({ T, B, x: { kind: 'dense', data: new Float64Array(T * B).fill(0.5) }, y: { kind: 'dense', data: new Float64Array(T * B) } });
+  };
+  pass(2, 1);
+  pass(2, 2);
+  pass(3, 1); // B = 1 grows: now the newest
+  pass(2, 3);
+  pass(2, 4);
+  pass(2, 5); // drops B = 2, the oldest
+  assert.throws(() => n.stateAt(1, 2), /no forward pass of that shape/);
+  for (const B of [1, 3, 4, 5]) n.stateAt(1, B);
+  n.stateAt(3, 1);
+});
+
+test('float32 softmax on the WebAssembly kernels: ŷ is their softmax kernel applied to neto, bit for bit (not the JavaScript softmax)', () => {
+  const wasm = useKernels('wasm');
+  const [D, H, Kn, T, B] = [3, 4, 5, 3, 2];
+  const soft = new Network({ inputSize: D, hiddenSize: H, outputSize: Kn, loss: 'cross-entropy', kernels: wasm, seed: 5 });
+  const lin = new Network({ inputSize: D, hiddenSize: H, outputSize: Kn, kernels: wasm, seed: 5 });
+  lin.params.data.set(soft.params.data);
+  for (let j = 0; j < Kn; j++) soft.b_o![j] = lin.b_o![j] = 0.4 * (j - 2);
+  const rng = new Rng(6);
+  const x = Float32Array.from({ length: T * B * D }, () => rng.uniform(-2, 2));
+  const batch = (): SequenceBatch => ({ T, B, x: { kind: 'dense', data: Float32Array.from(x) }, y: { kind: 'dense', data: new Float32Array(T * B * Kn) } });
+  const neto = lin.forward(batch());
+  const kernel = lin.kernels.softmaxRows ? Float32Array.from(neto) : null;
+  assert.ok(kernel, 'the WebAssembly kernels have a softmax');
+  // the kernel works in place on arrays in its heap: apply it to neto where it lies, then read it
+  assert.equal(lin.kernels.softmaxRows!(neto, 0, T * B, Kn), true);
+  kernel!.set(neto);
+  const js = Float32Array.from(lin.forward(batch()));
+  softmaxByJs(js, Kn);
+  assert.notDeepEqual(Array.from(js), Array.from(kernel!), 'the two softmaxes differ in some bit here');
+  assert.deepEqual(Array.from(soft.forward(batch())), Array.from(kernel!));
+});
+
+/** The JavaScript softmax (src/core/activations.ts's, as applyOutputActivation does it) of each row, in place. */
+function softmaxByJs(a: Float32Array, n: number): void {
+  for (let o = 0; o < a.length; o += n) {
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) if (a[o + j]! > max) max = a[o + j]!;
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += (a[o + j] = Math.exp(a[o + j]! - max));
+    const inv = 1 / sum;
+    for (let j = 0; j < n; j++) a[o + j]! *= inv;
+  }
+}
+
+test('argmax feedback with a sigmoid output: equals a plain pass on the inputs it fed itself', () => {
+  const [T, B, H] = [5, 3, 3];
+  const n = new Network({ inputSize: K, hiddenSize: H, outputSize: K, outputActivation: 'sigmoid', dtype: 'float64', kernels: jsKernels });
+  const rng = new Rng(51); // a seed whose fed symbols vary
+  for (let i = 0; i < n.params.size; i++) n.params.data[i] = rng.uniform(-1.5, 1.5);
+  const y: SequenceBatch['y'] = { kind: 'dense', data: new Float64Array(T * B * K) };
+  const x = new Int32Array(T * B).fill(-1);
+  for (let b = 0; b < B; b++) x[b] = b;
+  const fed = Float64Array.from(n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax' }));
+  for (const v of fed) assert.ok(v > 0 && v < 1, `${v} is a sigmoid's value`);
+  const inputs = Int32Array.from(x);
+  for (let t = 1; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
+      inputs[t * B + b] = row.indexOf(Math.max(...row));
+    }
+  }
+  assert.ok(new Set(inputs.subarray(B)).size > 1, `the fed symbols vary: ${inputs}`);
+  assert.deepEqual(Array.from(n.forward({ T, B, x: { kind: 'index', data: inputs }, y })), Array.from(fed));
+});
+
+test('the loss: dense targets below zero count; sigmoid + cross-entropy on symbol targets, J from gradient() equals J from loss() and by hand', () => {
+  const [D, H, Kn, T, B] = [2, 3, 3, 3, 2];
+  const n = randomNet({ inputSize: D, hiddenSize: H, outputSize: Kn }, 53);
+  const rng = new Rng(54);
+  const x = { kind: 'dense' as const, data: Float64Array.from({ length: T * B * D }, () => rng.uniform(-1, 1)) };
+  const yd = Float64Array.from({ length: T * B * Kn }, () => rng.uniform(-1, -0.1));
+  const yhat = Float64Array.from(n.forward({ T, B, x, y: { kind: 'dense', data: yd } }));
+  let J = 0;
+  for (let i = 0; i < yd.length; i++) J += (yhat[i]! - yd[i]!) ** 2;
+  for (const r of [n.loss({ T, B, x, y: { kind: 'dense', data: yd } }), n.gradient({ T, B, x, y: { kind: 'dense', data: yd } })]) {
+    assert.equal(r.count, T * B);
+    assert.ok(Math.abs(r.loss - J) < 1e-12, `${r.loss} ≠ ${J}`);
+  }
+  const bce = randomNet({ inputSize: D, hiddenSize: H, outputSize: Kn, outputActivation: 'sigmoid', loss: 'cross-entropy' }, 55);
+  const targets = Int32Array.from([0, 2, 1, -1, 2, 0]);
+  const batch: SequenceBatch = { T, B, x, y: { kind: 'index', data: targets } };
+  const p = Float64Array.from(bce.forward(batch));
+  let Jb = 0;
+  for (let r = 0; r < T * B; r++) {
+    if (targets[r]! < 0) continue;
+    for (let j = 0; j < Kn; j++) Jb -= j === targets[r] ? Math.log(p[r * Kn + j]!) : Math.log(1 - p[r * Kn + j]!);
+  }
+  assert.ok(Math.abs(bce.loss(batch).loss - Jb) < 1e-12);
+  bce.params.zeroGrad();
+  const g = bce.gradient(batch);
+  assert.equal(g.count, 5);
+  assert.ok(Math.abs(g.loss - Jb) < 1e-12, `gradient(): ${g.loss} ≠ ${Jb}`);
+  const err = relativeError(bce.params.grad, numericGradient(bce.params.data, () => bce.loss(batch).loss));
+  assert.ok(err < 1e-7, `gradient relative error ${err}`);
+});
+
+test('bidirectional many-to-one, every sequence ending at step T: the gradient against central differences', () => {
+  const [D, H, Kn, T, B] = [2, 2, 2, 3, 3];
+  const n = randomNet({ cell: 'lstm', inputSize: D, hiddenSize: H, outputSize: Kn, bidirectional: true }, 57);
+  const rng = new Rng(58);
+  const batch: SequenceBatch = {
+    T, B, lossAt: 'last',
+    x: { kind: 'dense', data: Float64Array.from({ length: T * B * D }, () => rng.uniform(-1, 1)) },
+    y: { kind: 'dense', data: Float64Array.from({ length: T * B * Kn }, () => rng.uniform(-1, 1)) },
+  };
+  n.params.zeroGrad();
+  assert.equal(n.gradient(batch).count, B);
+  const err = relativeError(n.params.grad, numericGradient(n.params.data, () => n.loss(batch).loss));
+  assert.ok(err < 1e-7, `gradient relative error ${err}`);
 });
