@@ -11,7 +11,9 @@
  *   own softmax kernel, bit for bit;
  * - the length refusals with B > 1 in their messages (T×B differs from
  *   T/B), and symbol arrays longer than T×B: only the first T×B are read;
- * - work buffers: a size whose buffers grow becomes the most recently used.
+ * - work buffers: a size whose buffers grow becomes the most recently used;
+ * - the GRU's variant reaches its cells and parameter list; the refusal of
+ *   a bad inputSize names it.
  *
  * The gradients' side is in mutation-model-backward.test.ts.
  */
@@ -126,6 +128,9 @@ test('batch refusals with B > 1: the T×B products in the messages; symbol array
   refuses({ y: { kind: 'dense', data: new Float64Array(15) } }, 'batch.y has 15 values, expected T×B×K = 2×4×2 = 16');
   refuses({ y: { kind: 'index', data: new Int32Array(7) } }, 'batch.y has 7 indices, expected T×B = 2×4 = 8');
   refuses({ mask: new Uint8Array(7) }, 'batch.mask has 7 entries, expected T×B = 8');
+  // every one of the T×B symbols is checked, the last one too (not only the first T/B)
+  refuses({ x: { kind: 'index', data: Int32Array.from([0, 1, 2, 0, 1, 2, 0, 3]) } }, 'batch.x index 3 at position 7 is outside [−1, 3) (inputSize D = 3)');
+  refuses({ y: { kind: 'index', data: Int32Array.from([0, 1, 1, 0, 1, 0, 0, 2]) } }, 'batch.y index 2 at position 7 is outside [−1, 2) (outputSize K = 2)');
   // past T×B, values outside [−1, D) and [−1, K) are not read
   const long = Int32Array.from([0, 1, 2, -1, 0, 1, 2, -1, 99]);
   const y = Int32Array.from([0, 1, 1, -1, 0, 1, 0, -1, 99]);
@@ -203,4 +208,14 @@ test('argmax feedback with a sigmoid output: equals a plain pass on the inputs i
   }
   assert.ok(new Set(inputs.subarray(B)).size > 1, `the fed symbols vary: ${inputs}`);
   assert.deepEqual(Array.from(n.forward({ T, B, x: { kind: 'index', data: inputs }, y })), Array.from(fed));
+});
+
+test('the GRU variant reaches every layer (cells and parameters); a bad inputSize is named', () => {
+  const before = new Network({ cell: 'gru', variant: 'reset-before', inputSize: 2, hiddenSize: 2, outputSize: 1, layers: 2 });
+  assert.deepEqual(before.params.entries.map((e) => e.name), ['layer0.W', 'layer0.b', 'layer1.W', 'layer1.b', 'V', 'b_o']);
+  assert.deepEqual(before.layers.map((c) => (c as unknown as { variant: string }).variant), ['reset-before', 'reset-before']);
+  const after = new Network({ cell: 'gru', inputSize: 2, hiddenSize: 2, outputSize: 1, layers: 2 });
+  assert.deepEqual(after.params.entries.map((e) => e.name), ['layer0.W', 'layer0.b', 'layer0.b_hn', 'layer1.W', 'layer1.b', 'layer1.b_hn', 'V', 'b_o']);
+  assert.deepEqual(after.layers.map((c) => (c as unknown as { variant: string }).variant), ['reset-after', 'reset-after']);
+  assert.throws(() => new Network({ inputSize: 0, hiddenSize: 2, outputSize: 1 }), { name: 'OptionError', message: 'inputSize must be a positive integer, got 0' });
 });
