@@ -14,7 +14,8 @@
  * - the δo length refusal with B > 1 in its message;
  * - gradcheck.ts: a loss that computes gradients itself (as a training loss
  *   does) leaves the compared gradient in params.grad, and the comparison
- *   is made against the gradient from before it ran.
+ *   is made against the gradient from before it ran; a batch given alone
+ *   is checked as a list of one.
  */
 
 import assert from 'node:assert/strict';
@@ -181,5 +182,9 @@ test('checkParameters / gradientCheck: a loss that writes params.grad (a backwar
   const wrong = Float64Array.from(n.params.grad);
   assert.ok(checkParameters([n.params], lossWithBackward).perParameter['layer0.U']! > 1e-3);
   assert.deepEqual(Array.from(n.params.grad), Array.from(wrong));
-  assert.ok(gradientCheck(n, batch).maxRelError < 1e-7);
+  // one batch not in a list: the same check as a list of one, and the batch's gradient left in params.grad
+  const alone = gradientCheck(n, batch);
+  assert.deepEqual(Array.from(n.params.grad), Array.from(right));
+  assert.deepEqual(alone, gradientCheck(n, [batch]));
+  assert.ok(alone.maxRelError > 0 && alone.maxRelError < 1e-7, `${alone.maxRelError}`);
 });
