@@ -8,10 +8,11 @@
  *   plain pass on them; ties between outputs go to the first symbol; the
  *   feedback pass starts from the given initial states; a sigmoid output;
  * - the output layer: a float32 softmax on the WebAssembly kernels is their
- *   own softmax kernel, bit for bit;
+ *   own softmax kernel, bit for bit, in a whole pass and step by step;
  * - the length refusals with B > 1 in their messages (T×B differs from
  *   T/B), and symbol arrays longer than T×B: only the first T×B are read;
- * - work buffers: a size whose buffers grow becomes the most recently used;
+ * - work buffers: a size whose buffers grow becomes the most recently used,
+ *   one reused keeps its place; the memory refused for one shape, S > 1;
  * - the GRU's variant reaches its cells and parameter list; the refusal of
  *   a bad inputSize names it.
  *
@@ -153,6 +154,51 @@ test('work buffers: a batch size whose buffers grow becomes the most recently us
   assert.throws(() => n.stateAt(1, 2), /no forward pass of that shape/);
   for (const B of [1, 3, 4, 5]) n.stateAt(1, B);
   n.stateAt(3, 1);
+  // a pass that fits the buffers (T equal to their capacity) reuses them and keeps their place: B = 1 stays the oldest
+  pass(3, 1);
+  pass(2, 6);
+  assert.throws(() => n.stateAt(1, 1), /no forward pass of that shape/);
+  for (const B of [3, 4, 5, 6]) n.stateAt(1, B);
+});
+
+test('work buffers of one shape: the memory refused counts T·B·(L·12·S + 3K + 2S + D) elements, with S > 1', () => {
+  // symbol inputs and targets whose length alone is read: nothing is allocated before the refusal
+  const unread = (n: number): { kind: 'index'; data: Int32Array } => ({ kind: 'index', data: { length: n } as Int32Array });
+  const refusal = (n: Network, T: number, B: number, perRow: number): void => {
+    const gib = (T * B * perRow * 8 / 1024 ** 3).toPrecision(3);
+    assert.throws(() => n.forward({ T, B, x: unread(T * B), y: unread(T * B) }), {
+      name: 'OptionError',
+      message: `the work buffers for T = ${T}, B = ${B} would need ${gib} GiB of memory (limit 8 GiB); choose smaller sizes`,
+    });
+  };
+  // 256 layers of width 8: L·12·S = 24576 of the 24596 elements per row
+  const deep = new Network({ inputSize: 1, hiddenSize: 8, outputSize: 1, layers: 256, dtype: 'float64', bias: false });
+  refusal(deep, 1500000, 2, 256 * 12 * 8 + 3 + 2 * 8 + 1);
+  // one layer of width 64: 2S = 128 of the 900
+  const wide = new Network({ inputSize: 1, hiddenSize: 64, outputSize: 1, dtype: 'float64', bias: false });
+  refusal(wide, 1000000, 2, 12 * 64 + 3 + 2 * 64 + 1);
+});
+
+test('argmax feedback on the WebAssembly kernels in float32: each step\'s softmax rows (their kernel, from row (t−1)·B) as in a plain pass', () => {
+  const wasm = useKernels('wasm');
+  const [T, B] = [5, 3];
+  const n = new Network({ inputSize: K, hiddenSize: 4, outputSize: K, loss: 'cross-entropy', kernels: wasm });
+  const rng = new Rng(8);
+  for (let i = 0; i < n.params.size; i++) n.params.data[i] = rng.uniform(-1.5, 1.5);
+  const x = new Int32Array(T * B).fill(-1);
+  for (let b = 0; b < B; b++) x[b] = b;
+  const y: SequenceBatch['y'] = { kind: 'index', data: new Int32Array(T * B) };
+  const fed = Float32Array.from(n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax' }));
+  const inputs = Int32Array.from(x);
+  for (let t = 1; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
+      inputs[t * B + b] = row.indexOf(Math.max(...row));
+    }
+  }
+  assert.ok(new Set(inputs.subarray(B)).size > 1, `the fed symbols vary: ${inputs}`);
+  const plain = n.forward({ T, B, x: { kind: 'index', data: inputs }, y });
+  for (let i = 0; i < fed.length; i++) assert.ok(Math.abs(fed[i]! - plain[i]!) < 1e-6, `element ${i}: ${fed[i]} ≠ ${plain[i]}`);
 });
 
 test('float32 softmax on the WebAssembly kernels: ŷ is their softmax kernel applied to neto, bit for bit (not the JavaScript softmax)', () => {
