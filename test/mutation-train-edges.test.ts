@@ -1,0 +1,48 @@
+/**
+ * The survivors of the `src/train` mutation runs outside `fit.ts`, each
+ * killed by an exact value: a zero gradient's norm, the parameters
+ * `findNonFinite` names when the other values are finite but not zero, and
+ * `checkFinite`'s list of several other parameters. Small and fast for
+ * `npm run mutate -- train` (docs/testing.md, `src/train`).
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TrainingError } from '../src/core/errors.js';
+import { ParamSet } from '../src/core/params.js';
+import { checkFinite, findNonFinite, gradientNorm } from '../src/train/clip.js';
+
+function params(): ParamSet {
+  return new ParamSet([
+    { name: 'a', rows: 2, cols: 2, init: 'zeros' },
+    { name: 'b', rows: 1, cols: 3, init: 'zeros' },
+    { name: 'c', rows: 3, cols: 1, init: 'zeros' },
+  ], 'float64');
+}
+
+test('gradientNorm of a zero gradient is 0 (not the scaled path\'s 0·√(0/0))', () => {
+  assert.equal(gradientNorm(new Float64Array(3)), 0);
+  assert.equal(gradientNorm(new Float32Array(2)), 0);
+  // the plain sum: ‖[3, 4]‖ = 5, ‖[1, 1]‖ = √2 exactly as Math.sqrt(2)
+  assert.equal(gradientNorm(Float64Array.of(3, -4)), 5);
+  assert.equal(gradientNorm(Float64Array.of(1, 1)), Math.SQRT2);
+});
+
+test('findNonFinite names only the parameters holding NaN or ±Infinity, whatever finite values the others hold', () => {
+  const p = params(); // a: 0..3, b: 4..6, c: 7..9
+  p.grad.set([1, -2, 0.5, 3, 7, NaN, -1, 4, 5, -6]);
+  const bad = findNonFinite(p)!;
+  assert.deepEqual({ ...bad }, { name: 'b', row: 0, col: 1, index: 5, value: NaN, count: 1, parameters: ['b'] });
+  p.data.set([2, 2, 2, 2, -Infinity, 1, 1, 1, 1, 1]);
+  assert.deepEqual({ ...findNonFinite(p, 'data')! }, { name: 'b', row: 0, col: 0, index: 4, value: -Infinity, count: 1, parameters: ['b'] });
+});
+
+test('checkFinite lists every other non-finite parameter, comma-separated', () => {
+  const hint = 'lower the learning rate, clip the gradient (clipByGlobalNorm) or check the data for NaN';
+  const p = params();
+  p.grad[1] = Infinity; // a[0][1]
+  p.grad[6] = NaN; // b[0][2]
+  p.grad[9] = -Infinity; // c[2][0]
+  assert.throws(() => checkFinite(p), (e: unknown) => e instanceof TrainingError &&
+    e.message === `∂J/∂a[0][1] is Infinity (3 non-finite values in all; also non-finite: b, c); ${hint}`);
+});
