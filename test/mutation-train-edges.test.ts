@@ -2,7 +2,9 @@
  * The survivors of the `src/train` mutation runs outside `fit.ts`, each
  * killed by an exact value: a zero gradient's norm, the parameters
  * `findNonFinite` names when the other values are finite but not zero, and
- * `checkFinite`'s list of several other parameters. Small and fast for
+ * `checkFinite`'s list of several other parameters; `isShardable` missing
+ * each of its three methods; `gradientDescent` whose RMSE does not change
+ * with the tolerance rule off. Small and fast for
  * `npm run mutate -- train` (docs/testing.md, `src/train`).
  */
 
@@ -10,7 +12,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TrainingError } from '../src/core/errors.js';
 import { ParamSet } from '../src/core/params.js';
+import type { SequenceBatch } from '../src/model/network.js';
+import { Network } from '../src/model/network.js';
 import { checkFinite, findNonFinite, gradientNorm } from '../src/train/clip.js';
+import { gradientDescent } from '../src/train/gradient-descent.js';
+import { isShardable, type Trainable } from '../src/train/trainable.js';
 
 function params(): ParamSet {
   return new ParamSet([
@@ -45,4 +51,30 @@ test('checkFinite lists every other non-finite parameter, comma-separated', () =
   p.grad[9] = -Infinity; // c[2][0]
   assert.throws(() => checkFinite(p), (e: unknown) => e instanceof TrainingError &&
     e.message === `∂J/∂a[0][1] is Infinity (3 non-finite values in all; also non-finite: b, c); ${hint}`);
+});
+
+test('isShardable needs all three of describe, toColumns and fromColumns', () => {
+  const model: Trainable<number> = {
+    paramSets: [new ParamSet([{ name: 'w', rows: 1, cols: 1, init: 'zeros' }], 'float64')], dtype: 'float64',
+    gradient: () => ({ loss: 0, count: 0 }), loss: () => ({ loss: 0, count: 0 }),
+  };
+  const methods = { describe: () => ({ kind: 'seq2seq', options: {} }), toColumns: () => ({ B: 0, arrays: [], flags: 0 }), fromColumns: () => 1 };
+  assert.equal(isShardable({ ...model, ...methods } as Trainable<number>), true);
+  for (const missing of ['describe', 'toColumns', 'fromColumns'] as const) {
+    const partial: Record<string, unknown> = { ...model, ...methods };
+    delete partial[missing];
+    assert.equal(isShardable(partial as unknown as Trainable<number>), false, `without ${missing}`);
+    assert.equal(isShardable({ ...partial, [missing]: 'not a function' } as unknown as Trainable<number>), false, `${missing} not a function`);
+  }
+});
+
+test('gradientDescent with tolerance 0 goes to the step limit even when the RMSE does not change', () => {
+  // η = 1e−300: θ − η·g rounds back to θ, so every RMSE is the same number; |0| < 0 is false, so no stop before maxSteps
+  const net = new Network({ inputSize: 2, hiddenSize: 3, outputSize: 1, dtype: 'float64', seed: 6 });
+  const batch: SequenceBatch = { T: 2, B: 1, x: { kind: 'dense', data: Float64Array.of(0.5, -1, 0.25, 0.75) }, y: { kind: 'dense', data: Float64Array.of(0.3, -0.2) } };
+  const r = gradientDescent(net, batch, { learningRate: 1e-300, tolerance: 0, maxSteps: 3 });
+  assert.equal(r.updates, 3);
+  assert.equal(r.converged, false);
+  assert.equal(r.rmse.length, 4);
+  assert.ok(r.rmse.every((x) => x === r.rmse[0]) && r.rmse[0]! > 0, `the same RMSE each time: ${r.rmse.join(', ')}`);
 });
