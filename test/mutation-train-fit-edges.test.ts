@@ -4,8 +4,11 @@
  * the largest |θ| in the last parameter), batches that are not batches of
  * sequences (no y, no T, a number, null), the divergence watch's defaults
  * (a block per epoch without validation; the validation loss alone with
- * it), `toleranceOn: "validation"` without a tolerance, and optimizer
- * options that merely hold an `update` key. Every number by hand; small
+ * it), `toleranceOn: "validation"` without a tolerance, optimizer
+ * options that merely hold an `update` key, clipping a gradient whose
+ * squared norm overflows or which holds +Infinity alone, the epoch of the
+ * last good point, `restoreBest` before any validation, and the keys a
+ * result leaves out. Every number by hand; small
  * and fast for `npm run mutate -- train` (docs/testing.md, `src/train`).
  */
 
@@ -56,6 +59,21 @@ class Tri implements Trainable<unknown> {
     return { loss: Array.from(this.paramSets[0]!.data).reduce((s, t, i) => s + (t - C[i]!) ** 2, 0), count: 5 };
   }
 }
+
+/** ∂J/∂θ = the fixed `g` (J = 1 per batch); its sets are given. */
+class Fixed implements Trainable<unknown> {
+  readonly dtype = 'float64' as const;
+  constructor(readonly paramSets: ParamSet[], readonly g: readonly number[][]) {}
+  gradient(): { loss: number; count: number } {
+    this.paramSets.forEach((p, k) => p.grad.forEach((_, i) => { p.grad[i]! += this.g[k]![i]!; }));
+    return { loss: 1, count: 1 };
+  }
+  loss(): { loss: number; count: number } {
+    return { loss: 1, count: 1 };
+  }
+}
+
+const set = (name: string, n: number): ParamSet => new ParamSet([{ name, rows: 1, cols: n, init: 'zeros' }], 'float64');
 
 /** `n` batches per epoch, each the value given. */
 class Source implements BatchSource<unknown> {
@@ -129,4 +147,35 @@ test('options: toleranceOn "validation" without a tolerance needs no validation 
   assert.equal(r.step, 3);
   await assert.rejects(fit(new Tri(), new Source(1), { optimizer: { kind: 'sgd', update: 1 } as never }),
     (e: unknown) => e instanceof OptionError && e.message === 'unknown optimizer option "update"; "sgd" takes weightDecay');
+});
+
+test('clipping one set whose squared norm overflows, and two sets where one gradient is +Infinity alone', async () => {
+  // ‖(3e200, 4e200)‖ = 5e200 although its square overflows (computed as 4e200·‖(0.75, 1)‖); clipNorm 1 gives θ = −η·g/‖g‖ ≈ −η·(0.6, 0.8)
+  const one = new Fixed([set('w', 2)], [[3e200, 4e200]]);
+  const r = await fit(one, new Source(1), sgd({ clipNorm: 1 }));
+  const norm = 4e200 * Math.sqrt((3e200 / 4e200) ** 2 + 1);
+  assert.ok(Math.abs(norm / 5e200 - 1) < 1e-15);
+  assert.equal(r.history.steps[0]!.gradNorm, norm);
+  assert.deepEqual(Array.from(one.paramSets[0]!.data), [-0.01 * (3e200 * (1 / norm)), -0.01 * (4e200 * (1 / norm))]);
+  // +Infinity in the second set, finite elsewhere: the norm is Infinity, and the message names the +Infinity as it was (not rescaled to NaN)
+  const two = new Fixed([set('u', 2), set('v', 2)], [[1, 2], [Infinity, 3]]);
+  assert.equal(await message(fit(two, new Source(1), sgd({ clipNorm: 1 }))),
+    'training diverged at step 1 (epoch 0, batch 0): the gradient norm is Infinity; ∂J/∂v[0][0] is Infinity (1 non-finite value). Lower the learning rate (last 0.01) or a smaller clipNorm (now 1).');
+});
+
+test('the last good point of a watched run: its step and epoch with two batches per epoch', async () => {
+  // a NaN gradient at call 4 (epoch 1, batch 1), watching every step: back to after step 3, in epoch ⌊3 / 2⌋ = 1
+  const m = new Tri();
+  m.poison = { call: 4, what: 'grads' };
+  const r = await fit(m, new Source(2), sgd({ epochs: 10, divergence: { every: 1 } }));
+  assert.deepEqual([r.stopReason, r.step, r.epoch, r.state.step], ['diverged', 3, 1, 3]);
+});
+
+test('restoreBest before any validation ran: nothing to restore; a result leaves out the keys it has no value for', async () => {
+  const m = new Tri();
+  const r = await fit(m, new Source(3), sgd({ maxSteps: 1, validation: new Source(1), validateEvery: 2, restoreBest: true }));
+  assert.deepEqual([r.stopReason, r.step, r.history.validations.length], ['maxSteps', 1, 0]);
+  assert.deepEqual(Object.keys(r).sort(), ['epoch', 'history', 'lossHistory', 'optimizer', 'state', 'step', 'stopReason']);
+  assert.ok(!('params' in r.state));
+  assert.deepEqual(Array.from(m.paramSets[0]!.data), C.map((c) => 0.01 * 2 * c), 'θ after the one step stays');
 });
