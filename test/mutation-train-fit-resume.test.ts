@@ -18,10 +18,11 @@ import { fit } from '../src/train/fit.js';
 import type { FitOptions } from '../src/train/fit-types.js';
 import type { Trainable } from '../src/train/trainable.js';
 
-/** A batch: the centre of J = Σᵢ (θᵢ − cᵢ)² (default (1, 2)), or (validation) a fixed J / count. */
+/** A batch: the centre of J = Σᵢ (θᵢ − cᵢ)² (default (1, 2)), or (validation) a fixed J / count; `nan` spoils the gradient. */
 interface Batch {
   readonly c?: readonly number[];
   readonly fixed?: number;
+  readonly nan?: boolean;
 }
 
 class Quad implements Trainable<Batch> {
@@ -40,6 +41,7 @@ class Quad implements Trainable<Batch> {
       J += (p.data[i]! - c[i]!) ** 2;
       p.grad[i]! += 2 * (p.data[i]! - c[i]!);
     }
+    if (batch.nan) p.grad[1] = NaN;
     return { loss: J, count: 2 };
   }
 
@@ -124,4 +126,17 @@ test('the divergence watch: a loss equal to the baseline is good; the η it name
   assert.equal(a.diagnosis, 'training diverged at step 1: the validation loss is Infinity. Lower the learning rate (last 0.01) or clip the gradient (clipNorm: 1).');
   const b = await fit(new Quad(), train(), sgd({ epochs: 5, clipNorm: 2, schedule: { kind: 'step', every: 1, gamma: 0.5 }, validation: inf, validateEvery: 2, divergence: {} }));
   assert.equal(b.diagnosis, 'training diverged at step 2: the validation loss is Infinity. Lower the learning rate (last 0.005) or the clipNorm (now 2).');
+});
+
+test('the last good point keeps its own copy of the best parameters, though a later validation improved on them', async () => {
+  // resumed with a best of loss 10⁶ at θ = (7, 8); the validation at step 1 improves on it but stays above the baseline
+  // (no new good point), and step 2's gradient is NaN: back to the start, whose best is still (7, 8)
+  const first = await fit(new Quad(), train(), sgd({ maxSteps: 1 }));
+  const resume = { ...first.state, step: 0, best: { step: 0, loss: 1e6, params: [Float64Array.of(7, 8)] } };
+  const r = await fit(new Quad(), new Source([{}, { nan: true }]), sgd({
+    epochs: 3, resume, validation: new Source([{ c: [10, 10] }]), validateEvery: 1, restoreBest: true, divergence: { baseline: 1e-3, patience: 3 },
+  }));
+  assert.deepEqual([r.stopReason, r.step, r.history.validations.length], ['diverged', 0, 1]);
+  assert.ok(r.history.validations[0]!.loss < 1e6);
+  assert.deepEqual(r.state.best, { step: 0, loss: 1e6, params: [Float64Array.of(7, 8)] });
 });
