@@ -4,17 +4,23 @@
  * `findNonFinite` names when the other values are finite but not zero, and
  * `checkFinite`'s list of several other parameters; `isShardable` missing
  * each of its three methods; `gradientDescent` whose RMSE does not change
- * with the tolerance rule off. Small and fast for
+ * with the tolerance rule off; `StateCarry` of a cell without C (reset,
+ * snapshot, a state given with C) and of an LSTM given a state without C;
+ * a saved loss history that is a string. Small and fast for
  * `npm run mutate -- train` (docs/testing.md, `src/train`).
  */
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TrainingError } from '../src/core/errors.js';
+import { FormatError, TrainingError } from '../src/core/errors.js';
 import { ParamSet } from '../src/core/params.js';
 import type { SequenceBatch } from '../src/model/network.js';
 import { Network } from '../src/model/network.js';
+import type { Checkpoint } from '../src/io/checkpoint.js';
 import { checkFinite, findNonFinite, gradientNorm } from '../src/train/clip.js';
+import { StateCarry } from '../src/train/evaluate.js';
+import { fitStateFromCheckpoint } from '../src/train/fit-state.js';
+import { createOptimizer } from '../src/train/optimizers.js';
 import { gradientDescent } from '../src/train/gradient-descent.js';
 import { isShardable, type Trainable } from '../src/train/trainable.js';
 
@@ -77,4 +83,24 @@ test('gradientDescent with tolerance 0 goes to the step limit even when the RMSE
   assert.equal(r.converged, false);
   assert.equal(r.rmse.length, 4);
   assert.ok(r.rmse.every((x) => x === r.rmse[0]) && r.rmse[0]! > 0, `the same RMSE each time: ${r.rmse.join(', ')}`);
+});
+
+test('StateCarry: an RNN (no C) resets, snapshots and captures h alone; an LSTM given a state without C keeps its C', () => {
+  const rnn = new StateCarry(new Network({ inputSize: 2, hiddenSize: 2, outputSize: 1, dtype: 'float64' }), 1);
+  rnn.capture([{ h: Float64Array.of(1, 2), c: Float64Array.of(3, 4) }]);
+  assert.deepEqual(rnn.states, [{ h: Float64Array.of(1, 2) }]);
+  assert.deepEqual(rnn.snapshot(), [{ h: Float64Array.of(1, 2) }]);
+  rnn.reset();
+  assert.deepEqual(rnn.states, [{ h: Float64Array.of(0, 0) }]);
+  const lstm = new StateCarry(new Network({ cell: 'lstm', inputSize: 2, hiddenSize: 2, outputSize: 1, dtype: 'float64' }), 1);
+  lstm.capture([{ h: Float64Array.of(1, 2), c: Float64Array.of(3, 4) }]);
+  lstm.capture([{ h: Float64Array.of(5, 6) }]);
+  assert.deepEqual(lstm.states, [{ h: Float64Array.of(5, 6), c: Float64Array.of(3, 4) }]);
+});
+
+test('fitStateFromCheckpoint refuses a loss history that is a string (not an object)', () => {
+  const optimizer = createOptimizer({ kind: 'sgd' }, 2, 'float64').getState();
+  const c = { networks: {}, step: 3, rngState: [1, 2], optimizer, extra: { fit: { lossHistory: 'x' } } } as unknown as Checkpoint;
+  assert.throws(() => fitStateFromCheckpoint(c, 'float64'),
+    (e: unknown) => e instanceof FormatError && e.message === 'checkpoint extra.fit.lossHistory must be an object { train, validation, stride }');
 });
