@@ -16,6 +16,7 @@ import type { Rng } from '../src/core/rng.js';
 import type { BatchSource, LoadedBatch } from '../src/data/source.js';
 import { fit } from '../src/train/fit.js';
 import type { FitOptions } from '../src/train/fit-types.js';
+import { createOptimizer, type Optimizer } from '../src/train/optimizers.js';
 import type { Trainable } from '../src/train/trainable.js';
 
 /** A batch: the centre of J = Σᵢ (θᵢ − cᵢ)² (default (1, 2)), or (validation) a fixed J / count; `nan` spoils the gradient. */
@@ -139,4 +140,27 @@ test('the last good point keeps its own copy of the best parameters, though a la
   assert.deepEqual([r.stopReason, r.step, r.history.validations.length], ['diverged', 0, 1]);
   assert.ok(r.history.validations[0]!.loss < 1e6);
   assert.deepEqual(r.state.best, { step: 0, loss: 1e6, params: [Float64Array.of(7, 8)] });
+});
+
+test('an Optimizer given to fit: one parameter set goes through update, several through updateParts', async () => {
+  const spy = (size: number): { opt: Optimizer; calls: string[] } => {
+    const opt = createOptimizer({ kind: 'sgd' }, size, 'float64');
+    const calls: string[] = [];
+    const update = opt.update.bind(opt);
+    const updateParts = opt.updateParts.bind(opt);
+    let inside = false; // update itself goes through updateParts: record the call fit made
+    opt.update = (theta, grad, lr) => { calls.push('update'); inside = true; try { update(theta, grad, lr); } finally { inside = false; } };
+    opt.updateParts = (parts, lr) => { if (!inside) calls.push('updateParts'); updateParts(parts, lr); };
+    return { opt, calls };
+  };
+  const one = spy(2);
+  await fit(new Quad(), train(), { optimizer: one.opt, learningRate: 0.01 });
+  assert.deepEqual(one.calls, ['update', 'update']);
+  const two = spy(3);
+  const model: Trainable<Batch> = {
+    paramSets: [new ParamSet([{ name: 'u', rows: 1, cols: 1, init: 'zeros' }], 'float64'), new ParamSet([{ name: 'v', rows: 1, cols: 2, init: 'zeros' }], 'float64')],
+    dtype: 'float64', gradient: () => ({ loss: 1, count: 1 }), loss: () => ({ loss: 1, count: 1 }),
+  };
+  await fit(model, train(), { optimizer: two.opt, learningRate: 0.01 });
+  assert.deepEqual(two.calls, ['updateParts', 'updateParts']);
 });
