@@ -1,0 +1,94 @@
+/**
+ * How fit stops, at the edges: the "step" and "epoch" tolerance rules with
+ * a tolerance of 0 on a loss that never changes (no stop), an early stop
+ * mid-epoch that leaves no turn to the event loop (an abort queued for that
+ * turn does not replace it), a diverged validation at an epoch's end (no
+ * epoch record), a validation history halved at an odd limit (no holes),
+ * and a Network's refusals of data and validation data whose output size
+ * is wrong, next to a `parallel` made for it (accepted). Small and fast for
+ * `npm run mutate -- train` (docs/testing.md, `src/train`).
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ShapeError } from '../src/core/errors.js';
+import { ParamSet } from '../src/core/params.js';
+import type { Rng } from '../src/core/rng.js';
+import { BatchList } from '../src/data/list.js';
+import type { BatchSource, LoadedBatch } from '../src/data/source.js';
+import { Network, type SequenceBatch } from '../src/model/network.js';
+import { fit } from '../src/train/fit.js';
+import type { FitOptions } from '../src/train/fit-types.js';
+import type { Trainable } from '../src/train/trainable.js';
+
+/** J = 1 with a zero gradient (count 1): every loss and RMSE is 1, θ never moves; the validation loss is `validationLoss`. */
+class Flat implements Trainable<unknown> {
+  readonly paramSets = [new ParamSet([{ name: 'w', rows: 1, cols: 2, init: 'zeros' }], 'float64')];
+  readonly dtype = 'float64' as const;
+  constructor(readonly validationLoss = 1) {}
+  gradient(): { loss: number; count: number } {
+    return { loss: 1, count: 1 };
+  }
+  loss(): { loss: number; count: number } {
+    return { loss: this.validationLoss, count: 1 };
+  }
+}
+
+class Source implements BatchSource<unknown> {
+  readonly B = 1;
+  readonly stateful = false;
+  readonly inputSize = 0;
+  readonly outputSize = 0;
+  constructor(readonly batchesPerEpoch: number) {}
+  beginEpoch(_rng: Rng | null): void {}
+  batch(): LoadedBatch<unknown> {
+    return { batch: {}, sequences: 1, steps: 1 };
+  }
+}
+
+const sgd = (options: FitOptions<unknown>): FitOptions<unknown> => ({ optimizer: { kind: 'sgd' }, learningRate: 0.01, ...options });
+
+test('a tolerance of 0 never stops on an RMSE that does not change: |1 − 1| < 0 is false, by step and by epoch', async () => {
+  const s = await fit(new Flat(), new Source(2), sgd({ maxSteps: 5, tolerance: 0, toleranceOn: 'step' }));
+  assert.deepEqual([s.stopReason, s.step], ['maxSteps', 5]);
+  const e = await fit(new Flat(), new Source(2), sgd({ epochs: 4, tolerance: 0, toleranceOn: 'epoch' }));
+  assert.deepEqual([e.stopReason, e.step, e.history.epochs.length], ['epochs', 8, 4]);
+});
+
+test('an early stop mid-epoch returns at once: an abort queued for the next turn to the event loop does not replace it', async () => {
+  const controller = new AbortController();
+  const r = await fit(new Flat(), new Source(5), sgd({
+    epochs: 3, validation: new Source(1), validateEvery: 1, patience: 1, yieldEveryMs: 0, signal: controller.signal,
+    onStep: (s) => { if (s.step === 2) setTimeout(() => controller.abort(), 0); },
+  }));
+  assert.deepEqual([r.stopReason, r.step], ['earlyStopping', 2]);
+});
+
+test('a validation at an epoch\'s end that the watch finds diverged: no epoch record, no onEpoch', async () => {
+  const epochs: number[] = [];
+  const r = await fit(new Flat(Infinity), new Source(2), sgd({ epochs: 3, validation: new Source(1), divergence: {}, onEpoch: (e) => void epochs.push(e.epoch) }));
+  assert.deepEqual([r.stopReason, r.history.validations.length, r.history.epochs.length, epochs.length], ['diverged', 1, 0, 0]);
+  assert.equal(r.diagnosis, 'training diverged at step 2: the validation loss is Infinity. Lower the learning rate (last 0.01) or clip the gradient (clipNorm: 1).');
+});
+
+test('the validation history halved at an odd limit (17): every other point kept, none empty', async () => {
+  const r = await fit(new Flat(), new Source(1), sgd({ maxSteps: 20, validation: new Source(1), validateEvery: 1, historyLimit: 17 }));
+  // 18 points → 0, 2, …, 16 kept: steps 1, 3, …, 17; then 19 and 20
+  assert.deepEqual(r.lossHistory.validation.map(([s]) => s), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 20]);
+  assert.ok(r.lossHistory.validation.every(([, l]) => l === 1));
+});
+
+test('a Network: data or validation data with the wrong output size is refused; a parallel made for this network is used', async () => {
+  const net = new Network({ inputSize: 2, hiddenSize: 3, outputSize: 1, dtype: 'float64', seed: 1 });
+  const batch = (K: number): SequenceBatch => ({ T: 1, B: 1, x: { kind: 'dense', data: Float64Array.of(0.5, -1) }, y: { kind: 'dense', data: new Float64Array(K).fill(0.25) } });
+  const right = new BatchList([batch(1)], { inputSize: 2, outputSize: 1 });
+  const wrong = new BatchList([batch(2)], { inputSize: 2, outputSize: 2 });
+  const refused = (e: unknown, message: string): boolean => e instanceof ShapeError && e.message === message;
+  await assert.rejects(fit(net, wrong), (e) => refused(e, 'the data has inputSize 2 and outputSize 2, but the network has D = 2 and K = 1'));
+  await assert.rejects(fit(net, right, { validation: wrong }),
+    (e) => refused(e, 'the validation data has inputSize 2 and outputSize 2, but the network has D = 2 and K = 1'));
+  const calls: number[] = [];
+  const parallel = { net, gradient: (b: SequenceBatch, o: object) => { calls.push(b.B); return net.gradient(b, o); } };
+  const r = await fit(net, right, { parallel: parallel as never, maxSteps: 1 });
+  assert.deepEqual([r.step, calls], [1, [1]]);
+});
