@@ -71,11 +71,14 @@ test('a validation at an epoch\'s end that the watch finds diverged: no epoch re
   assert.equal(r.diagnosis, 'training diverged at step 2: the validation loss is Infinity. Lower the learning rate (last 0.01) or clip the gradient (clipNorm: 1).');
 });
 
-test('the validation history halved at an odd limit (17): every other point kept, none empty', async () => {
+test('the validation history halved past an odd limit (17): every other point kept, none empty; 17 points kept whole', async () => {
   const r = await fit(new Flat(), new Source(1), sgd({ maxSteps: 20, validation: new Source(1), validateEvery: 1, historyLimit: 17 }));
   // 18 points → 0, 2, …, 16 kept: steps 1, 3, …, 17; then 19 and 20
   assert.deepEqual(r.lossHistory.validation.map(([s]) => s), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 20]);
   assert.ok(r.lossHistory.validation.every(([, l]) => l === 1));
+  // exactly `historyLimit` points: none dropped yet
+  const full = await fit(new Flat(), new Source(1), sgd({ maxSteps: 17, validation: new Source(1), validateEvery: 1, historyLimit: 17 }));
+  assert.deepEqual(full.lossHistory.validation.map(([s]) => s), Array.from({ length: 17 }, (_, i) => i + 1));
 });
 
 test('a Network: data or validation data with the wrong output size is refused; a parallel made for this network is used', async () => {
