@@ -4,14 +4,17 @@
  * mid-epoch that leaves no turn to the event loop (an abort queued for that
  * turn does not replace it), a diverged validation at an epoch's end (no
  * epoch record), a validation history halved at an odd limit (no holes),
- * and a Network's refusals of data and validation data whose output size
- * is wrong, next to a `parallel` made for it (accepted). Small and fast for
+ * a Network's refusals of data and validation data whose output size
+ * is wrong, next to a `parallel` made for it (accepted); a Trainable's
+ * `parallel` (its own sets: accepted; a set missing or another model's:
+ * refused); and the largest |θ| at the first element of a parameter that
+ * is not the first. Small and fast for
  * `npm run mutate -- train` (docs/testing.md, `src/train`).
  */
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ShapeError } from '../src/core/errors.js';
+import { OptionError, ShapeError, TrainingError } from '../src/core/errors.js';
 import { ParamSet } from '../src/core/params.js';
 import type { Rng } from '../src/core/rng.js';
 import { BatchList } from '../src/data/list.js';
@@ -94,4 +97,26 @@ test('a Network: data or validation data with the wrong output size is refused; 
   const parallel = { net, gradient: (b: SequenceBatch, o: object) => { calls.push(b.B); return net.gradient(b, o); } };
   const r = await fit(net, right, { parallel: parallel as never, maxSteps: 1 });
   assert.deepEqual([r.step, calls], [1, [1]]);
+});
+
+test('a Trainable\'s parallel: made with its own sets it is used; a set missing, or one of another model, is refused', async () => {
+  const sets = [new ParamSet([{ name: 'u', rows: 1, cols: 1, init: 'zeros' }], 'float64'), new ParamSet([{ name: 'v', rows: 1, cols: 2, init: 'zeros' }], 'float64')];
+  const calls: unknown[] = [];
+  const model: Trainable<unknown> = { paramSets: sets, dtype: 'float64', gradient: () => ({ loss: 1, count: 1 }), loss: () => ({ loss: 1, count: 1 }) };
+  const parallel = { sets, gradient: (b: unknown) => { calls.push(b); return { loss: 2, count: 1 }; } };
+  const r = await fit(model, new Source(1), sgd({ parallel: parallel as never }));
+  assert.deepEqual([r.step, calls.length, r.history.steps[0]!.loss], [1, 1, 2]);
+  const other = new ParamSet([{ name: 'v', rows: 1, cols: 2, init: 'zeros' }], 'float64');
+  for (const wrong of [[sets[0]!], [sets[0]!, other], [other, sets[1]!]]) {
+    await assert.rejects(fit(model, new Source(1), sgd({ parallel: { ...parallel, sets: wrong } as never })),
+      (e: unknown) => e instanceof OptionError && e.message === 'parallel was made for another model: create it with the model being trained');
+  }
+});
+
+test('a loss that overflows with finite θ: the largest |θ| at the first element of the second parameter is named there', async () => {
+  const set = new ParamSet([{ name: 'a', rows: 1, cols: 2, init: 'zeros' }, { name: 'b', rows: 2, cols: 1, init: 'zeros' }], 'float64');
+  set.data.set([1, -2, -7, 3]); // b[0][0] = −7 sits at index 2, where b starts and a ends
+  const model: Trainable<unknown> = { paramSets: [set], dtype: 'float64', gradient: () => ({ loss: Infinity, count: 1 }), loss: () => ({ loss: 1, count: 1 }) };
+  await assert.rejects(fit(model, new Source(1), sgd({})), (e: unknown) => e instanceof TrainingError && e.message ===
+    'training diverged at step 1 (epoch 0, batch 0): the loss is Infinity; every parameter is finite, but the largest |θ| is b[0][0] = -7.000e+0: the weights grew until the loss overflowed. Lower the learning rate (last 0.01) or clip the gradient (clipNorm: 1).');
 });
