@@ -89,9 +89,11 @@ test('StateCarry: an RNN (no C) resets, snapshots and captures h alone; an LSTM 
   const rnn = new StateCarry(new Network({ inputSize: 2, hiddenSize: 2, outputSize: 1, dtype: 'float64' }), 1);
   rnn.capture([{ h: Float64Array.of(1, 2), c: Float64Array.of(3, 4) }]);
   assert.deepEqual(rnn.states, [{ h: Float64Array.of(1, 2) }]);
-  assert.deepEqual(rnn.snapshot(), [{ h: Float64Array.of(1, 2) }]);
+  const snap = rnn.snapshot();
+  assert.deepEqual(snap, [{ h: Float64Array.of(1, 2) }]);
   rnn.reset();
   assert.deepEqual(rnn.states, [{ h: Float64Array.of(0, 0) }]);
+  assert.deepEqual(snap, [{ h: Float64Array.of(1, 2) }], 'the snapshot is a copy');
   const lstm = new StateCarry(new Network({ cell: 'lstm', inputSize: 2, hiddenSize: 2, outputSize: 1, dtype: 'float64' }), 1);
   lstm.capture([{ h: Float64Array.of(1, 2), c: Float64Array.of(3, 4) }]);
   lstm.capture([{ h: Float64Array.of(5, 6) }]);
