@@ -100,9 +100,14 @@ test('StateCarry: an RNN (no C) resets, snapshots and captures h alone; an LSTM 
   assert.deepEqual(lstm.states, [{ h: Float64Array.of(5, 6), c: Float64Array.of(3, 4) }]);
 });
 
-test('fitStateFromCheckpoint refuses a loss history that is a string (not an object)', () => {
+test('fitStateFromCheckpoint refuses a loss history that is a string (not an object), and a carried state holding ±Infinity or NaN', () => {
   const optimizer = createOptimizer({ kind: 'sgd' }, 2, 'float64').getState();
-  const c = { networks: {}, step: 3, rngState: [1, 2], optimizer, extra: { fit: { lossHistory: 'x' } } } as unknown as Checkpoint;
-  assert.throws(() => fitStateFromCheckpoint(c, 'float64'),
-    (e: unknown) => e instanceof FormatError && e.message === 'checkpoint extra.fit.lossHistory must be an object { train, validation, stride }');
+  const refuse = (fit: object, message: string): void => {
+    const c = { networks: {}, step: 3, rngState: [1, 2], optimizer, extra: { fit } } as unknown as Checkpoint;
+    assert.throws(() => fitStateFromCheckpoint(c, 'float64'), (e: unknown) => e instanceof FormatError && e.message === message, message);
+  };
+  refuse({ lossHistory: 'x' }, 'checkpoint extra.fit.lossHistory must be an object { train, validation, stride }');
+  // a checkpoint object built in memory (not parsed from JSON) can hold them
+  refuse({ carry: [{ h: [0.5, Infinity] }] }, 'checkpoint extra.fit.carry[0].h[1] is not a finite number');
+  refuse({ carry: [{ h: [0.5, 1], c: [NaN, 1] }] }, 'checkpoint extra.fit.carry[0].c[0] is not a finite number');
 });
