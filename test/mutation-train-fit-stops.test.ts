@@ -58,6 +58,15 @@ test('a tolerance of 0 never stops on an RMSE that does not change: |1 − 1| < 
   assert.deepEqual([e.stopReason, e.step, e.history.epochs.length], ['epochs', 8, 4]);
 });
 
+test('validation leaves the "step" tolerance rule alone: the validation RMSE is not its previous RMSE', async () => {
+  // the training RMSE is 1 at every step; a tolerance of 0 never stops on it. The validation RMSE (√0.5, the same every
+  // time) would stop the run at the second validation if the "validation" rule ran, or fed its RMSE to the "step" rule
+  const r = await fit(new Flat(0.5), new Source(2), sgd({ maxSteps: 4, tolerance: 0.1, toleranceOn: 'step', validation: new Source(1), validateEvery: 1 }));
+  assert.deepEqual([r.stopReason, r.step, r.history.validations.length], ['tolerance', 1, 1]);
+  const e = await fit(new Flat(0.5), new Source(2), sgd({ epochs: 2, tolerance: 1e-9, toleranceOn: 'epoch', validation: new Source(1), validateEvery: 1 }));
+  assert.deepEqual([e.stopReason, e.step, e.state.previousRmse], ['tolerance', 4, 1]);
+});
+
 test('an early stop mid-epoch returns at once: an abort queued for the next turn to the event loop does not replace it', async () => {
   const controller = new AbortController();
   const r = await fit(new Flat(), new Source(5), sgd({
