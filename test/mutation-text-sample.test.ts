@@ -260,3 +260,25 @@ test('generation: the seed (default 1), a generator given instead, and the refus
   // checked at the call, before the first symbol is asked for
   refuses(() => sampleText(net, tok, { length: 3, temperature: -1 }), 'OptionError', 'temperature must be a number in [0, Infinity], got -1');
 });
+
+test('the draw at its edges: w = ŷ itself at τ = 1, weights that are not positive, top-p reached exactly, the fallback keeps to the kept symbols', () => {
+  // τ = 1 draws from ŷ as it is: u = 0.1·(0.1 + 0.9) = 0.1 is not below ŷ_0 = 0.1, so symbol 1
+  // (ŷ_0/ŷ_1 through a log and an exp is 0.11111111111111113, a weight that would take u)
+  assert.equal(sampleIndex([0.1, 0.9], {}, fixed(0.1)), 1);
+  // a weight that is not a positive number (negative, NaN) is neither counted in Σŷ nor subtracted from u
+  assert.equal(sampleIndex([-1, 0.5, 0.5], {}, fixed(0.75)), 2); // u = 0.75 of Σ = 1
+  assert.equal(sampleIndex([0.5, Number.NaN, 0.3, 0.2], {}, fixed(0.6)), 2); // u = 0.6: past 0.5, below 0.8
+  assert.equal(sampleIndex([-0.5, 0.5, 0.5], { temperature: 0.5 }, fixed(0.25)), 1); // w = (0, 1, 1), u = 0.5
+  // top-p: p·Σw·(1 − 10⁻¹²) = 0.5000000000005 · 2 · (1 − 10⁻¹²) is exactly 1 = w_0 (p = ½, ½): "at least" keeps one
+  assert.equal(0.5000000000005 * 2 * (1 - 1e-12), 1);
+  assert.equal(sampleIndex([0.5, 0.5], { topP: 0.5000000000005 }, fixed(0.99)), 0);
+  assert.equal(sampleIndex([0.5, 0.5], { topP: 0.5000000000005 * 1.000001 }, fixed(0.99)), 1);
+  // r = 1 leaves u = 0 after the kept weights (1, ½ of w = 1, ½, ½): the last KEPT symbol, not the third
+  assert.equal(sampleIndex([0.5, 0.25, 0.25], { topK: 2 }, fixed(1)), 1);
+  // τ = 100 makes w_0 = w_1 = 1 for ŷ_0 < ŷ_1 (a tie, kept in index order): top-p ½ keeps symbol 0 alone, and the
+  // fallback at r = 1 returns it, not the argmax of ŷ
+  const close = [0.49999999999999994, 0.5000000000000001];
+  assert.equal(argmax(close), 1);
+  assert.equal(sampleIndex(close, { temperature: 100, topP: 0.5 }, fixed(1)), 0);
+  assert.equal(sampleIndex(close, { temperature: 100, topP: 0.5 }, fixed(0.5)), 0);
+});
