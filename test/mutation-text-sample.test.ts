@@ -10,6 +10,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { softmaxRows } from '../src/core/activations.js';
+import { jsKernels, type Kernels } from '../src/core/kernels.js';
 import { Rng } from '../src/core/rng.js';
 import { Network } from '../src/model/network.js';
 import { argmax, checkSamplingOptions, generate, sampleIndex, sampleText, startSymbol, SymbolStream } from '../src/text/sample.js';
@@ -259,4 +261,64 @@ test('generation: the seed (default 1), a generator given instead, and the refus
   refuses(() => generate(net, new Tokenizer('char', [U, 'a']), { length: 1 }), 'OptionError', 'the vocabulary has 2 symbols but the model outputs 5');
   // checked at the call, before the first symbol is asked for
   refuses(() => sampleText(net, tok, { length: 3, temperature: -1 }), 'OptionError', 'temperature must be a number in [0, Infinity], got -1');
+});
+
+test('the draw at its edges: w = ŷ itself at τ = 1, weights that are not positive, top-p reached exactly, the fallback keeps to the kept symbols', () => {
+  // τ = 1 draws from ŷ as it is: u = 0.1·(0.1 + 0.9) = 0.1 is not below ŷ_0 = 0.1, so symbol 1
+  // (ŷ_0/ŷ_1 through a log and an exp is 0.11111111111111113, a weight that would take u)
+  assert.equal(sampleIndex([0.1, 0.9], {}, fixed(0.1)), 1);
+  // a weight that is not a positive number (negative, NaN) is neither counted in Σŷ nor subtracted from u
+  assert.equal(sampleIndex([-1, 0.5, 0.5], {}, fixed(0.75)), 2); // u = 0.75 of Σ = 1
+  assert.equal(sampleIndex([0.5, Number.NaN, 0.3, 0.2], {}, fixed(0.6)), 2); // u = 0.6: past 0.5, below 0.8
+  assert.equal(sampleIndex([-0.5, 0.5, 0.5], { temperature: 0.5 }, fixed(0.25)), 1); // w = (0, 1, 1), u = 0.5
+  // top-p: p·Σw·(1 − 10⁻¹²) = 0.5000000000005 · 2 · (1 − 10⁻¹²) is exactly 1 = w_0 (p = ½, ½): "at least" keeps one
+  assert.equal(0.5000000000005 * 2 * (1 - 1e-12), 1);
+  assert.equal(sampleIndex([0.5, 0.5], { topP: 0.5000000000005 }, fixed(0.99)), 0);
+  assert.equal(sampleIndex([0.5, 0.5], { topP: 0.5000000000005 * 1.000001 }, fixed(0.99)), 1);
+  // r = 1 leaves u = 0 after the kept weights (1, ½ of w = 1, ½, ½): the last KEPT symbol, not the third
+  assert.equal(sampleIndex([0.5, 0.25, 0.25], { topK: 2 }, fixed(1)), 1);
+  // τ = 100 makes w_0 = w_1 = 1 for ŷ_0 < ŷ_1 (a tie, kept in index order): top-p ½ keeps symbol 0 alone, and the
+  // fallback at r = 1 returns it, not the argmax of ŷ
+  const close = [0.49999999999999994, 0.5000000000000001];
+  assert.equal(argmax(close), 1);
+  assert.equal(sampleIndex(close, { temperature: 100, topP: 0.5 }, fixed(1)), 0);
+  assert.equal(sampleIndex(close, { temperature: 100, topP: 0.5 }, fixed(0.5)), 0);
+});
+
+test('the stream takes ŷ from the kernels\' own softmax when they have one, once a step', () => {
+  let calls = 0;
+  const counting: Kernels = { ...jsKernels, softmaxRows: (a, off, rows, n) => { calls++; softmaxRows(a, off, rows, n); return true; } };
+  const net = new Network({ cell: 'rnn', inputSize: 5, hiddenSize: 4, outputSize: 5, outputActivation: 'softmax', loss: 'cross-entropy', dtype: 'float64', seed: 3, kernels: counting });
+  const ids = Int32Array.of(1, 4, 2, 2, 0, 3);
+  const yhat = forwardAll(net, ids);
+  calls = 0;
+  const s = new SymbolStream(net);
+  for (let t = 0; t < ids.length; t++) {
+    const p = s.step(ids[t]!);
+    for (let k = 0; k < 5; k++) assert.ok(Math.abs(p[k]! - yhat[t * 5 + k]!) < 1e-15, `ŷ(${t + 1})[${k}]`);
+  }
+  assert.equal(calls, ids.length);
+});
+
+test('generation: no step after the last symbol, a symbol with a space in it, the uniform start\'s boundaries', () => {
+  // U → a, a → b, b → ' ', ' ' → b: after "a" and three drawn symbols (b, ' ', b) the stream has read a, b and ' ' only
+  const chars = new Tokenizer('char', [U, 'a', 'b', ' ']);
+  const s = new SymbolStream(chainNet([1, 2, 3, 2]));
+  assert.equal(generate(s, chars, { prime: 'a', length: 3, greedy: true }), 'b b');
+  assert.equal(argmax(s.distribution), 2); // ŷ after ' ' (after the last b it would be ' ')
+  assert.equal(generate(s, chars, { prime: 'a', length: 1, greedy: true }), 'b');
+  assert.equal(argmax(s.distribution), 2); // ŷ after the prime alone
+  // a word vocabulary given by hand may hold a symbol with a space: after a prime that ends in white space only a
+  // leading space is dropped, never one inside the symbol
+  const words = new Tokenizer('word', ['<unk>', '(', 'x y', 'z']);
+  const wnet = chainNet([0, 2, 3, 2]);
+  assert.equal(generate(wnet, words, { prime: '( ', length: 1, greedy: true }), 'x y');
+  assert.equal(generate(wnet, words, { prime: 'z ', length: 1, greedy: true }), 'x y');
+  assert.equal(generate(wnet, words, { prime: '( ', length: 2, greedy: true }), 'x y z');
+  // no line break or space: the first symbol is drawn uniformly from the 7 known ones (u = r·Σ, w = 1/7 each):
+  // r = 0.14285714285714285 (1/7 rounded, just below it) gives the first
+  const seven = new Tokenizer('char', [U, 'a', 'b', 'c', 'd', 'e', 'f', 'g']);
+  const net8 = chainNet([1, 2, 3, 4, 5, 6, 7, 1]);
+  assert.equal(generate(net8, seven, { length: 1, rng: fixed(1 / 7) }), 'a');
+  assert.equal(generate(net8, seven, { length: 1, rng: fixed(0.999) }), 'g');
 });

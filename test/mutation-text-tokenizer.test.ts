@@ -28,6 +28,11 @@ test('code points: surrogate pairs at both ends of their ranges, lone surrogates
   assert.deepEqual(splitText('char', '\uD800a\uDC00\uD7FF\uE000\uDBFF'), ['\uD800', 'a', '\uDC00', '\uD7FF', '\uE000', '\uDBFF']);
   // a high surrogate followed by a unit just outside the low range stays alone
   assert.deepEqual(splitText('char', '\uD800\uDBFF\uDC00\uD800\uE000'), ['\uD800', '\uDBFF\uDC00', '\uD800', '\uE000']);
+  // only a high surrogate opens a pair: two low ones, or a unit above the surrogates before a low one, stay alone
+  const lows = '\uDC00\uDC00\uDFFF\uDFFF\uE000\uDC00\uFFFF\uDFFF';
+  assert.deepEqual(splitText('char', lows), ['\uDC00', '\uDC00', '\uDFFF', '\uDFFF', '\uE000', '\uDC00', '\uFFFF', '\uDFFF']);
+  assert.deepEqual(buildTokenizer(lows).symbols, [U, '\uDC00', '\uDFFF', '\uE000', '\uFFFF']);
+  assert.deepEqual([...buildTokenizer(lows).encode(lows)], [1, 1, 2, 2, 3, 1, 4, 2]);
 });
 
 test('character encoding: the first astral code point, unknown astral ones, lone surrogates, exact lengths', () => {
