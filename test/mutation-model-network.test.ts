@@ -38,6 +38,18 @@ function feedbackNet(seed: number): Network {
   return n;
 }
 
+/** What argmax feedback feeds: step 0's symbols from x, then at each step t ≥ 1 the argmax of step t − 1's output (first of ties). */
+function argmaxInputs(x: Int32Array, fed: Float32Array | Float64Array, T: number, B: number, K: number): Int32Array {
+  const inputs = Int32Array.from(x);
+  for (let t = 1; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
+      inputs[t * B + b] = row.indexOf(Math.max(...row));
+    }
+  }
+  return inputs;
+}
+
 test('argmax feedback with dense inputs: x is not written; each later row is the one-hot of the previous argmax (a plain pass on those rows gives the same outputs)', () => {
   const [T, B] = [5, 3];
   const n = feedbackNet(8);
@@ -100,13 +112,7 @@ test('argmax feedback starts from the given initial states (symbol inputs)', () 
   // a pass from zero states first, so that the work buffers hold other states
   n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax' });
   const fed = Float64Array.from(n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax', init }));
-  const inputs = Int32Array.from(x);
-  for (let t = 1; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
-      inputs[t * B + b] = row.indexOf(Math.max(...row));
-    }
-  }
+  const inputs = argmaxInputs(x, fed, T, B, K);
   const plain = Float64Array.from(n.forward({ T, B, x: { kind: 'index', data: inputs }, y, init }));
   assert.deepEqual(Array.from(fed), Array.from(plain));
   const fromZero = n.forward({ T, B, x: { kind: 'index', data: inputs }, y });
@@ -189,13 +195,7 @@ test('argmax feedback on the WebAssembly kernels in float32: each step\'s softma
   for (let b = 0; b < B; b++) x[b] = b;
   const y: SequenceBatch['y'] = { kind: 'index', data: new Int32Array(T * B) };
   const fed = Float32Array.from(n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax' }));
-  const inputs = Int32Array.from(x);
-  for (let t = 1; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
-      inputs[t * B + b] = row.indexOf(Math.max(...row));
-    }
-  }
+  const inputs = argmaxInputs(x, fed, T, B, K);
   assert.ok(new Set(inputs.subarray(B)).size > 1, `the fed symbols vary: ${inputs}`);
   const plain = n.forward({ T, B, x: { kind: 'index', data: inputs }, y });
   for (let i = 0; i < fed.length; i++) assert.ok(Math.abs(fed[i]! - plain[i]!) < 1e-6, `element ${i}: ${fed[i]} ≠ ${plain[i]}`);
@@ -245,13 +245,7 @@ test('argmax feedback with a sigmoid output: equals a plain pass on the inputs i
   for (let b = 0; b < B; b++) x[b] = b;
   const fed = Float64Array.from(n.forward({ T, B, x: { kind: 'index', data: x }, y, feedback: 'argmax' }));
   for (const v of fed) assert.ok(v > 0 && v < 1, `${v} is a sigmoid's value`);
-  const inputs = Int32Array.from(x);
-  for (let t = 1; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      const row = fed.subarray(((t - 1) * B + b) * K, ((t - 1) * B + b + 1) * K);
-      inputs[t * B + b] = row.indexOf(Math.max(...row));
-    }
-  }
+  const inputs = argmaxInputs(x, fed, T, B, K);
   assert.ok(new Set(inputs.subarray(B)).size > 1, `the fed symbols vary: ${inputs}`);
   assert.deepEqual(Array.from(n.forward({ T, B, x: { kind: 'index', data: inputs }, y })), Array.from(fed));
 });

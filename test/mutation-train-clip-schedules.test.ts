@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionError, TrainingError } from '../src/core/errors.js';
-import { ParamSet } from '../src/core/params.js';
+import { threeParams } from './helpers/three-params.js';
 import { checkFinite, clipByGlobalNorm, clipByValue, findNonFinite, gradientNorm } from '../src/train/clip.js';
 import { checkSchedule, learningRate, SCHEDULE_KINDS, type Schedule } from '../src/train/schedules.js';
 import { assertClose } from './helpers/approx.js';
@@ -47,13 +47,7 @@ test('clipByValue: a value exactly at ±limit is not counted as clipped', () => 
   assert.throws(() => clipByValue(g, -2), isOptionError('limit must be a number in [0, Infinity], got -2'));
 });
 
-function params(): ParamSet {
-  return new ParamSet([
-    { name: 'a', rows: 2, cols: 2, init: 'zeros' },
-    { name: 'b', rows: 1, cols: 3, init: 'zeros' },
-    { name: 'c', rows: 3, cols: 1, init: 'zeros' },
-  ], 'float64');
-}
+const params = threeParams;
 
 test('findNonFinite at the first element of the buffer and of a parameter; the lists it names', () => {
   const p = params(); // a: 0..3, b: 4..6, c: 7..9

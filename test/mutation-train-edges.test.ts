@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FormatError, TrainingError } from '../src/core/errors.js';
 import { ParamSet } from '../src/core/params.js';
+import { threeParams } from './helpers/three-params.js';
 import type { SequenceBatch } from '../src/model/network.js';
 import { Network } from '../src/model/network.js';
 import type { Checkpoint } from '../src/io/checkpoint.js';
@@ -24,13 +25,7 @@ import { createOptimizer } from '../src/train/optimizers.js';
 import { gradientDescent } from '../src/train/gradient-descent.js';
 import { isShardable, type Trainable } from '../src/train/trainable.js';
 
-function params(): ParamSet {
-  return new ParamSet([
-    { name: 'a', rows: 2, cols: 2, init: 'zeros' },
-    { name: 'b', rows: 1, cols: 3, init: 'zeros' },
-    { name: 'c', rows: 3, cols: 1, init: 'zeros' },
-  ], 'float64');
-}
+const params = threeParams;
 
 test('gradientNorm of a zero gradient is 0 (not the scaled path\'s 0·√(0/0))', () => {
   assert.equal(gradientNorm(new Float64Array(3)), 0);
