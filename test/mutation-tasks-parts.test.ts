@@ -253,6 +253,9 @@ test('editDistance and tokenErrorRate', () => {
   const r = tokenErrorRate([['a', 'b'], ['c']], [['a', 'b'], ['c', 'd']]);
   assert.deepEqual(r, { errorRate: 1 / 4, wordAccuracy: 1 / 2 });
   assert.deepEqual(tokenErrorRate([], [['a']]), { errorRate: 1, wordAccuracy: 0 }); // a missing prediction is empty
+  const emptyWord = tokenErrorRate([], [[]]); // a missing prediction of an empty reference is exact
+  assert.ok(Number.isNaN(emptyWord.errorRate));
+  assert.equal(emptyWord.wordAccuracy, 1);
   const none = tokenErrorRate([], []);
   assert.ok(Number.isNaN(none.errorRate) && Number.isNaN(none.wordAccuracy));
   const emptyRefs = tokenErrorRate([['a']], [[]]);
