@@ -11,16 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionError, ShapeError, ValueError } from '../src/core/errors.js';
 import { MAX_LAYERS, MAX_NETWORK_BYTES, Network, networkOptionsOf, networkParamSpecs, reverseConfig, stateWidth, type NetworkConfig, type SequenceBatch } from '../src/model/network.js';
-
-type ErrorType = typeof OptionError | typeof ShapeError | typeof ValueError;
-
-function refuses(f: () => unknown, type: ErrorType, message: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof type, `expected a ${type.name}, got ${String(e)}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
+import { refuses } from './helpers/refuses.js';
 
 const index = (values: number[]): { kind: 'index'; data: Int32Array } => ({ kind: 'index', data: Int32Array.from(values) });
 const dense = (n: number, v = 0.5): { kind: 'dense'; data: Float64Array } => ({ kind: 'dense', data: new Float64Array(n).fill(v) });

@@ -22,14 +22,7 @@ import { checkParameters, gradientCheck, numericGradient, relativeError } from '
 import { applyOutputActivation, checkOutputAndLoss, oneHotCrossEntropy, rowLoss } from '../src/model/loss.js';
 import { Network, type SequenceBatch } from '../src/model/network.js';
 import { gatherWeightSet, weightSets } from '../src/model/weight-sets.js';
-
-function refuses(f: () => unknown, type: typeof OptionError | typeof ValueError, message: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof type, `expected a ${type.name}, got ${String(e)}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
+import { refuses } from './helpers/refuses.js';
 
 test('batch values: the first non-finite value of each array, by array, step, sequence and column; mask values', () => {
   const [D, H, K] = [3, 2, 2];

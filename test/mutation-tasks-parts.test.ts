@@ -30,14 +30,7 @@ import { splitByTime, splitIndices } from '../src/tasks/splits.js';
 import { SymbolTable } from '../src/tasks/symbols.js';
 import { continueTimes, indexAxis, timeAxisOf } from '../src/tasks/time-axis.js';
 import { windowBatch, windowOrigins } from '../src/tasks/windows.js';
-
-function refuses(f: () => unknown, type: typeof OptionError | typeof ShapeError, message: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof type, `expected a ${type.name}, got ${String(e)}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
+import { refuses } from './helpers/refuses.js';
 
 test('conformalQuantile: the k-th smallest error, k = ⌈(n + 1)·level⌉; ∞ when k > n', () => {
   const errors = [5, 1, 4, 2, 3];

@@ -15,44 +15,13 @@ import { ParamSet } from '../src/core/params.js';
 import type { Rng } from '../src/core/rng.js';
 import type { BatchSource, LoadedBatch } from '../src/data/source.js';
 import { fit } from '../src/train/fit.js';
+import { Quad, type QuadBatch } from './helpers/quad.js';
 import type { FitOptions } from '../src/train/fit-types.js';
 import { createOptimizer, type Optimizer } from '../src/train/optimizers.js';
 import type { Trainable } from '../src/train/trainable.js';
 
-/** A batch: the centre of J = Σᵢ (θᵢ − cᵢ)² (default (1, 2)), or (validation) a fixed J / count; `nan` spoils the gradient. */
-interface Batch {
-  readonly c?: readonly number[];
-  readonly fixed?: number;
-  readonly nan?: boolean;
-}
-
-class Quad implements Trainable<Batch> {
-  readonly paramSets = [new ParamSet([{ name: 'w', rows: 1, cols: 2, init: 'zeros' }], 'float64')];
-  readonly dtype = 'float64' as const;
-
-  get theta(): number[] {
-    return Array.from(this.paramSets[0]!.data);
-  }
-
-  gradient(batch: Batch): { loss: number; count: number } {
-    const p = this.paramSets[0]!;
-    const c = batch.c ?? [1, 2];
-    let J = 0;
-    for (let i = 0; i < 2; i++) {
-      J += (p.data[i]! - c[i]!) ** 2;
-      p.grad[i]! += 2 * (p.data[i]! - c[i]!);
-    }
-    if (batch.nan) p.grad[1] = NaN;
-    return { loss: J, count: 2 };
-  }
-
-  loss(batch: Batch): { loss: number; count: number } {
-    if (batch.fixed !== undefined) return { loss: 2 * batch.fixed, count: 2 };
-    const d = this.paramSets[0]!.data;
-    const c = batch.c ?? [1, 2];
-    return { loss: (d[0]! - c[0]!) ** 2 + (d[1]! - c[1]!) ** 2, count: 2 };
-  }
-}
+/** A batch of {@link Quad}: its centre c, a fixed loss, or a spoiled gradient. */
+type Batch = QuadBatch;
 
 class Source implements BatchSource<Batch> {
   readonly B = 1;
