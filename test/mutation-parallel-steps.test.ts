@@ -435,6 +435,34 @@ test('a replica that never finishes: a TrainingError naming the thread after tim
   }
 });
 
+test('a thread that may not block (a browser\'s main thread, where Atomics.wait throws) polls until its replicas are done', async () => {
+  const net = netFor('rnn', true, 1);
+  const batch = makeBatch(net, 2, 6, new Rng(2), { dense: true });
+  const ref = reference(net, batch);
+  const now = Date.now;
+  replicas.mainMayWait = false;
+  try {
+    const { par, reps } = await parallelFor(net, 2);
+    reps[0]!.mode = 'dead';
+    // the replica finishes while this thread polls: at its second reading of the clock
+    let readings = 0;
+    Date.now = () => {
+      if (++readings === 2) reps[0]!.wake();
+      return now();
+    };
+    net.params.zeroGrad();
+    const r = par.gradient(batch);
+    Date.now = now;
+    assert.equal(readings, 2);
+    assert.equal(reps[0]!.steps.length, 1);
+    assert.equal(r.count, ref.count);
+    assert.ok(maxAbsDiff(net.params.grad, ref.grad) < 1e-12);
+  } finally {
+    Date.now = now;
+    replicas.mainMayWait = true;
+  }
+});
+
 test('dispose: each replica is told to exit (its loop ends and closes), each port terminated once; the object refuses to compute', async () => {
   const net = netFor('rnn', true, 1);
   const { par, reps } = await parallelFor(net, 3);

@@ -120,6 +120,8 @@ export class InProcessReplicas {
   readonly all: InProcessReplica[] = [];
   /** The mode of the replicas spawned from now on. */
   mode: ReplicaMode = 'eager';
+  /** false: this thread may not block (a browser's main thread): Atomics.wait throws here, as there. */
+  mainMayWait = true;
   private saved: { wait: typeof Atomics.wait; notify: typeof Atomics.notify } | null = null;
 
   readonly spawn: SpawnReplica = () => {
@@ -145,6 +147,7 @@ export class InProcessReplicas {
       wait: (a: Int32Array | BigInt64Array, index: number, value: number | bigint, timeout?: number) => {
         const r = this.of(a);
         if (r && index === C.SEQ) throw new Parked('the replica sleeps until its next step');
+        if (!this.mainMayWait) throw new TypeError('Atomics.wait cannot be called in this context');
         if (r && index === C.DONE) {
           if (r.mode === 'lazy') r.wake();
           return 'timed-out';
