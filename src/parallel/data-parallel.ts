@@ -159,8 +159,9 @@ export class DataParallel {
     const dtype = model instanceof Network ? model.config.dtype : model.dtype;
     const n = paramSetsOf(model).reduce((s, p) => s + p.size, 0);
     const bytes = dtype === 'float64' ? 8 : 4;
-    const thetaBuffer = new SharedArrayBuffer(Math.max(n * bytes, 8));
-    const theta = floatView(thetaBuffer, dtype, 0, n);
+    // one thread shares nothing: it needs no SharedArrayBuffer (which a page that is not cross-origin isolated lacks)
+    const thetaBuffer = threads > 1 ? new SharedArrayBuffer(Math.max(n * bytes, 8)) : null;
+    const theta = thetaBuffer ? floatView(thetaBuffer, dtype, 0, n) : allocate(dtype, n);
     const kernels = (model instanceof Network ? model.kernels : getKernels()).name.startsWith('wasm') ? 'wasm' : 'js';
     const slots: ReplicaSlot[] = [];
     try {
@@ -175,7 +176,7 @@ export class DataParallel {
           port.onMessage((m) => (m.type === 'ready' ? resolve() : reject(rebuildError(m.name, `gradient thread ${i}: ${m.message}`))));
           port.onError((e) => reject(new RecurrentError('THREAD', `gradient thread ${i} failed to start: ${e.message}`)));
         });
-        port.postMessage({ type: 'setup', model: description, kernels, control, theta: thetaBuffer, grad: gradBuffer, data, generation: 0 });
+        port.postMessage({ type: 'setup', model: description, kernels, control, theta: thetaBuffer!, grad: gradBuffer, data, generation: 0 });
         await ready;
       }
     } catch (e) {
