@@ -128,6 +128,10 @@ test('trainSoftmaxRegression: full-batch Adam on the gradient of J, step by step
   // λ = 0 and a larger step
   assertClose(trainSoftmaxRegression(PHIS, LABELS, 3, 3, { iterations: 5, learningRate: 0.3, l2: 0 }).theta,
     referenceTheta(PHIS, LABELS, 3, 3, 5, 0.3, 0), 1e-13, 'λ = 0');
+  // a huge step: scores of several hundred, where exp(z) alone would overflow; the maximum is subtracted first
+  const bold = trainSoftmaxRegression(PHIS, LABELS, 3, 3, { iterations: 3, learningRate: 500, l2: 0 }).theta;
+  assert.ok(bold.every(Number.isFinite) && Math.max(...bold.map(Math.abs)) > 1000, String(bold));
+  assertClose(bold, referenceTheta(PHIS, LABELS, 3, 3, 3, 500, 0), 1e-9, 'learning rate 500');
   // the defaults, exactly
   const byDefault = trainSoftmaxRegression(PHIS, LABELS, 3, 3).theta;
   assert.deepEqual([...byDefault], [...trainSoftmaxRegression(PHIS, LABELS, 3, 3, { iterations: 500, learningRate: 0.1, l2: 1e-4 }).theta]);
