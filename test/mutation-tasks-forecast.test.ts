@@ -234,6 +234,13 @@ test('forecasterSetup: the network, the scaler, the origins, the batch sources a
   assert.deepEqual(o.validation.origins, [22, 23, 24, 25, 26, 27, 28, 29]);
   assert.deepEqual([o.train.outputSize, o.train.B, o.validation.B], [1, 4, 4]);
   assert.equal(o.defaults.seed, 6);
+  // min-max scaled, the training part's mean is not 0 (with z-scores it is): the baseline's mean matters
+  const zm = scale(o.forecaster.scaler, L);
+  const mm = zm.slice(2, 22).reduce((a, b) => a + b, 0) / 20;
+  assert.ok(mm > 0.2, String(mm));
+  let bm = 0;
+  for (let v = 22; v <= 29; v++) bm += (zm[v]! - mm) ** 2;
+  assertClose(o.defaults.divergence!.baseline!, bm / 8, 1e-12, 'baseline, min-max');
   // stride alone, direct
   assert.deepEqual(forecasterSetup(L, SPLIT, { window: 3, horizon: 2, stride: 4, hiddenSize: 1 }).train.origins, [5, 9, 13, 17]);
 });
