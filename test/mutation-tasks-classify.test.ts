@@ -267,6 +267,21 @@ test('MeanPooledObjective: padding rows, rows without a label, no mask, a probab
   assert.equal(o2.loss(one(1)).loss, -2 * Math.log(1e-300));
   assert.equal(o2.loss(one(0)).loss, 0);
   refuses(() => obj.loss({ ...full, y: { kind: 'dense', data: new Float64Array(24) } }), ShapeError, 'mean pooling needs class ids as targets');
+  // loss leaves params.grad alone
+  n.params.grad.fill(0);
+  obj.loss(batch);
+  assert.ok(n.params.grad.every((v) => v === 0));
+  // a label given at an earlier real step counts as well: the same J as at the last one
+  const early: SequenceBatch = { ...batch, y: { kind: 'index', data: Int32Array.of(2, 0, -1, -1, -1, -1) } };
+  assertClose(obj.loss(early).loss, ref, 1e-13, 'the label at step 0');
+  // a fresh objective: one sequence first, then three (its buffers grow)
+  const grow = new MeanPooledObjective(n);
+  const single: SequenceBatch = { T: 1, B: 1, x: { kind: 'index', data: Int32Array.of(2) }, y: { kind: 'index', data: Int32Array.of(0) } };
+  assertClose(grow.loss(single).loss, -Math.log(pooledAlone(n, [2])[0]!), 1e-13, 'one sequence');
+  assertClose(grow.loss(batch).loss, ref, 1e-13, 'then three');
+  n.params.zeroGrad();
+  grow.gradient(batch);
+  assertClose(n.params.grad, g, 1e-15, 'the gradient after growing');
 });
 
 test('MeanPooledObjective: a batch as columns and back', () => {
@@ -310,6 +325,12 @@ test('MeanPooledObjective: a batch as columns and back', () => {
   refuses(() => obj.toColumns({ ...b, feedback: 'argmax' }), ShapeError, 'a mean-pooled batch carries no initial state and no feedback');
   refuses(() => obj.toColumns({ ...b, init: [{ h: new Float64Array(4) }] }), ShapeError, 'a mean-pooled batch carries no initial state and no feedback');
   refuses(() => obj.fromColumns({ ...c, arrays: c.arrays.slice(0, 3) }), ShapeError, 'a mean-pooled batch has 4 column arrays, got 3');
+  // a hole in place of any one array (a sparse list) is refused the same way, never read
+  for (let k = 0; k < 4; k++) {
+    const holed = [...c.arrays] as (typeof c.arrays[number] | undefined)[];
+    holed[k] = undefined;
+    refuses(() => obj.fromColumns({ ...c, arrays: holed as typeof c.arrays }), ShapeError, 'a mean-pooled batch has 4 column arrays, got 4');
+  }
 });
 
 const TRAIN: LabelledSequence[] = [
