@@ -421,6 +421,9 @@ test('classifierSetup: the network, the statistics, the sources and fit\'s defau
   // a small but real spread keeps its sd
   const small = classifierSetup([{ input: [[0]], label: 0 }, { input: [[1e-6]], label: 1 }], [], { classes: 2, inputKind: 'features', featureSize: 1 });
   assertClose(small.classifier.featureStats[0]!.sd, 5e-7, 1e-18, 'sd 5e−7');
+  // sd of ±1e−12 is exactly 1e−12 (mean 0, √(1e−24)): not above the floor, so 1
+  const floor = classifierSetup([{ input: [[1e-12]], label: 0 }, { input: [[-1e-12]], label: 1 }], [], { classes: 2, inputKind: 'features', featureSize: 1 });
+  assert.deepEqual(floor.classifier.featureStats, [{ mean: 0, sd: 1 }]);
 });
 
 test('classifierSetup with a classifier to continue: kept, its info replaced only when given', () => {
