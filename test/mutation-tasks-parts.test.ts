@@ -99,6 +99,11 @@ test('evaluateForecast: origins every horizon steps, a short last block, the bas
   assert.equal(r.seasonalNaive.mae, (27 + 33 + 39) / 3);
   assert.equal(r.period, 3);
   refuses(() => evaluateForecast(series, forecaster, split, 0), OptionError, 'period must be a positive integer, got 0');
+  // a test part of whole blocks: origins 6 and 8, none at its end (10)
+  origins.length = 0;
+  const whole = evaluateForecast(series, forecaster, { train: [0, 4], validation: [4, 6], test: [6, 10] }, 3);
+  assert.deepEqual(origins, [[6, 8]]);
+  assert.deepEqual(whole.rows.map((r) => r.index), [6, 7, 8, 9]);
 });
 
 test('splitByTime and splitIndices: the cuts, the smallest test part, and the refusals', () => {
@@ -150,6 +155,11 @@ test('fitScaler, scale, unscale: z-score and min-max by hand, huge values, refus
   const huge = fitScaler('zscore', [1e300, -1e300]); // x² would overflow: computed on x / M
   assert.equal(huge.shift, 0);
   assert.equal(huge.scale, 1e300);
+  // M is the largest |x|, not the last one: a last value of 0, and a small last value after huge ones
+  const last0 = fitScaler('zscore', [1, 3, 0]); // μ = 4/3, σ² = (1/9 + 25/9 + 16/9) / 3 = 14/9
+  assert.ok(Math.abs(last0.shift - 4 / 3) < 1e-15 && Math.abs(last0.scale - Math.sqrt(14) / 3) < 1e-15, JSON.stringify(last0));
+  const hugeFirst = fitScaler('zscore', [1e300, -1e300, 1]); // μ ≈ 1/3, σ ≈ 1e300·√(2/3)
+  assert.ok(Math.abs(hugeFirst.scale / 1e300 - Math.sqrt(2 / 3)) < 1e-15, JSON.stringify(hugeFirst));
   assert.deepEqual(fitScaler('minmax', [3, -1, 5]), { kind: 'minmax', shift: -1, scale: 6 });
   assert.deepEqual(fitScaler('minmax', [2, 2]), { kind: 'minmax', shift: 2, scale: 1 });
   assert.deepEqual(fitScaler('none', [7, NaN]), { kind: 'none', shift: 0, scale: 1 });
@@ -178,6 +188,9 @@ test('timeAxisOf, indexAxis, continueTimes: dates, numbers, and the first bad va
   refuses(() => timeAxisOf([1, 'Infinity']), ShapeError, 'time value 1 ("Infinity") is neither a date YYYY-MM-DD nor a finite number');
   refuses(() => timeAxisOf([5, 3]), ShapeError, 'the last two time values (5, 3) do not increase');
   refuses(() => timeAxisOf([3, 3]), ShapeError, 'the last two time values (3, 3) do not increase');
+  // a date is the whole value: text before or after it makes it neither a date nor a number
+  refuses(() => timeAxisOf([1, 'x2020-01-01']), ShapeError, 'time value 1 ("x2020-01-01") is neither a date YYYY-MM-DD nor a finite number');
+  refuses(() => timeAxisOf([1, '2020-01-01x']), ShapeError, 'time value 1 ("2020-01-01x") is neither a date YYYY-MM-DD nor a finite number');
   assert.deepEqual(indexAxis(5), { kind: 'number', last: 4, step: 1 });
   assert.deepEqual(continueTimes({ kind: 'number', last: 7, step: 4 }, 3), [11, 15, 19]);
   assert.deepEqual(continueTimes({ kind: 'date', last: '2020-02-27', stepDays: 1 }, 3), ['2020-02-28', '2020-02-29', '2020-03-01']);
