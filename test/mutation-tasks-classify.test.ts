@@ -162,6 +162,12 @@ test('featurise and predictProbabilities: text through the symbol table, feature
   const clf = new SequenceClassifier(n, 'symbols', 3, [], 'last', { classNames: ['a', 'b', 'c'], input: { kind: 'symbols', symbols: ['x', 'y', 'z'] } });
   assert.deepEqual(clf.featurise('zxq'), [2, 0, -1]);
   assert.deepEqual(clf.featurise('yy'), [1, 1]);
+  // new info (a model continued with another symbol table): the lookup follows it
+  const info = clf.info;
+  clf.info = { classNames: ['a', 'b', 'c'], input: { kind: 'symbols', symbols: ['z', 'q', 'x'] } };
+  assert.deepEqual(clf.featurise('zxqy'), [0, 2, 1, -1]);
+  clf.info = info;
+  assert.deepEqual(clf.featurise('zxq'), [2, 0, -1]);
   refuses(() => clf.featurise([[1]]), ShapeError, 'this classifier reads text: give a string');
   refuses(() => clf.featurise(''), ShapeError, 'an empty text has no steps to classify');
   const pp = clf.predictProbabilities(['zx', 'y']);

@@ -166,7 +166,9 @@ export class SequenceClassifier {
     const inp = this.info.input;
     if (inp.kind === 'symbols') {
       if (typeof raw !== 'string') throw new ShapeError('this classifier reads text: give a string');
-      const index = this.symbolIndex ??= new Map(inp.symbols.map((s, i) => [s, i]));
+      // built once per symbol table: `info` is replaced when a model is continued with new info
+      if (this.symbolIndex?.symbols !== inp.symbols) this.symbolIndex = { symbols: inp.symbols, index: new Map(inp.symbols.map((s, i) => [s, i])) };
+      const index = this.symbolIndex.index;
       const ids = Array.from(raw, (ch) => index.get(ch) ?? -1);
       if (ids.length === 0) throw new ShapeError('an empty text has no steps to classify');
       return ids;
@@ -182,7 +184,7 @@ export class SequenceClassifier {
     return raw;
   }
 
-  private symbolIndex: Map<string, number> | undefined;
+  private symbolIndex: { readonly symbols: readonly string[]; readonly index: Map<string, number> } | undefined;
 
   /**
    * p(class | input) of each raw input, by class name. Works on any number
