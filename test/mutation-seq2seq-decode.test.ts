@@ -203,3 +203,31 @@ test('decode: no sources, no outputs; the refusals, each by its exact message', 
   // attention: false on a model without attention is no request
   assert.equal('attention' in decode(m, [[1]], { attention: false })[0]!, false);
 });
+
+test('n-best stops where the reference stops: the N-th best finished score is the N-th of the sorted scores, not of the order found', () => {
+  // longer outputs and several seeds: finished hypotheses found later often score higher than earlier ones
+  for (let seed = 60; seed < 66; seed++) {
+    const m = model({ cell: 'gru' }, seed, 3);
+    const counter = stepCounter(m);
+    for (const [beamWidth, nBest] of [[3, 2], [3, 3]] as const) {
+      counter.count = 0;
+      const out = decode(m, SOURCES, { beamWidth, nBest, maxLength: 5 });
+      const steps = counter.count;
+      const refs = SOURCES.map((source) => beamReference(m, source, beamWidth, nBest, 5));
+      assert.equal(steps, Math.max(...refs.map((r) => r.steps)), `seed ${seed}, beam ${beamWidth}, nBest ${nBest}: decoder steps`);
+      out.forEach((d, b) => d.nBest!.forEach((h, r) => same(h, refs[b]![r]!, `seed ${seed}, source ${b}, rank ${r}`)));
+    }
+  }
+});
+
+test('log-softmax row by row: logits hundreds apart between hypotheses (V × 1000) give finite scores (the row maximum is this row\'s own)', () => {
+  for (let seed = 70; seed < 73; seed++) {
+    const m = model({ cell: 'rnn' }, seed);
+    for (let i = 0; i < m.decoder.V.length; i++) m.decoder.V[i]! *= 1000;
+    const out = decode(m, [[0, 1], [3], [2, 2, 1], [1]], { maxLength: 3, beamWidth: 2 });
+    out.forEach((d, b) => {
+      assert.ok(Number.isFinite(d.logProb) && d.logProb <= 0, `seed ${seed}, source ${b}: log p ${d.logProb}`);
+      assert.ok(d.symbols.length <= 3);
+    });
+  }
+});
