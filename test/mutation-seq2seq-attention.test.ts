@@ -75,7 +75,8 @@ function reference(a: Attention, c: Case): { out: number[]; alpha: number[] } {
       for (let h = 0; h < H; h++) for (let i = 0; i < S; i++) v += s[h]! * a.W_a[h * S + i]! * e(j)[i]!;
       scores.push(v);
     }
-    const ex = scores.map((v) => (v === -Infinity ? 0 : Math.exp(v)));
+    const top = Math.max(...scores);
+    const ex = scores.map((v) => (v === -Infinity ? 0 : Math.exp(v - top)));
     const total = ex.reduce((p, q) => p + q, 0);
     const w = ex.map((v) => v / total);
     alpha.push(...w);
@@ -97,7 +98,7 @@ function run(a: Attention, c: Case): Float64Array {
   return Float64Array.from(a.forward(c.memory, c.Ts, c.Bs, c.mask, c.query, { rows: c.source.length, source: Int32Array.from(c.source) }));
 }
 
-function checkForward(a: Attention, c: Case, what: string): void {
+function checkForward(a: Attention, c: Case, what: string, peaked = false): void {
   const got = run(a, c);
   const ref = reference(a, c);
   assert.equal(got.length, c.source.length * H, `${what}: h̃ length`);
@@ -110,7 +111,7 @@ function checkForward(a: Attention, c: Case, what: string): void {
     for (let j = 0; j < c.Ts; j++) {
       sum += alpha[r * c.Ts + j]!;
       if (j >= c.lengths[b]!) assert.equal(alpha[r * c.Ts + j], 0, `${what}: row ${r} padded step ${j}`);
-      else assert.ok(alpha[r * c.Ts + j]! > 0, `${what}: row ${r} step ${j}`);
+      else if (!peaked) assert.ok(alpha[r * c.Ts + j]! > 0, `${what}: row ${r} step ${j}`);
     }
     assert.ok(Math.abs(sum - 1) < 1e-12, `${what}: row ${r} weights sum to ${sum}`);
   });
@@ -173,7 +174,12 @@ test('attention backward: every parameter, ∂J/∂s and ∂J/∂e against centr
   for (const bias of [true, false]) {
     const a = layer(bias, 6);
     checkBackward(a, makeCase(3, [3, 2], [0, 1, 1, 0]), 30, `bias ${bias}, masked`);
-    checkBackward(a, makeCase(5, [2, 2, 2], [2, 0, 1], false), 31, `bias ${bias}, no mask`);
+    const c = makeCase(5, [2, 2, 2], [2, 0, 1], false);
+    checkBackward(a, c, 31, `bias ${bias}, no mask`);
+    // a fresh layer, the same shape twice (every buffer exactly as large as the pass): each row of δp is the new pass's own
+    const fresh = layer(bias, 7);
+    checkBackward(fresh, c, 32, `bias ${bias}, fresh layer`);
+    checkBackward(fresh, c, 33, `bias ${bias}, fresh layer, again`);
   }
 });
 
@@ -227,4 +233,16 @@ test('attention parameters: W_a H×S and W_c (S+H)×H by Glorot, b_c zeros; the 
   assert.equal(none.params.size, H * S + (S + H) * H);
   refuses(() => a.weights(), Error, 'Attention.weights: run forward first');
   refuses(() => a.backward(new Float64Array(H), new Float64Array(H), new Float64Array(S)), Error, 'Attention.backward: run forward first');
+});
+
+test('attention with scores thousands apart (W_a × 1000): the softmax subtracts each row\'s largest score, so nothing overflows', () => {
+  const a = layer(true, 12);
+  for (let i = 0; i < a.W_a.length; i++) a.W_a[i]! *= 1000;
+  for (const [lengths, source] of [[[3, 2], [0, 1, 1, 0]], [[4, 4, 2], [2, 1, 0, 0, 1]]] as [number[], number[]][]) {
+    const c = makeCase(60 + source.length, lengths, source);
+    checkForward(a, c, `W_a × 1000, ${source.length} rows`, true);
+    // scores far apart indeed: each row's weight sits on one step
+    const alpha = a.weights();
+    c.source.forEach((_, r) => assert.ok(Math.max(...alpha.subarray(r * c.Ts, (r + 1) * c.Ts)) > 1 - 1e-9, `row ${r} peaked`));
+  }
 });
