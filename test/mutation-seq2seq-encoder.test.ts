@@ -211,7 +211,8 @@ test('encoder forward: stacked and bidirectional layers against one-way networks
 
 test('encoder work buffers: shorter, longer and wider batches after each other give each its own values', () => {
   const e = encoder({ cell: 'lstm', layers: 2, bidirectional: true }, 20);
-  const shapes = [SOURCES, [[1], [0]], [[0, 1, 2, 2], [2], [1, 0]], [[2, 2], [0, 1, 1]], [[1, 0, 2]]];
+  // B = 2 with T = 3, 1 (the same buffers), 4 (longer: new buffers); then B = 3, 2, 1
+  const shapes = [SOURCES, [[1], [0]], [[0, 1, 2, 2], [2, 1]], [[0, 1, 2, 2], [2], [1, 0]], [[2, 2], [0, 1, 1]], [[1, 0, 2]]];
   shapes.forEach((s, i) => checkForward(e, s, `shape ${i}`));
 });
 
