@@ -227,6 +227,12 @@ test('gradcheck: central differences and the relative error on hand-worked numbe
   assert.ok(bad.maxRelError === bad.perParameter['layer0.W']);
   const wrongSet = Object.entries(bad.perWeightSet).filter(([, e]) => e > 1e-3).map(([n]) => n);
   assert.equal(wrongSet.length, 1, `${wrongSet}`);
+  // a NaN in the gradient fails the check: the largest error is NaN, not the largest finite one
+  // (layer0.W comes first, so a max that skipped NaN would report a later matrix's small error)
+  net.params.zeroGrad();
+  const nan = gradientCheckWithWrongGrad(net, batches, 'layer0.W', NaN);
+  assert.ok(Number.isNaN(nan.perParameter['layer0.W']!));
+  assert.ok(Number.isNaN(nan.maxRelError) && Number.isNaN(nan.maxWeightSetError), `${nan.maxRelError} ${nan.maxWeightSetError}`);
   // checkParameters: several sets are named by index; each set's gradient is left as it was
   const a = new ParamSet([{ name: 'W', rows: 1, cols: 2, init: 'zeros' }], 'float64');
   const b = new ParamSet([{ name: 'W', rows: 1, cols: 1, init: 'zeros' }, { name: 'u', rows: 1, cols: 1, init: 'zeros' }], 'float64');
@@ -249,6 +255,11 @@ test('gradcheck: central differences and the relative error on hand-worked numbe
   cube.grad[0] = 3;
   assert.ok(Math.abs(checkParameters([cube], () => cube.data[0]! ** 3, { epsilon: 0.5 }).maxRelError - 0.25 / 6.25) < 1e-12);
   assert.equal(checkParameters([cube], () => cube.data[0]! ** 3 + 0 * 1e-20, { floor: 1e3, epsilon: 0.5 }).maxRelError, 0.25 / 1e3);
+  // checkParameters too: b's W given as NaN, its u (checked after it) right
+  b.grad.set([NaN, 5]);
+  const withNaN = checkParameters([b], () => b.data[0]! ** 2 + 5 * b.data[1]!);
+  assert.ok(withNaN.perParameter['u']! < 1e-9);
+  assert.ok(Number.isNaN(withNaN.maxRelError));
 });
 
 /** gradientCheck, with one element of the BPTT gradient of `entry` made wrong by `by` before the comparison. */

@@ -108,7 +108,7 @@ function compare(
       n.set(numericGradient(p.data.subarray(e.offset, e.offset + e.size), loss, eps), e.offset);
       const err = relativeError(a.subarray(e.offset, e.offset + e.size), n.subarray(e.offset, e.offset + e.size), options.floor);
       perParameter[sets.length > 1 ? `${k}:${e.name}` : e.name] = err;
-      if (err > maxRelError) maxRelError = err;
+      maxRelError = Math.max(maxRelError, err); // a NaN error stays NaN: it must not pass a check
     }
     p.grad.set(a);
     analytic.push(a);
@@ -136,7 +136,7 @@ export function gradientCheck(
     const entry = net.params.entry(set.entry);
     const err = relativeError(gatherWeightSet(set, entry, analytic[0]!), gatherWeightSet(set, entry, numeric[0]!), options.floor);
     perWeightSet[set.name] = err;
-    if (err > maxWeightSetError) maxWeightSetError = err;
+    maxWeightSetError = Math.max(maxWeightSetError, err);
   }
   return { ...result, perWeightSet, maxWeightSetError };
 }
