@@ -152,6 +152,23 @@ test('importPyTorch: an LSTM made by hand (b = bias_ih + bias_hh, blocks [i | f 
   assert.deepEqual(Array.from(net.b_o!), [3, 4]);
 });
 
+test('importPyTorch: a typed array is a tensor\'s values; null, a number or a string is refused by name', () => {
+  const net = numbered({ cell: 'rnn', inputSize: 1, hiddenSize: 2, outputSize: 1 });
+  const dict = { ...exportPyTorch(net), bias_ih_l0: Float32Array.from([1, 2]), bias_hh_l0: Float64Array.from([0.5, 0.25]) };
+  importPyTorch(net, dict);
+  assert.deepEqual(Array.from(net.params.view('layer0.b_h')), [1.5, 2.25]);
+  const before = Array.from(net.params.data);
+  for (const [t, what] of [[null, 'null'], [3, 'number'], ['x', 'string'], [undefined, 'undefined'], [true, 'boolean']] as const) {
+    refuses(() => importPyTorch(net, { ...dict, bias_hh_l0: t as never }), FormatError, `tensor "bias_hh_l0" is ${what}, expected nested arrays of numbers or { shape, values }`);
+  }
+  assert.deepEqual(Array.from(net.params.data), before);
+  // an object without values is not a shaped tensor: its length is read (none), so its shape is []
+  refuses(() => importPyTorch(net, { ...dict, bias_hh_l0: { shape: [2] } as never }), ShapeError, 'tensor "bias_hh_l0" has shape [], expected [2]');
+  // an RNN keeps a GRU variant option it does not use: PyTorch's layout is still its own
+  const rnn = numbered({ cell: 'rnn', inputSize: 1, hiddenSize: 1, outputSize: 1, variant: 'reset-before' });
+  assert.deepEqual(Object.keys(exportPyTorch(rnn)), ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'linear.weight', 'linear.bias']);
+});
+
 test('importPyTorch: a bidirectional RNN and a second layer reach their own slots', () => {
   const src = numbered({ cell: 'rnn', inputSize: 1, hiddenSize: 1, outputSize: 1, layers: 2, bidirectional: true });
   const dict = exportPyTorch(src);

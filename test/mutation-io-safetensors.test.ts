@@ -149,6 +149,7 @@ test('decodeSafetensors refuses a bad shape or data_offsets, a size that does no
   refuses(() => decodeSafetensors(file('{"w":{"dtype":"F32","shape":[1]}}', f32(1))), FormatError, bad('tensor "w" has invalid data_offsets undefined'));
   refuses(() => decodeSafetensors(file(t('[2,3]', '[0,20]'), f32(1, 2, 3, 4, 5))), FormatError, bad('tensor "w" [2, 3] F32 needs 24 bytes but its data_offsets span 20'));
   refuses(() => decodeSafetensors(file(t('[2]', '[0,8]', 'F64'), f64(1))), FormatError, bad('tensor "w" [2] F64 needs 16 bytes but its data_offsets span 8'));
+  refuses(() => decodeSafetensors(file(t('[1]', '[8,20]', 'F64'), f64(1, 2, 3))), FormatError, bad('tensor "w" [1] F64 needs 8 bytes but its data_offsets span 12'));
   refuses(() => decodeSafetensors(file(t('[2]', '[4,12]'), f32(1, 2))), FormatError, bad('the file is truncated: tensor "w" ends at data byte 12 but the data has 8'));
   refuses(() => decodeSafetensors(file(t('[1]', '[4,8]'), f32(1, 2))), FormatError, bad('tensor "w" starts at data byte 4, expected 0: the tensors overlap or leave a gap'));
   refuses(() => decodeSafetensors(file(t('[1]', '[0,4]'), f32(1, 2))), FormatError, bad('the file has 4 bytes after the last tensor; it is damaged or two files were joined'));
@@ -335,6 +336,9 @@ test('importSafetensors refuses an unknown tensor, saying why when it can, and a
     bad(`tensor "bias_hh_l0" has shape [1, 2], expected [2]; ${RNN_EXPECTED}`));
   refuses(() => importSafetensors(edited((m) => m.set('bias_hh_l0', { shape: [3], data: new Float32Array(3) }))), FormatError,
     bad(`tensor "bias_hh_l0" has shape [3], expected [2]; ${RNN_EXPECTED}`));
+  // a scalar is not a tensor of one value
+  refuses(() => importSafetensors(edited((m) => m.set('linear.bias', { shape: [], data: Float32Array.from([11]) }))), FormatError,
+    bad(`tensor "linear.bias" has shape [], expected [1]; ${RNN_EXPECTED}`));
   refuses(() => importSafetensors(edited((m) => m.set('linear.weight', { shape: [1, 3], data: new Float32Array(3) }))), FormatError,
     bad(`tensor "linear.weight" has shape [1, 3], expected [1, 2]; ${RNN_EXPECTED}`));
   refuses(() => importSafetensors(edited((m) => m.set('bias_hh_l0', { shape: [2], data: Float32Array.from([NaN, 1]) }))), FormatError,
@@ -363,6 +367,19 @@ test('importSafetensors: our metadata sets what the weights do not say, a networ
     bad('tensor "linear.bias" has non-zero values but the model has no biases'));
   refuses(() => importSafetensors(edited((m) => { zeros(m); m.set('linear.bias', { shape: [1], data: Float32Array.from([0.5]) }); }, meta), { linear: 'linear' }), FormatError,
     bad('tensor "linear.bias" has non-zero values but the model has no biases'));
+  // non-zero recurrent biases, each named
+  const nonZero = (name: string): string => bad(`tensor "${name}" has non-zero values (max |b| = 0.5), but the network was built with bias: false; build it with bias: true to import these biases`);
+  refuses(() => importSafetensors(edited((m) => { zeros(m); m.set('bias_ih_l0', { shape: [2], data: Float32Array.from([0, -0.5]) }); }, meta)), FormatError, nonZero('bias_ih_l0'));
+  refuses(() => importSafetensors(edited((m) => { zeros(m); m.set('bias_hh_l0', { shape: [2], data: Float32Array.from([0.5, 0]) }); }, meta)), FormatError, nonZero('bias_hh_l0'));
+  // one non-zero value among zeros in the Linear bias (K = 2)
+  const two = new Map<string, SafeTensor>([
+    ['weight_ih_l0', { shape: [1, 1], data: Float32Array.from([1]) }], ['weight_hh_l0', { shape: [1, 1], data: Float32Array.from([2]) }],
+    ['linear.weight', { shape: [2, 1], data: Float32Array.from([3, 4]) }], ['linear.bias', { shape: [2], data: Float32Array.from([0, 0.5]) }],
+  ]);
+  const twoConfig = { 'rnnkit.config': JSON.stringify({ ...config, inputSize: 1, hiddenSize: 1, outputSize: 2 }) };
+  refuses(() => importSafetensors(encodeSafetensors(two, twoConfig)), FormatError, bad('missing tensor "bias_ih_l0" [1]; expected exactly weight_ih_l0 [1, 1], weight_hh_l0 [1, 1], bias_ih_l0 [1], bias_hh_l0 [1], linear.weight [2, 1], linear.bias [2]'));
+  two.set('bias_ih_l0', { shape: [1], data: new Float32Array(1) }).set('bias_hh_l0', { shape: [1], data: new Float32Array(1) });
+  refuses(() => importSafetensors(encodeSafetensors(two, twoConfig)), FormatError, bad('tensor "linear.bias" has non-zero values but the model has no biases'));
   // no bias tensors at all in a model without biases: V only
   const noBias = importSafetensors(edited((m) => { m.delete('bias_ih_l0'); m.delete('bias_hh_l0'); m.delete('linear.bias'); }, meta)).networks.tagger!;
   assert.deepEqual(Array.from(noBias.V), [9, 10]);
