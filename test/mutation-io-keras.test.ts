@@ -79,6 +79,8 @@ test('kerasLayerWeights groups by the part of the name before the first "/" (a n
   const groups = kerasLayerWeights([w('layer0/forward/kernel'), w('layer0/backward/bias'), w('dense/kernel'), w('solo'), w('layer1/kernel'), w('dense/bias'), w('solo')]);
   assert.deepEqual(groups.map((g) => g.map((x) => x.name)), [['layer0/forward/kernel', 'layer0/backward/bias'], ['dense/kernel', 'dense/bias'], ['solo', 'solo'], ['layer1/kernel']]);
   assert.deepEqual(kerasLayerWeights([]), []);
+  // names without a "/" that differ only in their last letter are two groups
+  assert.deepEqual(kerasLayerWeights([w('ab'), w('ac')]).map((g) => g.map((x) => x.name)), [['ab'], ['ac']]);
 });
 
 /** A Keras reset-after GRU list made here: D = 1, H = 2, K = 1 (gates [z | r | h], as ours). */
@@ -151,6 +153,16 @@ test('importKeras refuses what is not a list, a missing, misplaced, unknown or e
   [swap[0], swap[1]] = [swap[1]!, swap[0]!];
   refuses(() => importKeras(net, swap), FormatError,
     'tensor #0 "gru/gru_cell/recurrent_kernel:0" is out of place (a tensor is missing or the list is out of order): expected layer0/kernel (a kernel of shape [1, 6])');
+  // a kernel or a bias in the wrong place is out of place, not unknown
+  refuses(() => importKeras(net, gruList().map((w, i) => (i === 2 ? { ...w, name: 'dense/kernel:0' } : w))), FormatError,
+    'tensor #2 "dense/kernel:0" is out of place (a tensor is missing or the list is out of order): expected layer0/bias (a bias of shape [2, 6])');
+  refuses(() => importKeras(net, gruList().map((w, i) => (i === 3 ? { ...w, name: 'dense/bias:0' } : w))), FormatError,
+    'tensor #3 "dense/bias:0" is out of place (a tensor is missing or the list is out of order): expected dense/kernel (a kernel of shape [2, 1])');
+  // only a :N at the end is dropped
+  refuses(() => importKeras(net, gruList().map((w, i) => (i === 0 ? { ...w, name: 'gru/ker:5nel' } : w))), FormatError,
+    'tensor #0 "gru/ker:5nel" is not a known Keras weight name: expected layer0/kernel (a kernel of shape [1, 6])');
+  // a kernel of the wrong rank is a shape question, not a GRU variant one
+  refuses(() => importKeras(net, gruList().map((w, i) => (i === 0 ? { ...w, shape: [6] } : w))), ShapeError, 'tensor "gru/gru_cell/kernel:0" has shape [6], expected [1, 6]');
   refuses(() => importKeras(net, gruList().map((w, i) => (i === 2 ? { ...w, name: 'gru/gamma:0' } : w))), FormatError,
     'tensor #2 "gru/gamma:0" is not a known Keras weight name: expected layer0/bias (a bias of shape [2, 6])');
   refuses(() => importKeras(net, gruList().map((w, i) => (i === 3 ? { ...w, shape: [1, 2] } : w))), ShapeError,

@@ -94,6 +94,9 @@ test('exportTfjs: a bidirectional LSTM without biases, Bidirectional wrappers an
     'dense/kernel [2, 1]',
   ]);
   assert.equal(weightData.length, 4 * (4 * 12 + 2)); // per layer and direction 2×4 + 1×4, then 2×1
+  // layer numbers of two digits
+  const tall = exportTfjs({ networks: { model: numbered({ cell: 'rnn', inputSize: 1, hiddenSize: 1, outputSize: 1, layers: 11, bidirectional: true }) } });
+  assert.deepEqual(tall.modelJson.weightsManifest[0]!.weights.slice(60, 63).map((w) => w.name), ['layer10/forward_simplernn10/kernel', 'layer10/forward_simplernn10/recurrent_kernel', 'layer10/forward_simplernn10/bias']);
   // and it comes back as it went
   const back = importTfjs(JSON.parse(JSON.stringify(modelJson)), weightData).networks.model!;
   assert.deepEqual(back.config, net.config);
