@@ -114,6 +114,9 @@ test('exportTfjs: a GRU is reset_after false with the sigmoid recurrent activati
     },
   });
   assert.equal(layers[1].config.activation, 'sigmoid');
+  // an LSTM's config may carry another hiddenActivation, which only the RNN reads: its layer says tanh
+  const lstm = numbered({ cell: 'lstm', inputSize: 1, hiddenSize: 1, outputSize: 1, hiddenActivation: 'sigmoid' });
+  assert.equal((exportTfjs({ networks: { model: lstm } }).modelJson.modelTopology as Json).config.layers[0].config.activation, 'tanh');
   refuses(() => exportTfjs({ networks: { model: numbered({ cell: 'gru', inputSize: 1, hiddenSize: 1, outputSize: 1 }) } }), FormatError,
     bad('tf.layers.gru is the reset-before GRU only, so this reset-after GRU cannot be expressed; export it to ONNX or safetensors, or train a GRU with variant "reset-before"'));
   refuses(() => exportTfjs({ networks: { a: net, b: net } }), FormatError,
@@ -257,6 +260,9 @@ test('importTfjs refuses layers it cannot map, naming them (an unnamed layer by 
   refusesEdit((j) => j.modelTopology.config.layers.reverse(), 'the model must end in exactly one Dense layer after its recurrent layers; it has 1');
   refusesEdit((j) => { j.modelTopology.config.layers[1].class_name = 'LSTM'; },
     'the model mixes recurrent layer types; an rnnkit network has one cell type', { layers: 2 });
+  // only TimeDistributed is unwrapped: another layer that names a layer inside is itself
+  refusesEdit((j) => { j.modelTopology.config.layers[1] = { class_name: 'Lambda', config: { name: 'w', layer: j.modelTopology.config.layers[1] } }; },
+    'layer "w" is a Lambda; rnnkit imports SimpleRNN, LSTM or GRU layers followed by one Dense layer');
   // an InputLayer is allowed anywhere before (it is skipped)
   const { json, data } = ours();
   json.modelTopology.config.layers.unshift({ class_name: 'InputLayer', config: { name: 'in' } });
@@ -351,6 +357,11 @@ test('importTfjs finds each weight by its layer, its kind (a :0 suffix allowed) 
   refusesEdit((j) => { j.weightsManifest[0].weights[0].name = 'layer0x/kernel'; }, 'the manifest has no weight "layer0/kernel"; it has layer0x/kernel, layer0/recurrent_kernel, layer0/bias, dense/kernel, dense/bias');
   refusesEdit((j) => { j.weightsManifest[0].weights[3].name = 'dense/kernel_1'; }, 'the manifest has no weight "dense/kernel"; it has layer0/kernel, layer0/recurrent_kernel, layer0/bias, dense/kernel_1, dense/bias');
   refusesEdit((j) => { j.weightsManifest[0].weights[2].name = 'layer0/bias:x'; }, 'the manifest has no weight "layer0/bias"; it has layer0/kernel, layer0/recurrent_kernel, layer0/bias:x, dense/kernel, dense/bias');
+  // only a :N at the end is dropped, of one digit or more
+  refusesEdit((j) => { j.weightsManifest[0].weights[0].name = 'layer0/ker:5nel'; }, 'the manifest has no weight "layer0/kernel"; it has layer0/ker:5nel, layer0/recurrent_kernel, layer0/bias, dense/kernel, dense/bias');
+  const { json: suffixed, data: suffixedData } = ours();
+  suffixed.weightsManifest[0].weights[0].name = 'layer0/kernel:12';
+  assert.deepEqual(Array.from(importTfjs(suffixed, suffixedData).networks.model!.params.view('layer0.U')), [0.25]);
   const bi = { bidirectional: true } as const;
   refusesEdit((j) => { j.weightsManifest[0].weights[4].name = 'layer0/sideways_rnn0/recurrent_kernel'; },
     'the manifest has no weight "layer0/backward_…/recurrent_kernel"; it has layer0/forward_simplernn0/kernel, layer0/forward_simplernn0/recurrent_kernel, layer0/forward_simplernn0/bias, layer0/backward_simplernn0/kernel, layer0/sideways_rnn0/recurrent_kernel, layer0/backward_simplernn0/bias, dense/kernel, dense/bias', bi);
