@@ -224,7 +224,7 @@ function readModel(model: OnnxModel): Checkpoint {
   const inits = new Map<string, OnnxTensor>();
   for (const t of graph.initializer ?? []) if (t.name) inits.set(t.name, t);
   const nodes = graph.node.filter((n) => !n.domain || n.domain === 'ai.onnx');
-  const recurrent = nodes.filter((n) => n.op_type !== undefined && n.op_type in CELL_OF);
+  const recurrent = nodes.filter((n) => n.op_type !== undefined && Object.hasOwn(CELL_OF, n.op_type));
   if (recurrent.length === 0) throw formatError(FORMAT, 'the graph has no RNN, LSTM or GRU operator; rnnkit imports a stack of one of them followed by a MatMul or Gemm output layer');
   const op = recurrent[0]!.op_type!;
   if (recurrent.some((n) => n.op_type !== op)) throw formatError(FORMAT, `the graph mixes ${[...new Set(recurrent.map((n) => n.op_type))].join(' and ')} operators; an rnnkit network has one cell type`);

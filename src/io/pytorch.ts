@@ -178,7 +178,8 @@ export function importPyTorch(net: Network, dict: Readonly<Record<string, TorchT
   const bias = new Map<LayerSlots, { ih?: Float64Array; hh?: Float64Array }>();
   withRollback(net, () => {
     for (const spec of specs) {
-      const t = dict[spec.name]!;
+      const t = dict[spec.name];
+      if (typeof t !== 'object' || t === null) throw new FormatError(`tensor "${spec.name}" is ${t === null ? 'null' : typeof t}, expected nested arrays of numbers or { shape, values }`);
       const v = isShaped(t) ? readTensor(spec.name, t.shape, t.values, spec.shape) : readTensor(spec.name, undefined, t, spec.shape);
       if (spec.layer < 0) {
         if (spec.kind === 'weight') net.V.set(transpose(v, net.config.outputSize, stateWidth(net.config)));
@@ -203,7 +204,8 @@ export function importPyTorch(net: Network, dict: Readonly<Record<string, TorchT
 }
 
 function isShaped(t: TorchTensorInput): t is { readonly shape?: readonly number[]; readonly values: TensorValues } {
-  return typeof t === 'object' && t !== null && !Array.isArray(t) && 'values' in t;
+  // a typed array has a values() method: it is the values themselves
+  return typeof t === 'object' && t !== null && !Array.isArray(t) && !ArrayBuffer.isView(t) && 'values' in t;
 }
 
 /** b = bias_ih + bias_hh per gate; for the GRU's n: b_n = bias_ih_n and b_hn = bias_hh_n. */

@@ -116,7 +116,7 @@ export function decodeSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsC
     if (typeof e !== 'object' || e === null || Array.isArray(e)) throw formatError(FORMAT, `tensor "${name}" is not described by an object`);
     const { dtype, shape, data_offsets: offsets } = e as Record<string, unknown>;
     if (typeof dtype !== 'string') throw formatError(FORMAT, `tensor "${name}" has no dtype`);
-    if (!(dtype in ITEM_SIZE)) throw formatError(FORMAT, `tensor "${name}" is ${dtype}; this reader takes F32 and F64 (save the state dict as float32)`);
+    if (!Object.hasOwn(ITEM_SIZE, dtype)) throw formatError(FORMAT, `tensor "${name}" is ${dtype}; this reader takes F32 and F64 (save the state dict as float32)`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0) || shape.length > 8) throw formatError(FORMAT, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) || offsets[1] < offsets[0]) {
       throw formatError(FORMAT, `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);

@@ -154,9 +154,9 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array): Checkpoi
     if (!isObject(modelJson)) throw formatError(FORMAT, 'model.json is not a JSON object');
     const layers = topologyLayers(modelJson.modelTopology);
     const weights = readManifest(modelJson, weightData);
-    const recurrent = layers.filter((l) => l.class_name in CELL_OF);
+    const recurrent = layers.filter((l) => Object.hasOwn(CELL_OF, l.class_name));
     const dense = layers.filter((l) => l.class_name === 'Dense');
-    const other = layers.find((l) => !(l.class_name in CELL_OF) && l.class_name !== 'Dense' && l.class_name !== 'InputLayer');
+    const other = layers.find((l) => !Object.hasOwn(CELL_OF, l.class_name) && l.class_name !== 'Dense' && l.class_name !== 'InputLayer');
     if (other) throw formatError(FORMAT, `layer "${other.name}" is a ${other.class_name}; rnnkit imports SimpleRNN, LSTM or GRU layers followed by one Dense layer`);
     if (recurrent.length === 0) throw formatError(FORMAT, 'the model has no SimpleRNN, LSTM or GRU layer');
     if (dense.length !== 1 || layers.at(-1) !== dense[0]) throw formatError(FORMAT, `the model must end in exactly one Dense layer after its recurrent layers; it has ${dense.length}`);
@@ -240,7 +240,7 @@ function topologyLayers(topology: unknown): Layer[] {
       const mode = c.merge_mode ?? 'concat';
       if (mode !== 'concat') throw formatError(FORMAT, `layer "${name}" is Bidirectional with merge_mode ${JSON.stringify(mode)}; rnnkit's bidirectional layers concatenate [h→ | h←] (merge_mode "concat")`);
       if (!isObject(c.layer) || typeof c.layer.class_name !== 'string' || !isObject(c.layer.config)) throw formatError(FORMAT, `layer "${name}" is Bidirectional but names no layer to wrap`);
-      if (!(c.layer.class_name in CELL_OF)) throw formatError(FORMAT, `layer "${name}" wraps a ${c.layer.class_name} in Bidirectional; rnnkit's bidirectional layers are SimpleRNN, LSTM or GRU`);
+      if (!Object.hasOwn(CELL_OF, c.layer.class_name)) throw formatError(FORMAT, `layer "${name}" wraps a ${c.layer.class_name} in Bidirectional; rnnkit's bidirectional layers are SimpleRNN, LSTM or GRU`);
       // Its weights live under the wrapper's name.
       return { class_name: c.layer.class_name, name, config: c.layer.config, bidirectional: true };
     }
