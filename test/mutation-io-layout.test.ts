@@ -81,6 +81,12 @@ test('permuteTransposed / unpermuteTransposed: out row k·H + j ← src column p
     7, 10, 13, 16, 1, 4,
     8, 11, 14, 17, 2, 5,
   ]);
+  // rows × gH values only: a longer destination keeps what lies past them
+  for (const un of [unpermuteBlocks, unpermuteTransposed]) {
+    const longer = new Float64Array(20).fill(9);
+    un(range(0, 24), longer, 3, 2, PERM);
+    assert.deepEqual([longer[18], longer[19]], [9, 9], un.name);
+  }
   assert.deepEqual(transpose([0, 1, 2, 3, 4, 5], 2, 3), [0, 3, 1, 4, 2, 5]);
   assert.deepEqual(transpose([0, 1, 2, 3, 4, 5], 3, 2), [0, 2, 4, 1, 3, 5]);
   assert.equal(showShape([2, 3]), '[2, 3]');
@@ -194,6 +200,13 @@ test('readTensor: flat or nested values against the expected shape, each refusal
   refuses(() => readTensor('k', [3, 2], range(0, 6), [2, 3, 1]), ShapeError, 'tensor "k" has shape [3, 2], expected [2, 3, 1]');
   refuses(() => readTensor('k', [2, 3], range(0, 6), [3, 4]), ShapeError, 'tensor "k" has shape [2, 3], expected [3, 4]');
   refuses(() => readTensor('k', 5 as unknown as number[], [1], [1]), ShapeError, 'tensor "k" has shape 5, expected [1]');
+  // a declared shape that is a prefix of the expected one, or the transpose of it with a third axis
+  refuses(() => readTensor('k', [2], [1, 2], [2, 1]), ShapeError, 'tensor "k" has shape [2], expected [2, 1]');
+  refuses(() => readTensor('k', [3, 2, 1], range(0, 6), [2, 3]), ShapeError, 'tensor "k" has shape [3, 2, 1], expected [2, 3]');
+  // what a hostile file may put where a shape or values belong: objects that merely look like arrays
+  const shapeLike = { length: 2, 0: 3, 1: 2 } as unknown as number[];
+  refuses(() => readTensor('k', shapeLike, range(0, 6), [2, 3]), ShapeError, 'tensor "k" has shape [object Object], expected [2, 3]');
+  refuses(() => readTensor('k', [1], { length: 1, 0: [1] } as unknown as number[], [1]), FormatError, 'tensor "k" value 0 is 1, expected a finite number');
   refuses(() => readTensor('w', [2, 3], [1, 2, 3, 4, 5], [2, 3]), ShapeError, 'tensor "w" has 5 values, but its shape [2, 3] needs 6');
   refuses(() => readTensor('w', [2, 3], range(0, 7), [2, 3]), ShapeError, 'tensor "w" has 7 values, but its shape [2, 3] needs 6');
   refuses(() => readTensor('w', undefined, [[1, 2], [3]], [2, 2]), ShapeError, 'tensor "w" has 3 values, but its shape [2, 2] needs 4');
