@@ -246,7 +246,7 @@ test('decode: the header text — UTF-8, nesting, JSON, padding; the payload —
   for (let i = 0; i < 65; i++) deep = `[${deep}]`;
   rejects(assemble(deep, []), 'checkpoint header nests 65 levels deep, more than the 64 allowed');
   rejects(assemble(`{"x":"\\"${'['.repeat(70)}"}`, []), 'checkpoint header: lacks "payload"');
-  for (const text of ['{"networks": ', '{\n"a"\u0001}', '']) {
+  for (const text of ['{"networks": ', '{\n"a"\u0001}', '', '[1,\n2,\u0007x]']) {
     let why = '';
     try {
       JSON.parse(text);
@@ -254,6 +254,7 @@ test('decode: the header text — UTF-8, nesting, JSON, padding; the payload —
       why = (e as Error).message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     }
     assert.ok(!/[\u0000-\u001f]/.test(why));
+    if (text.endsWith('x]')) assert.ok(why.includes('\\u0007') && why.includes('\\u000a'), `the parser quotes the text, escaped: ${why}`);
     rejects(assemble(text, []), `checkpoint header is not valid JSON: ${why}`);
   }
   const good = tinyFile();
