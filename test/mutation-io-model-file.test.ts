@@ -141,6 +141,11 @@ test('forecaster: meta key for key, with and without details, read back', () => 
   assert.deepEqual([f.scaler, f.window, f.horizon, f.strategy], [{ kind: 'zscore', shift: 2, scale: 3 }, 4, 3, 'recursive']);
   assert.deepEqual(f.details, DETAILS);
   assert.equal(readModelKind(full), 'forecaster');
+  const saved = forecaster();
+  if (saved.kind !== 'forecaster') throw new Error('kind');
+  assert.deepEqual(paramSetsOf(saved), [saved.forecaster.net.params]);
+  assert.deepEqual(Object.keys(networksOf(saved)), ['model']);
+  assert.equal(networksOf(saved)['model'], saved.forecaster.net);
   const bare = encodeModel(forecaster({ strategy: 'direct' }));
   assert.deepEqual(JSON.stringify(readCheckpointHeader(bare).meta),
     '{"kind":"forecaster","scaler":{"kind":"zscore","shift":2,"scale":3},"window":4,"horizon":3,"strategy":"direct"}');
@@ -211,6 +216,9 @@ test('classifier: meta key for key for symbol and feature input, read back', () 
   const c = back.classifier;
   assert.deepEqual([c.inputKind, c.classes, c.featureStats, c.pooling, c.info], ['symbols', 2, [], 'mean', { classNames: ['no', 'yes'], input: { kind: 'symbols', symbols: ['a', 'b', 'c'] } }]);
   assert.deepEqual(Array.from(c.net.params.data), Array.from(n.params.data));
+  if (model.kind !== 'classifier') throw new Error('kind');
+  assert.deepEqual(paramSetsOf(model), [model.classifier.net.params]);
+  assert.equal(networksOf(model)['model'], model.classifier.net);
   const f = classifier('features');
   const fb = encodeModel(f.model);
   assert.equal(JSON.stringify(readCheckpointHeader(fb).meta),
