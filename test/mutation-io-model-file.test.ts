@@ -88,6 +88,11 @@ test('unknown kinds, old pronounce files, damaged files: one line naming the fil
     refuses(() => decodeModel(enc(text), { what: W }), FormatError, `${W}: ${oldLine}`);
     refuses(() => readModelKind(enc(text), W), FormatError, `${W}: ${oldLine}`);
   }
+  // the format named near the start of a long file (its last 4096 bytes do not name it), with or without spaces around ":"
+  const tail = `, "weights": [${'0,'.repeat(3000)}0]}`;
+  for (const head of ['{"format":"recurrent-seq2seq"', '\n {"format" : "recurrent-seq2seq"', '{"format"\t:\n\n"recurrent-seq2seq"']) {
+    refuses(() => decodeModel(enc(head + tail), { what: W }), FormatError, `${W}: ${oldLine}`);
+  }
   refuses(() => decodeModel(enc('{"format": "recurrent-seq2seq"}')), FormatError, `the model file: ${oldLine}`);
   refuses(() => readModelKind(enc('{"format": "recurrent-seq2seq"}')), FormatError, `the model file: ${oldLine}`);
   // the format named in neither the first nor the last 4096 bytes, or not JSON at all: just not a model file
@@ -185,6 +190,18 @@ test('forecaster: each refusal by its message', () => {
   rejects(file({}, net({ inputSize: 2 })), `${W}: a recursive forecaster of horizon 2 needs a network from 1 input to 1 outputs, found 2 → 1`);
   rejects(file({}, net({ outputSize: 2 })), `${W}: a recursive forecaster of horizon 2 needs a network from 1 input to 1 outputs, found 1 → 2`);
   decodeModel(encodeCheckpoint(file({ strategy: 'direct' }, net({ outputSize: 2 }))));
+  // a number too large for a float64 is Infinity once parsed: not a finite scale
+  const big = encodeCheckpoint(file({ scaler: { kind: 'zscore', shift: 0, scale: 12345 } }));
+  const L = new DataView(big.buffer).getUint32(12, true);
+  const text = new TextDecoder().decode(big.subarray(20, 20 + L)).replace('12345', '1e400');
+  const hb = new TextEncoder().encode(text);
+  const rebuilt = new Uint8Array(Math.ceil((20 + hb.length) / 8) * 8 + (big.length - Math.ceil((20 + L) / 8) * 8));
+  rebuilt.set(big.subarray(0, 12));
+  new DataView(rebuilt.buffer).setUint32(12, hb.length, true);
+  new DataView(rebuilt.buffer).setUint32(16, crc32(hb), true);
+  rebuilt.set(hb, 20);
+  rebuilt.set(big.subarray(Math.ceil((20 + L) / 8) * 8), Math.ceil((20 + hb.length) / 8) * 8);
+  rejects(rebuilt, scaler);
   const cal = `${W}: meta.calibration must be arrays of absolute errors, one per step ahead`;
   for (const c of [3, [3], [[1, -1]], [[1, null]], [['1']], { 0: [1] }]) rejects(file({ calibration: c }), cal);
   const time = `${W}: meta.time must be { kind: "date", last, stepDays } or { kind: "number", last, step }`;
