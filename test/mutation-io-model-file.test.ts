@@ -203,7 +203,7 @@ test('forecaster: each refusal by its message', () => {
   rebuilt.set(big.subarray(Math.ceil((20 + L) / 8) * 8), Math.ceil((20 + hb.length) / 8) * 8);
   rejects(rebuilt, scaler);
   const cal = `${W}: meta.calibration must be arrays of absolute errors, one per step ahead`;
-  for (const c of [3, [3], [[1, -1]], [[1, null]], [['1']], { 0: [1] }]) rejects(file({ calibration: c }), cal);
+  for (const c of [3, [3], [[1, -1]], [[1, null]], [['1']], { 0: [1] }, [[1], [-1]], [[1], 3]]) rejects(file({ calibration: c }), cal);
   const time = `${W}: meta.time must be { kind: "date", last, stepDays } or { kind: "number", last, step }`;
   for (const t of [null, 'x', [1], { kind: 'date', last: 5, stepDays: 1 }, { kind: 'date', last: '2020-01-01', stepDays: 0 }, { kind: 'date', last: '2020-01-01', stepDays: 1.5 },
     { kind: 'number', last: 'x', step: 1 }, { kind: 'number', last: 1, step: 0 }, { kind: 'number', last: 1, step: -1 }, { kind: 'number', last: 1 }, { kind: 'week', last: 1, step: 1 }]) {
