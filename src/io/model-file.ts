@@ -376,11 +376,11 @@ function modelOf(c: Checkpoint, what: string): SavedModel {
       for (const entry of model.encoder.params.entries) {
         const from = entry.name.replace(/^encoder\./, '');
         if (!carrier.params.has(from)) throw new FormatError(`${what}: the encoder lacks parameter ${from}`);
-        copyInto(model.encoder.params.view(entry.name), carrier.params.view(from), `encoder ${from}`);
+        copyInto(model.encoder.params.view(entry.name), carrier.params.view(from), `encoder ${from}`, what);
       }
-      copyInto(model.decoder.params.data, decoder.params.data, 'the decoder\'s parameters');
+      copyInto(model.decoder.params.data, decoder.params.data, 'the decoder\'s parameters', what);
       const att = extrasOf(model).attention;
-      if (att) copyInto(att.params.data, net('attention').params.view('layer0.U'), 'the attention parameters');
+      if (att) copyInto(att.params.data, net('attention').params.view('layer0.U'), 'the attention parameters', what);
       return {
         kind, model, source: new SymbolTable(source), target: new SymbolTable(target),
         maxSourceLength: m['maxSourceLength'] as number, maxTargetLength: m['maxTargetLength'] as number,
@@ -411,8 +411,9 @@ function dtypeOf(model: SavedModel): Network['config']['dtype'] {
       : model.kind === 'classifier' ? model.classifier.net.config.dtype : model.model.dtype;
 }
 
-function copyInto(to: Float, from: ArrayLike<number>, name: string): void {
-  if (to.length !== from.length) throw new OptionError(`${name} holds ${from.length} values, expected ${to.length}`);
+/** A file's parameters into a model built from its meta; sizes that differ are a FormatError naming the file. */
+function copyInto(to: Float, from: ArrayLike<number>, name: string, what: string): void {
+  if (to.length !== from.length) throw new FormatError(`${what}: ${name} holds ${from.length} values, expected ${to.length}`);
   to.set(from);
 }
 
