@@ -12,19 +12,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FormatError, OptionError, ShapeError } from '../src/core/errors.js';
-import { Network, type NetworkOptions } from '../src/model/network.js';
+import { Network } from '../src/model/network.js';
 import { exportPyTorch, importPyTorch, pyTorchWeightSpecs, type PyTorchOptions, type TorchStateDict } from '../src/io/pytorch.js';
+import { numbered, q } from './helpers/numbered.js';
 import { refuses } from './helpers/refuses.js';
 
-/** A network whose parameter i is (i + 1) / 4 (exact in float32), so every weight names its place. */
-function numbered(options: NetworkOptions): Network {
-  const net = new Network({ seed: 1, dtype: 'float64', ...options });
-  const p = net.params.data;
-  for (let i = 0; i < p.length; i++) p[i] = (i + 1) / 4;
-  return net;
-}
-
-const q = (...i: number[]): number[] => i.map((k) => k / 4);
 const listed = (net: Network, options?: PyTorchOptions, withBias?: boolean): string[] =>
   pyTorchWeightSpecs(net, options, withBias).map((s) => `${s.name} ${s.kind} [${s.shape.join(', ')}] ${s.layer}${s.reverse ? ' reverse' : ''}`);
 

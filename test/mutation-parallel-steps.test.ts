@@ -21,7 +21,7 @@ import { after, before, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
 import { FormatError, OptionError, RecurrentError, ShapeError, TrainingError } from '../src/core/errors.js';
 import { Network, type SequenceBatch } from '../src/model/network.js';
-import type { BackwardOptions, CellState } from '../src/cells/cell.js';
+import type { BackwardOptions } from '../src/cells/cell.js';
 import { Seq2Seq, type Seq2SeqPair } from '../src/seq2seq/model.js';
 import { MeanPooledObjective } from '../src/tasks/classify.js';
 import { useKernels } from '../src/kernels/select.js';
@@ -33,6 +33,7 @@ import { readColumnsHeader } from '../src/parallel/columns.js';
 import { InProcessReplicas, type InProcessReplica } from './helpers/in-process-replicas.js';
 import { maxAbsDiff } from './helpers/approx.js';
 import { refuses } from './helpers/refuses.js';
+import { makeBatch, type BatchFeatures } from './helpers/shard-batch.js';
 
 const replicas = new InProcessReplicas();
 const open: DataParallel[] = [];
@@ -51,35 +52,6 @@ async function parallelFor(model: ParallelModel, threads: number, minSequences =
   const par = await DataParallel.create(model, replicas.spawn, { threads, minSequences, timeoutMs });
   open.push(par);
   return { par, reps: replicas.since(mark) };
-}
-
-interface Features { dense?: boolean; mask?: boolean; weights?: boolean; init?: boolean; last?: boolean; feedback?: boolean; padded?: number }
-
-/** A batch with the features asked for; sequence b has length 1 + (b mod T) under a mask, and the last `padded` sequences are all padding. */
-function makeBatch(net: Network, T: number, B: number, rng: Rng, f: Features): SequenceBatch {
-  const { inputSize: D, outputSize: K, hiddenSize: H } = net.config;
-  const x = f.dense
-    ? { kind: 'dense' as const, data: Float64Array.from({ length: T * B * D }, () => rng.uniform(-1, 1)) }
-    : { kind: 'index' as const, data: Int32Array.from({ length: T * B }, () => rng.int(D)) };
-  const y = f.dense
-    ? { kind: 'dense' as const, data: Float64Array.from({ length: T * B * K }, () => rng.uniform(-1, 1)) }
-    : { kind: 'index' as const, data: Int32Array.from({ length: T * B }, () => rng.int(K)) };
-  const real = B - (f.padded ?? 0);
-  const mask = f.mask ? Uint8Array.from({ length: T * B }, (_, r) => (r % B < real && Math.floor(r / B) <= (r % B) % T ? 1 : 0)) : undefined;
-  const init = f.init
-    ? net.layers.map((cell): CellState => {
-      const h = Float64Array.from({ length: B * H }, () => rng.uniform(-0.5, 0.5));
-      return cell.stateNames.includes('c') ? { h, c: Float64Array.from({ length: B * H }, () => rng.uniform(-0.5, 0.5)) } : { h };
-    })
-    : undefined;
-  return {
-    T, B, x, y,
-    ...(mask ? { mask } : {}),
-    ...(f.weights ? { weights: Float64Array.from({ length: B }, () => rng.uniform(0.5, 2)) } : {}),
-    ...(init ? { init } : {}),
-    ...(f.last ? { lossAt: 'last' as const } : {}),
-    ...(f.feedback ? { feedback: 'argmax' as const } : {}),
-  };
 }
 
 function netFor(cell: 'rnn' | 'lstm' | 'gru', dense: boolean, layers: number, bidirectional = false): Network {
@@ -187,7 +159,7 @@ test('create: a replica that cannot set up, or a thread that fails to start, rej
 
 for (const cell of ['rnn', 'lstm', 'gru'] as const) {
   test(`${cell}: on 3 threads B = 11 splits 3 | 4 | 4; ∂J/∂θ is added to grad and equals one network's, J and count too (float64, 1e-12); the final states are assembled`, async () => {
-    const cases: Features[] = [
+    const cases: BatchFeatures[] = [
       { dense: false, init: true, weights: true },
       { dense: true, mask: true, last: true },
       { dense: false, mask: true, weights: true, init: true, last: true },
@@ -247,7 +219,7 @@ test('lazy replicas (they run only while this thread waits for them): the same s
     const net = netFor('gru', true, 1);
     const { par, reps } = await parallelFor(net, 3);
     assert.deepEqual(reps.map((r) => r.mode), ['lazy', 'lazy']);
-    const batch = makeBatch(net, 4, 12, new Rng(5), { mask: true, weights: true });
+    const batch = makeBatch(net, 4, 12, new Rng(5), { mask: true, weights: true, minWeight: 0.5 });
     for (let step = 0; step < 3; step++) {
       const ref = reference(net, batch);
       net.params.zeroGrad();

@@ -12,12 +12,12 @@ import { after, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
 import { OptionError } from '../src/core/errors.js';
 import { Network, type NetworkOptions, type SequenceBatch } from '../src/model/network.js';
-import type { CellState } from '../src/cells/cell.js';
 import { StreamBatches, symbolStream } from '../src/data/windows.js';
 import { fit } from '../src/train/fit.js';
 import { createDataParallel } from '../src/node/parallel.js';
 import type { DataParallel } from '../src/parallel/data-parallel.js';
 import { maxAbsDiff } from './helpers/approx.js';
+import { makeBatch } from './helpers/shard-batch.js';
 
 const open: DataParallel[] = [];
 after(() => open.forEach((p) => p.dispose()));
@@ -26,33 +26,6 @@ async function parallelFor(net: Network, threads: number, minSequences = 2): Pro
   const p = await createDataParallel(net, { threads, minSequences });
   open.push(p);
   return p;
-}
-
-/** A batch with every feature a shard must carry: chosen by the flags. */
-function makeBatch(net: Network, T: number, B: number, rng: Rng, f: { dense?: boolean; mask?: boolean; weights?: boolean; init?: boolean; last?: boolean; feedback?: boolean }): SequenceBatch {
-  const { inputSize: D, outputSize: K, hiddenSize: H } = net.config;
-  const x = f.dense
-    ? { kind: 'dense' as const, data: Float64Array.from({ length: T * B * D }, () => rng.uniform(-1, 1)) }
-    : { kind: 'index' as const, data: Int32Array.from({ length: T * B }, () => rng.int(D)) };
-  const y = f.dense
-    ? { kind: 'dense' as const, data: Float64Array.from({ length: T * B * K }, () => rng.uniform(-1, 1)) }
-    : { kind: 'index' as const, data: Int32Array.from({ length: T * B }, () => rng.int(K)) };
-  // sequence b has length 1 + (b mod T): padding after it
-  const mask = f.mask ? Uint8Array.from({ length: T * B }, (_, r) => (Math.floor(r / B) <= (r % B) % T ? 1 : 0)) : undefined;
-  const init = f.init
-    ? net.layers.map((cell): CellState => {
-      const h = Float64Array.from({ length: B * H }, () => rng.uniform(-0.5, 0.5));
-      return cell.stateNames.includes('c') ? { h, c: Float64Array.from({ length: B * H }, () => rng.uniform(-0.5, 0.5)) } : { h };
-    })
-    : undefined;
-  return {
-    T, B, x, y,
-    ...(mask ? { mask } : {}),
-    ...(f.weights ? { weights: Float64Array.from({ length: B }, () => rng.uniform(0, 2)) } : {}),
-    ...(init ? { init } : {}),
-    ...(f.last ? { lossAt: 'last' as const } : {}),
-    ...(f.feedback ? { feedback: 'argmax' as const } : {}),
-  };
 }
 
 function netFor(cell: 'rnn' | 'lstm' | 'gru', dense: boolean, layers: number): Network {

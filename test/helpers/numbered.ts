@@ -1,0 +1,13 @@
+/** Networks whose weights name their own place: parameter i is (i + 1) / 4 (exact in float32). */
+import { Network, type NetworkOptions } from '../../src/model/network.js';
+
+/** A float64 network whose parameter i is (i + 1) / 4, so every exported weight shows where it came from. */
+export function numbered(options: NetworkOptions): Network {
+  const net = new Network({ seed: 1, dtype: 'float64', ...options });
+  const p = net.params.data;
+  for (let i = 0; i < p.length; i++) p[i] = (i + 1) / 4;
+  return net;
+}
+
+/** The values (i + 1) / 4 … as stored: q(1, 2) = [0.25, 0.5], the first two parameters. */
+export const q = (...i: number[]): number[] => i.map((k) => k / 4);
