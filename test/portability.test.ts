@@ -26,6 +26,14 @@ function sources(dir: string): string[] {
   return out;
 }
 
+/** Node's globals, as whole words: `ArrayBuffer.isView` is the platform's, `Buffer.from` is Node's. */
+const NODE_GLOBALS = [/\bprocess\./, /\bBuffer\./, /\brequire\(/, /\b__dirname\b/, /\b__filename\b/];
+
+test('the Node globals are found as whole words only', () => {
+  const found = (text: string): boolean => NODE_GLOBALS.some((w) => w.test(text));
+  assert.deepEqual(['Buffer.from(x)', 'x = process.env', 'require("fs")', '__dirname', 'ArrayBuffer.isView(t)', 'new SharedArrayBuffer(8)'].map(found), [true, true, true, true, false, false]);
+});
+
 test('the core (src/ outside node/ and cli/) uses no Node-only API', () => {
   const files = sources(SRC);
   assert.ok(files.length > 10, `found ${files.length} source files under ${SRC}`);
@@ -37,8 +45,8 @@ test('the core (src/ outside node/ and cli/) uses no Node-only API', () => {
       const spec = m[1] ?? m[2]!;
       if (spec.startsWith('node:') || BUILTINS.includes(spec)) problems.push(`${relative(SRC, file)} imports ${spec}`);
     }
-    for (const word of ['process.', 'Buffer.', 'require(', '__dirname', '__filename']) {
-      if (text.includes(word)) problems.push(`${relative(SRC, file)} uses ${word}`);
+    for (const word of NODE_GLOBALS) {
+      if (word.test(text)) problems.push(`${relative(SRC, file)} uses ${word.source.replace(/\\b|\\/g, '')}`);
     }
   }
   assert.deepEqual(problems, []);
