@@ -188,6 +188,9 @@ test('readTensor: flat or nested values against the expected shape, each refusal
   assert.deepEqual(Array.from(readTensor('k', [2, 3], [1, 2, 3, 4, 5, 6], [2, 3])), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(Array.from(readTensor('k', undefined, [[1, 2, 3], [4, 5, 6]], [2, 3])), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(Array.from(readTensor('k', undefined, new Float32Array([0.5, -1]), [2])), [0.5, -1]);
+  // values that are not arrays (a JSON file can hold anything): one clear refusal, not a TypeError
+  refuses(() => readTensor('k', [2], null as unknown as number[], [2]), FormatError, 'tensor "k" has values null, expected an array of numbers (nested or flat) or a typed array');
+  refuses(() => readTensor('k', [2], 7 as unknown as number[], [2]), FormatError, 'tensor "k" has values number, expected an array of numbers (nested or flat) or a typed array');
   assert.deepEqual(Array.from(readTensor('k', undefined, [[[1], [2]]], [1, 2, 1])), [1, 2]);
   assert.ok(readTensor('k', [2], [1, 2], [2]) instanceof Float64Array);
   refuses(() => readTensor('k', undefined, [1, 2, 3], [1, 3]), ShapeError, 'tensor "k" has shape [3], expected [1, 3]');

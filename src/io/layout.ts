@@ -206,6 +206,8 @@ export function showShape(shape: readonly (number | null)[]): string {
  * value that is not a finite number.
  */
 export function readTensor(name: string, shape: readonly (number | null)[] | undefined, values: TensorValues, expected: readonly number[]): Float64Array {
+  // a file read as JSON can hold anything here
+  if (typeof values !== 'object' || values === null) throw new FormatError(`tensor "${name}" has values ${values === null ? 'null' : typeof values}, expected an array of numbers (nested or flat) or a typed array`);
   const nested = isNested(values);
   const declared = shape ?? (nested ? nestedShape(name, values) : [values.length]);
   if (!Array.isArray(declared) || declared.length !== expected.length || declared.some((d, i) => d !== expected[i])) {
