@@ -289,8 +289,13 @@ test('playground in headless Chromium: train, worked example, inside, save and l
     // A step size that diverges: both curves drawn rising, and the text says so.
     await page.fill('#walk-eta', '0.5');
     await page.dispatchEvent('#walk-eta', 'change');
+    // leave the field first, as a person tabbing away would: its own change event (a second recompute,
+    // which redraws the chart from its first point) then comes now, not between the press and the
+    // release of the click below, where it could swallow that click
+    await page.$eval('#walk-eta', (e) => (e as HTMLInputElement).blur());
     await page.click('#walk-skip');
-    await page.waitForFunction(() => /diverges/.test(document.querySelector('#walk-outcome')?.textContent ?? ''));
+    await page.waitForFunction(() => /diverges/.test(document.querySelector('#walk-outcome')?.textContent ?? '')
+      && Array.from(document.querySelectorAll('#walk-chart polyline')).every((e) => Number(e.getAttribute('data-count')) > 1), null, { timeout: 10_000 }).catch(() => undefined);
     for (const mode of ['exact', 'lecture']) {
       const [n, firstRmse, lastRmse] = await page.$eval(`#walk-chart polyline[data-series="${mode}"]`, (e) => [Number(e.getAttribute('data-count')), Number(e.getAttribute('data-first')), Number(e.getAttribute('data-last'))]);
       assert.ok(n >= 4 && lastRmse > 1e3 * firstRmse, `η = 0.5, ${mode}: the RMSE rises from ${firstRmse} to ${lastRmse} over ${n} points`);
@@ -447,7 +452,9 @@ test('playground in headless Chromium: train, worked example, inside, save and l
       for (const tab of ['walk', 'inside', 'pronounce']) {
         await p.tap(`#tab-${tab}`);
         if (tab === 'walk') {
-          // the unrolled network runs down the screen, whole: its box does not scroll sideways
+          // the unrolled network runs down the screen, whole: its box does not scroll sideways (the figure
+          // is laid out by a ResizeObserver, which reports after the tab is shown: wait for it, then check)
+          await p.waitForFunction(() => (document.querySelector('#walk-figure svg') as SVGElement | null)?.dataset.layout === 'tall', null, { timeout: 10_000 }).catch(() => undefined);
           assert.equal(await p.$eval('#walk-figure svg', (e) => (e as SVGElement).dataset.layout), 'tall');
           const [scrollW, clientW] = await p.$eval('#walk-figure .scroll-x', (e) => [e.scrollWidth, e.clientWidth]);
           assert.ok(scrollW <= clientW + 1, `the unrolled figure fits the phone: ${scrollW} px in ${clientW}`);
