@@ -14,23 +14,18 @@ import { FormatError } from '../src/core/errors.js';
 import { Network, type NetworkOptions } from '../src/model/network.js';
 import { exportOnnx, importOnnx, ONNX_GATES, ONNX_OPSET } from '../src/io/onnx.js';
 import { ONNX_ATTR, ONNX_DTYPE, ONNX_SCHEMA, onnxTypes } from '../src/io/onnx-schema.js';
+import { numbered as numberedAs, q } from './helpers/numbered.js';
 import { refuses } from './helpers/refuses.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A network whose parameter i is (i + 1) / 4 (exact in float32), so every weight names its place. */
-function numbered(options: NetworkOptions): Network {
-  const net = new Network({ seed: 1, ...options });
-  const p = net.params.data;
-  for (let i = 0; i < p.length; i++) p[i] = (i + 1) / 4;
-  return net;
-}
+/** The numbered network of the helper, float32 unless the options say otherwise (these formats store float32). */
+const numbered = (options: NetworkOptions): Network => numberedAs(options, 'float32');
 
 const { Model } = onnxTypes();
 const decode = (bytes: Uint8Array): Obj => Model.toObject(Model.decode(bytes), { longs: Number }) as Obj;
 const encode = (m: Obj): Uint8Array => Model.encode(Model.fromObject(m)).finish();
 const utf8 = (b: Uint8Array): string => new TextDecoder().decode(b);
-const q = (...i: number[]): number[] => i.map((k) => k / 4);
 const bad = (message: string): string => `ONNX: ${message}`;
 const f32bytes = (...v: number[]): Uint8Array => new Uint8Array(Float32Array.from(v).buffer);
 

@@ -151,7 +151,7 @@ test('importPyTorch: a typed array is a tensor\'s values; null, a number or a st
   assert.deepEqual(Array.from(net.params.view('layer0.b_h')), [1.5, 2.25]);
   const before = Array.from(net.params.data);
   for (const [t, what] of [[null, 'null'], [3, 'number'], ['x', 'string'], [undefined, 'undefined'], [true, 'boolean']] as const) {
-    refuses(() => importPyTorch(net, { ...dict, bias_hh_l0: t as never }), FormatError, `tensor "bias_hh_l0" is ${what}, expected nested arrays of numbers or { shape, values }`);
+    refuses(() => importPyTorch(net, { ...dict, bias_hh_l0: t as never }), FormatError, `tensor "bias_hh_l0" has values ${what}, expected an array of numbers (nested or flat) or a typed array`);
   }
   assert.deepEqual(Array.from(net.params.data), before);
   // an object without values is not a shaped tensor: its length is read (none), so its shape is []

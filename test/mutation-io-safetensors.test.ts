@@ -12,17 +12,13 @@ import { test } from 'node:test';
 import { FormatError, OptionError } from '../src/core/errors.js';
 import { Network, type NetworkOptions } from '../src/model/network.js';
 import { decodeSafetensors, encodeSafetensors, exportSafetensors, importSafetensors, type SafeTensor } from '../src/io/safetensors.js';
+import { numbered as numberedAs, q } from './helpers/numbered.js';
 import { refuses } from './helpers/refuses.js';
 
 const enc = new TextEncoder();
 
-/** A network whose parameter i is (i + 1) / 4 (exact in float32), so every weight names its place. */
-function numbered(options: NetworkOptions): Network {
-  const net = new Network({ seed: 1, ...options });
-  const p = net.params.data;
-  for (let i = 0; i < p.length; i++) p[i] = (i + 1) / 4;
-  return net;
-}
+/** The numbered network of the helper, float32 unless the options say otherwise (these formats store float32). */
+const numbered = (options: NetworkOptions): Network => numberedAs(options, 'float32');
 
 /** 8-byte little-endian length n, then the header text, then the data bytes. */
 function file(header: string, data: number[] = [], n?: number): Uint8Array {
@@ -174,7 +170,6 @@ test('exportSafetensors: an RNN, weight_ih = Uᵀ, weight_hh = Wᵀ, bias_ih = b
   // D = 2, H = 2, K = 3: U = [1 2; 3 4]/4 (params 0..3), W = params 4..7, b_h = 8..9, V (2×3) = 10..15, b_o = 16..18
   const net = numbered({ cell: 'rnn', inputSize: 2, hiddenSize: 2, outputSize: 3 });
   assert.deepEqual(Array.from(net.params.view('layer0.U')), [0.25, 0.5, 0.75, 1]);
-  const q = (...i: number[]): number[] => i.map((k) => k / 4);
   const bytes = exportSafetensors({ networks: { model: net }, meta: { classes: ['a'] } });
   assert.deepEqual(contents(bytes), {
     weight_ih_l0: [[2, 2], q(1, 3, 2, 4)],
@@ -198,7 +193,6 @@ test('exportSafetensors: a reset-after GRU keeps b_hn in bias_hh\'s n block, gat
   // GRU D = 1, H = 2: W (2×... rows x, h) = params 0..17 (3 rows × 6), b = 18..23, b_hn = 24..25, V (2×1) = 26..27, b_o = 28
   const gru = numbered({ cell: 'gru', inputSize: 1, hiddenSize: 2, outputSize: 1 });
   assert.deepEqual(Array.from(gru.params.view('layer0.b_hn')), [6.25, 6.5]);
-  const q = (...i: number[]): number[] => i.map((k) => k / 4);
   const g = contents(exportSafetensors({ networks: { model: gru } }));
   // ours [z | r | n]: columns z 0..1, r 2..3, n 4..5 of each row
   assert.deepEqual(g.weight_ih_l0, [[6, 1], q(3, 4, 1, 2, 5, 6)]);

@@ -13,15 +13,11 @@ import { test } from 'node:test';
 import { FormatError } from '../src/core/errors.js';
 import { Network, type NetworkOptions } from '../src/model/network.js';
 import { exportTfjs, importTfjs, TFJS_SHARD, tfjsShardPaths } from '../src/io/tfjs.js';
+import { numbered as numberedAs } from './helpers/numbered.js';
 import { refuses } from './helpers/refuses.js';
 
-/** A network whose parameter i is (i + 1) / 4 (exact in float32), so every weight names its place. */
-function numbered(options: NetworkOptions): Network {
-  const net = new Network({ seed: 1, ...options });
-  const p = net.params.data;
-  for (let i = 0; i < p.length; i++) p[i] = (i + 1) / 4;
-  return net;
-}
+/** The numbered network of the helper, float32 unless the options say otherwise (these formats store float32). */
+const numbered = (options: NetworkOptions): Network => numberedAs(options, 'float32');
 
 const bad = (message: string): string => `TF.js: ${message}`;
 const f32 = (...v: number[]): number[] => [...new Uint8Array(Float32Array.from(v).buffer)];

@@ -178,8 +178,7 @@ export function importPyTorch(net: Network, dict: Readonly<Record<string, TorchT
   const bias = new Map<LayerSlots, { ih?: Float64Array; hh?: Float64Array }>();
   withRollback(net, () => {
     for (const spec of specs) {
-      const t = dict[spec.name];
-      if (typeof t !== 'object' || t === null) throw new FormatError(`tensor "${spec.name}" is ${t === null ? 'null' : typeof t}, expected nested arrays of numbers or { shape, values }`);
+      const t = dict[spec.name]!; // anything but an array or { shape, values } is refused by readTensor
       const v = isShaped(t) ? readTensor(spec.name, t.shape, t.values, spec.shape) : readTensor(spec.name, undefined, t, spec.shape);
       if (spec.layer < 0) {
         if (spec.kind === 'weight') net.V.set(transpose(v, net.config.outputSize, stateWidth(net.config)));

@@ -1,9 +1,10 @@
 /** Networks whose weights name their own place: parameter i is (i + 1) / 4 (exact in float32). */
+import type { DType } from '../../src/core/tensor.js';
 import { Network, type NetworkOptions } from '../../src/model/network.js';
 
-/** A float64 network whose parameter i is (i + 1) / 4, so every exported weight shows where it came from. */
-export function numbered(options: NetworkOptions): Network {
-  const net = new Network({ seed: 1, dtype: 'float64', ...options });
+/** A network (float64 unless `dtype` or the options say otherwise) whose parameter i is (i + 1) / 4, so every exported weight shows where it came from. */
+export function numbered(options: NetworkOptions, dtype: DType = 'float64'): Network {
+  const net = new Network({ seed: 1, dtype, ...options });
   const p = net.params.data;
   for (let i = 0; i < p.length; i++) p[i] = (i + 1) / 4;
   return net;
