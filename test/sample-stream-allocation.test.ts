@@ -39,14 +39,14 @@ test('a long generation loop allocates next to nothing per step and copies nothi
     run(6000); // past the compiler's warm-up
     const heapBytes = k.heap.bytesInUse;
     const staged = k.heap.stagedFloats;
-    // Bytes the young generation gained per step, best of three runs short
+    // Bytes the young generation gained per step, best of five runs short
     // enough for no scavenge to interrupt one (the stream before this change
     // allocated 150–650 bytes per step here). What is left: the views
     // Cell.beginSequence cuts when the stream's ring of 32 steps wraps,
     // about 3 bytes per step per state array.
     const steps = 1000;
     let perStep = Infinity;
-    for (let rep = 0; rep < 3; rep++) {
+    for (let rep = 0; rep < 5; rep++) {
       gc();
       const before = newSpaceUsed();
       run(steps);
